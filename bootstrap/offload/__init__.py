@@ -1,0 +1,1 @@
+"""offload operator CLI and the local twin."""

@@ -1,0 +1,47 @@
+"""The job record kept in the jobs table, one item per (bucket, key, ETag)."""
+
+from __future__ import annotations
+
+import time
+
+# Key of the jobs table
+JOB_ID = "JobId"
+
+# Statuses, in the order a job normally passes through them.
+QUEUED = "QUEUED"  # ledger entry made, RunTask not yet confirmed
+WAITING_FOR_CAPACITY = "WAITING_FOR_CAPACITY"  # RunTask could not place it; SQS redelivers
+RUNNING = "RUNNING"  # the worker has started
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+STATUSES = (QUEUED, WAITING_FOR_CAPACITY, RUNNING, SUCCEEDED, FAILED)
+FINAL_STATUSES = (SUCCEEDED, FAILED)
+
+# Attributes
+BUCKET = "Bucket"
+KEY = "Key"
+ETAG = "ETag"
+STATUS = "Status"
+REASON = "Reason"
+TASK_ARN = "TaskArn"
+ATTEMPTS = "Attempts"  # RunTask attempts made by the dispatcher
+CREATED_AT = "CreatedAt"  # epoch seconds
+UPDATED_AT = "UpdatedAt"
+STARTED_AT = "StartedAt"
+FINISHED_AT = "FinishedAt"
+ROWS_TOTAL = "RowsTotal"
+ROWS_LOADED = "RowsLoaded"
+ROWS_REJECTED = "RowsRejected"
+ROWS_DUPLICATE = "RowsDuplicate"
+OUTPUT_KEY = "OutputKey"
+REJECTS_KEY = "RejectsKey"
+DURATION_MS = "DurationMs"
+EXIT_CODE = "ExitCode"
+EXPIRES_AT = "ExpiresAt"  # the table's TTL attribute
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def expires_at(ttl_days: int, at: int | None = None) -> int:
+    return (at if at is not None else now()) + ttl_days * 86400

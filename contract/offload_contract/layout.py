@@ -1,0 +1,74 @@
+"""The S3 layout: where files come in, and where their results go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from offload_contract import env
+
+DEFAULT_INPUT_PREFIX = "incoming/"
+DEFAULT_OUTPUT_PREFIX = "processed/"
+DEFAULT_REJECTED_PREFIX = "rejected/"
+REJECTS_SUFFIX = ".rejects.csv"
+
+
+@dataclass(frozen=True)
+class Layout:
+    input_prefix: str = DEFAULT_INPUT_PREFIX
+    output_prefix: str = DEFAULT_OUTPUT_PREFIX
+    rejected_prefix: str = DEFAULT_REJECTED_PREFIX
+
+    def __post_init__(self) -> None:
+        prefixes = (self.input_prefix, self.output_prefix, self.rejected_prefix)
+        for name, value in zip(("input", "output", "rejected"), prefixes):
+            if not value or not value.endswith("/") or value.startswith("/"):
+                raise ValueError(
+                    f"{name} prefix {value!r} must be non-empty, end with '/' and not start with '/'"
+                )
+        # Results written under the input prefix would be processed again: a loop.
+        for name, value in (("output", self.output_prefix), ("rejected", self.rejected_prefix)):
+            if value.startswith(self.input_prefix) or self.input_prefix.startswith(value):
+                raise ValueError(
+                    f"{name} prefix {value!r} overlaps the input prefix {self.input_prefix!r}; "
+                    "results would trigger processing again"
+                )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Layout":
+        return cls(
+            input_prefix=environ.get(env.INPUT_PREFIX) or DEFAULT_INPUT_PREFIX,
+            output_prefix=environ.get(env.OUTPUT_PREFIX) or DEFAULT_OUTPUT_PREFIX,
+            rejected_prefix=environ.get(env.REJECTED_PREFIX) or DEFAULT_REJECTED_PREFIX,
+        )
+
+    def relative(self, key: str) -> str:
+        """The key's path below the input prefix (the whole key if it is elsewhere)."""
+        return key[len(self.input_prefix):] if key.startswith(self.input_prefix) else key
+
+    def output_key(self, key: str) -> str:
+        return self.output_prefix + self.relative(key)
+
+    def rejects_key(self, key: str) -> str:
+        return self.rejected_prefix + self.relative(key) + REJECTS_SUFFIX
+
+    def is_result(self, key: str) -> bool:
+        return key.startswith(self.output_prefix) or key.startswith(self.rejected_prefix)
+
+    def accepts(self, key: str, suffixes: Iterable[str]) -> bool:
+        """True for a key the dispatcher should start a job for."""
+        if not key.startswith(self.input_prefix) or self.is_result(key):
+            return False
+        if key.endswith("/"):  # a "folder" placeholder object
+            return False
+        lowered = key.lower()
+        return any(lowered.endswith(s.lower()) for s in suffixes)
+
+
+def parse_suffixes(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return env.DEFAULT_INPUT_SUFFIXES
+    suffixes = tuple(s.strip() for s in value.split(",") if s.strip())
+    if not suffixes:
+        raise ValueError(f"{env.INPUT_SUFFIXES} is set but names no suffix")
+    return suffixes

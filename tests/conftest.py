@@ -1,0 +1,78 @@
+"""Shared fixtures. Unit tests need none; functional tests use a moto server
+over HTTP (as the worker and dispatcher talk to AWS); twin tests the twin."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Iterator
+
+import boto3
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_FIXTURE = REPO.parent / "shared" / "fixtures" / "workshop-test.csv"
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_aws() -> Iterator[None]:
+    """No test may ever reach a real account: fake credentials, no profile."""
+    saved = dict(os.environ)
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(FAKE_CREDENTIALS)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A clean moto server, with boto3 in this process pointed at it."""
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    yield moto_endpoint
+
+
+@pytest.fixture
+def workshop_csv() -> Path:
+    if not SHARED_FIXTURE.exists():
+        pytest.skip("../shared/fixtures/workshop-test.csv is not beside this checkout")
+    return SHARED_FIXTURE
+
+
+def make_orders_stack(bucket: str = "orders-bucket", table: str = "Order", jobs_table: str = "jobs") -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    ddb = boto3.client("dynamodb")
+    for name, key in ((table, "OrderId"), (jobs_table, "JobId")):
+        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])

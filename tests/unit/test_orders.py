@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+import pytest
+
+from offload_worker.errors import FileRejected
+from offload_worker.orders import COLUMNS, Header, RowRejected, to_item
+from tests.orders_csv import HEADER, row
+
+
+def fields(text: str) -> list[str]:
+    return text.split(",")
+
+
+HDR = Header.parse(HEADER.split(","))
+
+
+def test_item_has_exact_types() -> None:
+    item = to_item(HDR, fields(row(" 42 ", UnitPrice="0.10", TotalProfit="-3.50", OrderDate="1/2/2021")))
+    assert item["OrderId"] == "42"
+    assert item["UnitSold"] == 12 and isinstance(item["UnitSold"], int)
+    assert item["UnitPrice"] == Decimal("0.10") and str(item["UnitPrice"]) == "0.10"
+    assert item["TotalProfit"] == Decimal("-3.50")
+    assert item["OrderDate"] == "2021-01-02" and item["ShipDate"] == "2021-03-20"
+    assert item["OrderPriority"] == "2"
+
+
+def test_columns_matched_by_name_in_any_order() -> None:
+    shuffled = list(reversed(COLUMNS))
+    header = Header.parse(shuffled + ["Notes"])
+    values = dict(zip(HEADER.split(","), fields(row(7))))
+    item = to_item(header, [values[c] for c in shuffled] + ["ignored"])
+    assert item["OrderId"] == "7" and item["Region"] == "Ontario"
+    assert header.ignored == ("Notes",)
+
+
+@pytest.mark.parametrize("names, message", [
+    (HEADER.replace("OrderId,", "").split(","), "missing required column(s) OrderId"),
+    (HEADER.split(",") + ["OrderId"], "names column 'OrderId' twice"),
+    (["a", "b"], "missing required column(s) Region"),
+])
+def test_bad_header_fails_the_file(names: list[str], message: str) -> None:
+    with pytest.raises(FileRejected, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Header.parse(names)
+
+
+@pytest.mark.parametrize("overrides, reason", [
+    ({"OrderId": "  "}, "OrderId is empty"),
+    ({"UnitSold": "12.5"}, "UnitSold '12.5' is not a whole number"),
+    ({"UnitSold": "-1"}, "must not be negative"),
+    ({"UnitPrice": "abc"}, "not a plain decimal"),
+    ({"UnitPrice": "1e309"}, "not a plain decimal"),
+    ({"UnitPrice": "NaN"}, "not a plain decimal"),
+    ({"TotalCost": "1,000"}, None),  # splits the row: wrong field count
+    ({"TotalRevenue": "1" * 39}, "more than 38 significant digits"),
+    ({"OrderDate": "2/30/2021"}, "not a real date"),
+    ({"ShipDate": "2021-03-20"}, "not a date in M/D/YYYY form"),
+])
+def test_bad_values_reject_the_row(overrides: dict[str, str], reason: str | None) -> None:
+    with pytest.raises(RowRejected) as caught:
+        to_item(HDR, fields(row(1, **overrides)))
+    assert reason is None or reason in str(caught.value)
+
+
+def test_wrong_field_count_is_rejected() -> None:
+    with pytest.raises(RowRejected, match="row has 12 fields, the header has 13"):
+        to_item(HDR, fields(row(1))[:-1])
+
+
+def test_negative_zero_is_zero() -> None:
+    assert str(to_item(HDR, fields(row(1, TotalProfit="-0.00")))["TotalProfit"]) == "0"

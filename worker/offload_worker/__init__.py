@@ -1,0 +1,1 @@
+"""offload worker: load one orders CSV from S3 into DynamoDB."""

@@ -1,0 +1,75 @@
+"""Entry point: settings from the environment, one summary line, a documented exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Sequence
+
+import boto3
+from aws_lambda_powertools import Logger
+from botocore.config import Config
+from offload_contract import env, job_id
+
+from offload_worker.errors import ConfigError, FileRejected, WorkerError
+from offload_worker.ledger import JobLedger
+from offload_worker.run import process, report_file_failure
+from offload_worker.settings import Settings
+
+logger = Logger(service="offload-worker")
+
+USAGE = f"""Load one orders CSV from S3 into DynamoDB. Settings come from the environment:
+  {env.S3_BUCKET_NAME}, {env.S3_KEY} (required), {env.STATUS_KEY} (ETag), {env.JOB_ID},
+  {env.TABLE_NAME} (default {env.DEFAULT_TABLE_NAME}), {env.JOBS_TABLE}, {env.INPUT_PREFIX},
+  {env.OUTPUT_PREFIX}, {env.REJECTED_PREFIX}, {env.WRITE_CONCURRENCY}, {env.WRITE_DEADLINE_SECONDS},
+  AWS_REGION, AWS_ENDPOINT_URL.
+Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 AWS failure: rerun."""
+
+
+def _clients(concurrency: int) -> tuple[Any, Any, Any]:
+    """S3, the DynamoDB resource (job record) and a plain client (batches we serialize ourselves)."""
+    config = Config(max_pool_connections=concurrency + 4, retries={"mode": "standard", "max_attempts": 5})
+    return (boto3.client("s3", config=config), boto3.resource("dynamodb", config=config),
+            boto3.client("dynamodb", config=config))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="offload-worker", description=USAGE,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as error:
+        print(f"offload-worker: {error}", file=sys.stderr)
+        return error.exit_code
+    s3, dynamodb, dynamodb_client = _clients(settings.write_concurrency)
+    ledger = JobLedger(dynamodb, settings.jobs_table,
+                       settings.job_id or job_id(settings.bucket, settings.key, settings.etag or ""),
+                       settings.job_ttl_days)
+    logger.append_keys(bucket=settings.bucket, key=settings.key, job_id=ledger.job_id)
+    try:
+        result = process(settings, s3, dynamodb_client, ledger)
+    except WorkerError as error:
+        if isinstance(error, FileRejected):
+            report_file_failure(s3, settings, error)
+        return _fail(ledger, str(error), error.exit_code, error.kind)
+    except Exception as error:  # noqa: BLE001 - anything else is reported, not a traceback
+        return _fail(ledger, f"{type(error).__name__}: {error}", 3, "unexpected")
+    ledger.succeeded(result.job_fields())
+    logger.info("file loaded", extra={"result": result.as_log()})
+    print(f"offload-worker: loaded {result.rows_loaded}/{result.rows_total} rows "
+          f"({result.rows_rejected} rejected, {result.rows_duplicate} duplicate) "
+          f"into {settings.table} in {result.duration_ms} ms; output s3://{settings.bucket}/{result.output_key}",
+          file=sys.stderr)
+    return 0
+
+
+def _fail(ledger: JobLedger, reason: str, exit_code: int, kind: str) -> int:
+    logger.error("file failed", extra={"reason": reason, "kind": kind, "exit_code": exit_code})
+    try:
+        ledger.failed(reason, exit_code)
+    except Exception as error:  # noqa: BLE001 - the job's own failure is the news here
+        logger.error("could not record the failure", extra={"error": str(error)})
+    print(f"offload-worker: {reason}", file=sys.stderr)
+    return exit_code

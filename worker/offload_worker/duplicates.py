@@ -1,0 +1,60 @@
+"""Count repeated OrderIds in a file of any size with flat memory.
+
+Keeps 8-byte fingerprints: in memory up to a chunk, then as sorted runs in
+temporary files, merged at the end. A 64-bit fingerprint makes a false
+"duplicate" vanishingly unlikely (about 1 in 10^12 for 10M distinct keys).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import tempfile
+from array import array
+from typing import IO, Iterator
+
+_ITEM_BYTES = 8
+
+
+class DuplicateCounter:
+    def __init__(self, chunk: int = 1 << 20) -> None:
+        self._chunk = chunk
+        self._buffer = array("Q")
+        self._runs: list[IO[bytes]] = []
+
+    def add(self, key: str) -> None:
+        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=_ITEM_BYTES).digest()
+        self._buffer.append(int.from_bytes(digest, "little"))
+        if len(self._buffer) >= self._chunk:
+            self._spill()
+
+    def _spill(self) -> None:
+        run = tempfile.TemporaryFile()
+        array("Q", sorted(self._buffer)).tofile(run)
+        run.seek(0)
+        self._runs.append(run)
+        self._buffer = array("Q")
+
+    def count(self) -> int:
+        """How many keys repeat one added before them."""
+        if self._runs and self._buffer:
+            self._spill()
+        streams = [_read_run(run) for run in self._runs] or [iter(sorted(self._buffer))]
+        repeats, previous = 0, None
+        for value in heapq.merge(*streams):
+            if value == previous:
+                repeats += 1
+            previous = value
+        for run in self._runs:
+            run.close()
+        return repeats
+
+
+def _read_run(run: IO[bytes]) -> Iterator[int]:
+    while True:
+        block = run.read(_ITEM_BYTES * 8192)
+        if not block:
+            return
+        values = array("Q")
+        values.frombytes(block)
+        yield from values

@@ -1,0 +1,59 @@
+"""The worker's settings, read once from the environment (docs/contract.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from offload_contract import env
+from offload_contract.layout import Layout
+
+from offload_worker.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    bucket: str
+    key: str
+    etag: str | None
+    job_id: str | None
+    table: str
+    jobs_table: str | None
+    layout: Layout
+    write_concurrency: int
+    write_deadline_seconds: int
+    job_ttl_days: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        def required(name: str) -> str:
+            value = environ.get(name, "")
+            if not value:
+                raise ConfigError(f"{name} is not set: the dispatcher passes it as a container override; "
+                                  "set it to run the worker by hand")
+            return value
+
+        def bounded(name: str, default: int, low: int, high: int) -> int:
+            text = environ.get(name) or str(default)
+            if not text.isdigit() or not low <= int(text) <= high:
+                raise ConfigError(f"{name}={text!r} must be a whole number from {low} to {high}")
+            return int(text)
+
+        if not (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")):
+            raise ConfigError("AWS_REGION is not set: set it to the region of the bucket and tables")
+        try:
+            layout = Layout.from_env(environ)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        return cls(
+            bucket=required(env.S3_BUCKET_NAME),
+            key=required(env.S3_KEY),
+            etag=environ.get(env.STATUS_KEY) or None,
+            job_id=environ.get(env.JOB_ID) or None,
+            table=environ.get(env.TABLE_NAME) or env.DEFAULT_TABLE_NAME,
+            jobs_table=environ.get(env.JOBS_TABLE) or None,
+            layout=layout,
+            write_concurrency=bounded(env.WRITE_CONCURRENCY, env.DEFAULT_WRITE_CONCURRENCY, 1, 64),
+            write_deadline_seconds=bounded(env.WRITE_DEADLINE_SECONDS, env.DEFAULT_WRITE_DEADLINE_SECONDS, 1, 86400),
+            job_ttl_days=bounded(env.JOB_TTL_DAYS, env.DEFAULT_JOB_TTL_DAYS, 1, 3650),
+        )

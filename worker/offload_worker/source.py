@@ -1,0 +1,125 @@
+"""Read one S3 object as CSV rows, streaming, resuming a broken download.
+
+The object is pinned to the ETag the event named (If-Match), so a file that
+was overwritten since is never half-read as a mix of two versions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Iterator
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    IncompleteReadError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
+
+from offload_worker.errors import FileRejected, WorkerError
+
+_STREAM_ERRORS = (
+    ConnectionClosedError,
+    EndpointConnectionError,
+    IncompleteReadError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+    ConnectionError,
+)
+_MAX_FIELD_BYTES = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+csv.field_size_limit(_MAX_FIELD_BYTES)
+
+
+class S3Source(io.RawIOBase):
+    """A raw byte stream over GetObject that reopens at its offset on a broken read."""
+
+    def __init__(self, client: Any, bucket: str, key: str, etag: str | None, resume_attempts: int = 5) -> None:
+        super().__init__()
+        self._client, self.bucket, self.key = client, bucket, key
+        self._resume_attempts = resume_attempts
+        self.resumes = 0
+        self._pos = 0
+        response = self._get(etag, None)
+        self.etag: str = response["ETag"]
+        self.size: int = response["ContentLength"]
+        self._body = response["Body"]
+
+    def _get(self, etag: str | None, start: int | None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.key}
+        if etag:
+            kwargs["IfMatch"] = etag
+        if start:
+            kwargs["Range"] = f"bytes={start}-"
+        try:
+            return self._client.get_object(**kwargs)  # type: ignore[no-any-return]
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            where = f"s3://{self.bucket}/{self.key}"
+            if code in ("NoSuchKey", "404", "NotFound"):
+                raise FileRejected(f"{where} does not exist (deleted after upload?)") from None
+            if code in ("PreconditionFailed", "412"):
+                raise FileRejected(
+                    f"{where} changed since the event (ETag {etag}); its new version has its own event"
+                ) from None
+            if code == "NoSuchBucket":
+                raise FileRejected(f"bucket {self.bucket!r} does not exist") from None
+            raise WorkerError(f"cannot read {where}: {code or error}") from None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        for attempt in range(self._resume_attempts + 1):
+            try:
+                data = self._body.read(len(buffer))
+                break
+            except _STREAM_ERRORS:
+                if attempt == self._resume_attempts:
+                    raise WorkerError(
+                        f"download of s3://{self.bucket}/{self.key} broke {attempt + 1} times at byte {self._pos}"
+                    ) from None
+                self.resumes += 1
+                self._body = self._get(self.etag, self._pos)["Body"]
+        n = len(data)
+        buffer[:n] = data
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
+
+
+def read_rows(raw: io.RawIOBase) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and an iterator of (line number, fields), blank lines skipped."""
+    buffered = io.BufferedReader(raw, buffer_size=1 << 16)
+    if buffered.peek(2)[:2] == _GZIP_MAGIC:
+        raise FileRejected("file is gzip-compressed; upload the plain CSV (or name it .csv.gz)")
+    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="strict", newline="")
+    reader = csv.reader(text, strict=True)
+    rows = _records(reader)
+    for _line, fields in rows:
+        return fields, rows
+    raise FileRejected("file has no header line (it is empty or blank)")
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    line = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise FileRejected(f"file is not UTF-8 text (bad bytes near line {reader.line_num + 1})",
+                               line=reader.line_num + 1) from None
+        except csv.Error as error:
+            raise FileRejected(f"CSV syntax error at line {line}: {error}", line=line) from None
+        if any(f.strip() for f in fields):  # blank lines and ",,,," lines carry no row
+            yield line, fields
+        line = reader.line_num + 1
