@@ -76,3 +76,35 @@ def make_orders_stack(bucket: str = "orders-bucket", table: str = "Order", jobs_
         ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
                          AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
                          KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+
+
+@pytest.fixture(scope="session")
+def twin_endpoint() -> Iterator[str]:
+    """`offload twin` as a user starts it: a subprocess on a free loopback port."""
+    import subprocess
+    import sys
+    import time
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "offload", "twin", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{endpoint}/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                raise RuntimeError(f"twin exited: {process.stdout.read() if process.stdout else ''}") from None
+            time.sleep(0.2)
+    yield endpoint
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def twin(twin_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    requests.post(f"{twin_endpoint}/moto-api/reset", timeout=10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", twin_endpoint)
+    return twin_endpoint

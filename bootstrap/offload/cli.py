@@ -23,5 +23,15 @@ def tools() -> None:
     click.echo(f"terraform {version} at {path}; aws provider {tooling.TWIN_PROVIDER_VERSION} mirror at {mirror}")
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=4566, show_default=True,
+              help="Loopback port to listen on (0 picks a free one).")
+def twin(port: int) -> None:
+    """Run the local twin (moto + ECS Anywhere shims) in the foreground until Ctrl-C."""
+    from offload.twin.run import serve
+
+    serve(port, echo=click.echo)
+
+
 def main() -> None:
     cli()

@@ -1,0 +1,1 @@
+"""offload dispatcher: S3 events from SQS -> one ECS Anywhere task per file."""

@@ -1,0 +1,58 @@
+"""One SQS record -> at most one task per uploaded file, however often S3 repeats itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from offload_contract import job_id
+
+from offload_dispatch.launch import NoCapacity, run_task
+from offload_dispatch.ledger import Claim, Ledger
+from offload_dispatch.s3_records import objects_in
+from offload_dispatch.settings import Settings
+
+logger = Logger(service="offload-dispatch", child=True)
+
+
+class WaitingForCapacity(Exception):
+    """Raised so the batch processor reports this record as failed: SQS delivers it again."""
+
+
+@dataclass
+class Outcome:
+    launched: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+
+
+def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) -> Outcome:
+    outcome = Outcome()
+    waiting: list[str] = []
+    for obj in objects_in(body):
+        if not settings.layout.accepts(obj.key, settings.suffixes):
+            logger.info("ignored: not an input file", extra={"bucket": obj.bucket, "key": obj.key})
+            outcome.ignored += 1
+            continue
+        jid = job_id(obj.bucket, obj.key, obj.version_tag)
+        claim, record = ledger.claim(jid, obj)
+        if claim is Claim.DUPLICATE:
+            logger.info("duplicate event acknowledged",
+                        extra={"job_id": jid, "key": obj.key, "status": record.get("Status")})
+            outcome.duplicates += 1
+            continue
+        try:
+            task_arn = run_task(ecs, settings, obj, jid)
+        except NoCapacity as error:
+            ledger.waiting(jid, str(error))
+            logger.warning("waiting for capacity", extra={"job_id": jid, "key": obj.key, "reason": str(error)})
+            waiting.append(f"{obj.key}: {error}")
+            continue
+        ledger.launched(jid, task_arn)
+        logger.info("task started", extra={"job_id": jid, "key": obj.key, "task_arn": task_arn,
+                                           "retry": claim is Claim.RETRY})
+        outcome.launched += 1
+    if waiting:
+        raise WaitingForCapacity("; ".join(waiting))
+    return outcome

@@ -1,0 +1,48 @@
+"""Lambda entry points: thin, typed, delegating to plain functions.
+
+`lambda_handler`: SQS batch of S3 events -> RunTask(EXTERNAL), with partial
+batch failures so only the records that could not be placed come back.
+`task_state_handler`: EventBridge ECS Task State Change -> job FAILED.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from offload_dispatch import clients
+from offload_dispatch.dispatch import dispatch_message
+from offload_dispatch.ledger import Ledger
+from offload_dispatch.settings import settings
+from offload_dispatch.task_state import handle_task_change
+
+logger = Logger(service="offload-dispatch")
+SETTINGS = settings()  # cold start: a misconfigured function fails here, with the variable's name
+# A batch where every record waits is still a normal answer, not a function error.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def _ledger() -> Ledger:
+    return Ledger(clients.dynamodb().Table(SETTINGS.jobs_table), SETTINGS.job_ttl_days)
+
+
+def record_handler(record: SQSRecord) -> None:
+    outcome = dispatch_message(record.body, SETTINGS, clients.ecs(), _ledger())
+    logger.info("message done", extra={"message_id": record.message_id, **vars(outcome)})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)
+
+
+@logger.inject_lambda_context
+def task_state_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    result = handle_task_change(event.get("detail", {}), SETTINGS.container, _ledger())
+    logger.info("task state change", extra={"task_arn": event.get("detail", {}).get("taskArn"), "result": result})
+    return {"result": result}

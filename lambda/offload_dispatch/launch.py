@@ -1,0 +1,59 @@
+"""RunTask on ECS Anywhere, and telling "no room yet" apart from real errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from offload_contract import env
+
+from offload_dispatch.s3_records import S3Object
+from offload_dispatch.settings import Settings
+
+STARTED_BY = "offload-dispatch"
+# Codes meaning "try again later": SQS redelivers the message after its visibility timeout.
+_TRANSIENT_CODES = {"ThrottlingException", "ServerException", "ServiceUnavailableException",
+                    "RequestLimitExceeded", "TooManyRequestsException"}
+_NO_INSTANCES = "No Container Instances were found"
+
+
+class NoCapacity(Exception):
+    """The task could not be placed now; str() is the reason shown on the job."""
+
+
+def overrides(settings: Settings, obj: S3Object, job_id: str) -> dict[str, Any]:
+    values = {
+        env.S3_BUCKET_NAME: obj.bucket, env.S3_KEY: obj.key, env.STATUS_KEY: obj.etag,
+        env.JOB_ID: job_id, env.JOBS_TABLE: settings.jobs_table, env.TABLE_NAME: settings.table,
+    }
+    return {"containerOverrides": [{
+        "name": settings.container,
+        "environment": [{"name": name, "value": values[name]} for name in env.TASK_OVERRIDES],
+    }]}
+
+
+def run_task(ecs: Any, settings: Settings, obj: S3Object, job_id: str) -> str:
+    """Start the worker for one file; returns the task ARN or raises NoCapacity."""
+    try:
+        response = ecs.run_task(
+            cluster=settings.cluster,
+            taskDefinition=settings.task_definition,
+            launchType="EXTERNAL",  # no networkConfiguration: ECS refuses one for EXTERNAL
+            count=1,
+            startedBy=STARTED_BY,
+            clientToken=job_id,  # a repeated call returns the same task instead of a second one
+            overrides=overrides(settings, obj, job_id),
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in _TRANSIENT_CODES or _NO_INSTANCES in message:
+            raise NoCapacity(f"{code}: {message}") from None
+        raise
+    tasks = response.get("tasks", [])
+    if tasks:
+        return str(tasks[0]["taskArn"])
+    failures = response.get("failures", [])
+    reasons = sorted({f"{f.get('reason', '?')}" + (f" ({f['detail']})" if f.get("detail") else "")
+                      for f in failures}) or ["RunTask started no task and gave no reason"]
+    raise NoCapacity("no instance can take the task: " + ", ".join(reasons))

@@ -1,0 +1,37 @@
+"""The S3 objects named by one SQS message body (an S3 event notification)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.data_classes import S3Event
+
+
+@dataclass(frozen=True)
+class S3Object:
+    bucket: str
+    key: str  # decoded with unquote_plus: exactly as stored in S3
+    etag: str
+    version_id: str | None
+    event_name: str
+
+    @property
+    def version_tag(self) -> str:
+        """What makes this upload unique: the version id if versioned, else the ETag."""
+        return self.version_id or self.etag
+
+
+def objects_in(body: str) -> Iterator[S3Object]:
+    """Every ObjectCreated record; nothing for s3:TestEvent or other events."""
+    message = json.loads(body)
+    if message.get("Event") == "s3:TestEvent":
+        return
+    for record in S3Event(message).records:
+        if not record.event_name.startswith("ObjectCreated:"):
+            continue
+        obj = record.s3.get_object
+        yield S3Object(bucket=record.s3.bucket.name, key=unquote_plus(obj.key),
+                       etag=obj.etag, version_id=obj.version_id, event_name=record.event_name)

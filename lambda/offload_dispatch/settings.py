@@ -1,0 +1,60 @@
+"""Settings from the function's environment, checked once at cold start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Mapping
+
+from offload_contract import env
+from offload_contract.layout import Layout, parse_suffixes
+
+
+class SettingsError(RuntimeError):
+    """The function is misconfigured; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    cluster: str
+    task_definition: str
+    container: str
+    jobs_table: str
+    table: str
+    layout: Layout
+    suffixes: tuple[str, ...]
+    job_ttl_days: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        def required(name: str) -> str:
+            value = environ.get(name, "").strip()
+            if not value:
+                raise SettingsError(f"{name} is not set on the dispatcher function: set it in its environment "
+                                    "(terraform/modules/dispatch sets it)")
+            return value
+
+        ttl = environ.get(env.JOB_TTL_DAYS) or str(env.DEFAULT_JOB_TTL_DAYS)
+        if not ttl.isdigit() or int(ttl) < 1:
+            raise SettingsError(f"{env.JOB_TTL_DAYS}={ttl!r} must be a whole number of days >= 1")
+        try:
+            layout = Layout.from_env(environ)
+            suffixes = parse_suffixes(environ.get(env.INPUT_SUFFIXES))
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+        return cls(
+            cluster=required(env.CLUSTER_NAME),
+            task_definition=required(env.TASK_DEFINITION),
+            container=required(env.CONTAINER_NAME),
+            jobs_table=required(env.JOBS_TABLE),
+            table=environ.get(env.TABLE_NAME) or env.DEFAULT_TABLE_NAME,
+            layout=layout,
+            suffixes=suffixes,
+            job_ttl_days=int(ttl),
+        )
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env(os.environ)

@@ -1,0 +1,139 @@
+"""The dispatcher's handler against the twin over HTTP, with SQS events as AWS sends them."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+from offload_contract import job_id
+from tests.events import load, s3_message, sqs_event
+from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance, make_cluster
+
+pytestmark = pytest.mark.functional
+BUCKET = "orders-bucket"
+
+
+class Context:
+    function_name = "offload-dispatch"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:offload-dispatch"
+    aws_request_id = "req-1"
+
+
+@pytest.fixture
+def handler(twin: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    for name, value in {"CLUSTER_NAME": CLUSTER, "TASK_DEFINITION": FAMILY, "CONTAINER_NAME": CONTAINER,
+                        "JOBS_TABLE": "jobs", "TABLE_NAME": "Order"}.items():
+        monkeypatch.setenv(name, value)
+    from offload_dispatch import clients, settings
+
+    settings.settings.cache_clear()
+    clients.ecs.cache_clear()
+    clients.dynamodb.cache_clear()
+    make_cluster()
+    import offload_dispatch.handler as module
+
+    return importlib.reload(module)
+
+
+def tasks() -> list[dict[str, Any]]:
+    ecs = boto3.client("ecs")
+    arns = ecs.list_tasks(cluster=CLUSTER)["taskArns"]
+    return ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"] if arns else []
+
+
+def jobs() -> list[dict[str, Any]]:
+    return list(boto3.resource("dynamodb").Table("jobs").scan()["Items"])
+
+
+def overrides_of(task: dict[str, Any]) -> dict[str, str]:
+    (container,) = task["overrides"]["containerOverrides"]
+    assert container["name"] == CONTAINER
+    return {v["name"]: v["value"] for v in container["environment"]}
+
+
+def test_duplicates_in_one_batch_and_a_later_batch_start_one_task(handler: ModuleType, twin: str) -> None:
+    join_instance(twin)
+    body = s3_message(BUCKET, [("incoming/a.csv", '"etag-a"')])
+    first = handler.lambda_handler(sqs_event(body, body, body), Context())
+    later = handler.lambda_handler(sqs_event(body), Context())
+    started = tasks()
+    print(f"dup x4: tasks={len(started)} jobs={len(jobs())}")
+    assert first == {"batchItemFailures": []} and later == {"batchItemFailures": []}
+    assert len(started) == 1 and len(jobs()) == 1
+    (record,) = jobs()
+    assert record["Status"] == "QUEUED" and record["TaskArn"] == started[0]["taskArn"]
+    assert record["JobId"] == job_id(BUCKET, "incoming/a.csv", "etag-a")
+    assert started[0]["launchType"] == "EXTERNAL"
+
+
+def test_awkward_key_reaches_the_task_decoded(handler: ModuleType, twin: str) -> None:
+    join_instance(twin)
+    key = "incoming/my orders+ü%.csv"
+    handler.lambda_handler(sqs_event(s3_message(BUCKET, [(key, "e1")])), Context())
+    (task,) = tasks()
+    assert overrides_of(task) == {
+        "S3_BUCKET_NAME": BUCKET, "S3_KEY": key, "STATUS_KEY": "e1",
+        "JOB_ID": job_id(BUCKET, key, "e1"), "JOBS_TABLE": "jobs", "TABLE_NAME": "Order",
+    }
+
+
+def test_no_instance_fails_only_that_record_and_the_job_waits(handler: ModuleType) -> None:
+    waiting = s3_message(BUCKET, [("incoming/w.csv", "e1")])
+    ignored = s3_message(BUCKET, [("processed/w.csv", "e2")])
+    event = sqs_event(waiting, ignored)
+    event["Records"].append(load("sqs_s3_test_event")["Records"][0])
+    response = handler.lambda_handler(event, Context())
+    assert response == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    (record,) = jobs()
+    assert record["Status"] == "WAITING_FOR_CAPACITY" and "No Container Instances" in record["Reason"]
+    assert tasks() == []
+
+
+def test_full_instance_waits_with_the_resource_reason_then_launches_once(handler: ModuleType, twin: str) -> None:
+    join_instance(twin, memory_mib=256)  # the task needs 512
+    body = s3_message(BUCKET, [("incoming/big.csv", "e1")])
+    assert handler.lambda_handler(sqs_event(body), Context())["batchItemFailures"]
+    (record,) = jobs()
+    assert record["Status"] == "WAITING_FOR_CAPACITY" and "RESOURCE:MEMORY" in record["Reason"]
+    join_instance(twin)  # capacity arrives; SQS redelivers the message
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
+    (record,) = jobs()
+    assert len(tasks()) == 1 and record["Status"] == "QUEUED" and record["Attempts"] == 2
+    assert "Reason" not in record
+
+
+def test_keys_outside_the_input_prefix_or_suffix_start_nothing(handler: ModuleType, twin: str) -> None:
+    join_instance(twin)
+    body = s3_message(BUCKET, [("processed/a.csv", "e"), ("rejected/a.csv.rejects.csv", "e"),
+                               ("elsewhere/a.csv", "e"), ("incoming/a.txt", "e"), ("incoming/", "e")])
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
+    assert tasks() == [] and jobs() == []
+
+
+def test_stopped_task_marks_a_running_job_failed_once(handler: ModuleType) -> None:
+    jid = job_id(BUCKET, "incoming/orders-2026-11.csv", "d41d8cd98f00b204e9800998ecf8427e")
+    table = boto3.resource("dynamodb").Table("jobs")
+    table.put_item(Item={"JobId": jid, "Status": "RUNNING"})
+    event = load("ecs_task_stopped")
+    event["detail"]["overrides"]["containerOverrides"][0]["environment"][3]["value"] = jid
+    assert handler.task_state_handler(event, Context()) == {"result": "failed"}
+    record = table.get_item(Key={"JobId": jid})["Item"]
+    assert record["Status"] == "FAILED" and record["ExitCode"] == 3 and "exited with code 3" in record["Reason"]
+    table.put_item(Item={"JobId": jid, "Status": "SUCCEEDED"})
+    assert handler.task_state_handler(event, Context()) == {"result": "ignored: job already ended"}
+
+
+def test_task_lost_with_its_host_fails_the_job(handler: ModuleType) -> None:
+    table = boto3.resource("dynamodb").Table("jobs")
+    table.put_item(Item={"JobId": "JOB_ID_PLACEHOLDER", "Status": "RUNNING"})
+    event = load("ecs_task_stopped")
+    event["detail"]["containers"][0].pop("exitCode")
+    event["detail"]["stoppedReason"] = "Host instance lost"
+    assert handler.task_state_handler(event, Context()) == {"result": "failed"}
+    assert "host lost" in table.get_item(Key={"JobId": "JOB_ID_PLACEHOLDER"})["Item"]["Reason"]

@@ -1,0 +1,123 @@
+"""Each twin shim, through boto3 over HTTP, and that stock moto behaviour is left alone."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from offload.twin.onprem import JoinError, heartbeat, register_managed_instance
+from tests.conftest import REGION
+from tests.twin_cluster import CLUSTER, FAMILY, instance_role, join_instance, make_cluster
+
+pytestmark = pytest.mark.functional
+
+
+def test_activation_limit_is_consumed_and_enforced(twin: str) -> None:
+    ssm = boto3.client("ssm")
+    made = ssm.create_activation(IamRole=instance_role(), RegistrationLimit=2, DefaultInstanceName="rack-1")
+    ids = [register_managed_instance(twin, REGION, made["ActivationId"], made["ActivationCode"]) for _ in range(2)]
+    assert all(i.startswith("mi-") and len(i) == 20 for i in ids)
+    with pytest.raises(JoinError, match="registration limit"):
+        register_managed_instance(twin, REGION, made["ActivationId"], made["ActivationCode"])
+    (listed,) = ssm.describe_activations()["ActivationList"]
+    assert (listed["RegistrationLimit"], listed["RegistrationsCount"], listed["Expired"]) == (2, 2, False)
+    assert "ActivationCode" not in listed
+    with pytest.raises(JoinError, match="not valid"):
+        register_managed_instance(twin, REGION, made["ActivationId"], "wrong-code")
+
+
+def test_expired_activation_is_shown_and_refused(twin: str) -> None:
+    ssm = boto3.client("ssm")
+    expires = datetime.now(timezone.utc) + timedelta(seconds=1)
+    made = ssm.create_activation(IamRole=instance_role(), ExpirationDate=expires)
+    time.sleep(1.2)
+    assert ssm.describe_activations()["ActivationList"][0]["Expired"] is True
+    with pytest.raises(JoinError, match="expired"):
+        register_managed_instance(twin, REGION, made["ActivationId"], made["ActivationCode"])
+    ssm.delete_activation(ActivationId=made["ActivationId"])
+    assert ssm.describe_activations()["ActivationList"] == []
+    with pytest.raises(ClientError, match="InvalidActivation"):
+        ssm.delete_activation(ActivationId=made["ActivationId"])
+
+
+def test_activation_needs_a_role_that_trusts_ssm(twin: str) -> None:
+    boto3.client("iam").create_role(RoleName="not-for-ssm", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
+    with pytest.raises(ClientError, match="missing ssm service principal"):
+        boto3.client("ssm").create_activation(IamRole="not-for-ssm")
+
+
+def test_managed_instances_are_described_pinged_and_deregistered(twin: str) -> None:
+    ssm = boto3.client("ssm")
+    made = ssm.create_activation(IamRole=instance_role())
+    instance_id = register_managed_instance(twin, REGION, made["ActivationId"], made["ActivationCode"])
+    heartbeat(twin, REGION, instance_id)
+    (info,) = ssm.describe_instance_information(
+        Filters=[{"Key": "InstanceIds", "Values": [instance_id]}])["InstanceInformationList"]
+    assert info["PingStatus"] == "Online" and info["ActivationId"] == made["ActivationId"]
+    ssm.deregister_managed_instance(InstanceId=instance_id)
+    assert ssm.describe_instance_information()["InstanceInformationList"] == []
+
+
+def test_external_task_definition_keeps_bridge_and_fargate_is_untouched(twin: str) -> None:
+    ecs = boto3.client("ecs")
+    external = ecs.register_task_definition(
+        family="ext", requiresCompatibilities=["EXTERNAL"], networkMode="bridge",
+        containerDefinitions=[{"name": "c", "image": "i", "memory": 128}])["taskDefinition"]
+    assert external["networkMode"] == "bridge" and "EXTERNAL" in external["compatibilities"]
+    fargate = ecs.register_task_definition(
+        family="fg", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "c", "image": "i"}])["taskDefinition"]
+    assert fargate["networkMode"] == "awsvpc"  # stock moto behaviour
+
+
+def test_container_instance_needs_a_registered_managed_instance(twin: str) -> None:
+    make_cluster()
+    with pytest.raises(ClientError, match="not a registered SSM managed instance"):
+        boto3.client("ecs").register_container_instance(
+            cluster=CLUSTER, instanceIdentityDocument=json.dumps({"instanceId": "mi-00000000000000000"}))
+    instance = join_instance(twin, memory_mib=2048)
+    (described,) = boto3.client("ecs").describe_container_instances(
+        cluster=CLUSTER, containerInstances=[instance.container_instance_arn])["containerInstances"]
+    assert described["ec2InstanceId"] == instance.managed_instance_id
+    memory = next(r for r in described["registeredResources"] if r["name"] == "MEMORY")
+    assert memory["integerValue"] == 2048
+
+
+def test_run_task_honours_client_token_and_refuses_network_configuration(twin: str) -> None:
+    make_cluster()
+    join_instance(twin)
+    ecs = boto3.client("ecs")
+    first = ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL", clientToken="t-1")
+    again = ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL", clientToken="t-1")
+    assert first["tasks"][0]["taskArn"] == again["tasks"][0]["taskArn"]
+    assert len(ecs.list_tasks(cluster=CLUSTER)["taskArns"]) == 1
+    with pytest.raises(ClientError, match="not valid for launch type EXTERNAL"):
+        ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL", networkConfiguration={
+            "awsvpcConfiguration": {"subnets": ["subnet-1"]}})
+
+
+def test_full_instance_answers_failures_and_a_stopped_task_frees_it(twin: str) -> None:
+    make_cluster(memory=3000)
+    instance = join_instance(twin, memory_mib=4096)
+    ecs = boto3.client("ecs")
+    running = ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")["tasks"][0]
+    full = ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")
+    assert full["tasks"] == []
+    assert full["failures"] == [{"arn": instance.container_instance_arn, "reason": "RESOURCE:MEMORY"}]
+    ecs.submit_task_state_change(cluster=CLUSTER, task=running["taskArn"], status="STOPPED", reason="done",
+                                 containers=[{"containerName": "worker", "exitCode": 0, "status": "STOPPED"}])
+    (stopped,) = ecs.describe_tasks(cluster=CLUSTER, tasks=[running["taskArn"]])["tasks"]
+    assert stopped["lastStatus"] == "STOPPED" and stopped["containers"][0]["exitCode"] == 0
+    assert ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")["tasks"]
+
+
+def test_aws_managed_policies_are_loaded(twin: str) -> None:
+    policy = boto3.client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+    assert policy["Policy"]["PolicyName"] == "AmazonSSMManagedInstanceCore"
