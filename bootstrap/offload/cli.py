@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import sys
+
+import boto3
 import click
 
-from offload import tooling
+from offload import lambda_zip, stack, tooling
+from offload.terraform import PLAN_CHANGES, Runner, TerraformFailed
+
+target_option = click.option(
+    "--target", type=click.Choice(stack.TARGETS), default="aws", show_default=True, envvar="OFFLOAD_TARGET",
+    help="aws: your account with your credentials; twin: the local twin (OFFLOAD_TWIN_ENDPOINT).")
+var_file_option = click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                               help="A .tfvars file (repeatable).")
+approve_option = click.option("--auto-approve", is_flag=True, help="Do not ask before changing anything.")
+
+
+def _runner(target: str, var_files: tuple[str, ...] = ()) -> Runner:
+    if target == "aws" and boto3.Session().get_credentials() is None:
+        raise click.ClickException("no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+                                   "AWS_SECRET_ACCESS_KEY (or use --target twin)")
+    try:
+        return Runner(stack.for_target(target), var_files)
+    except tooling.ToolError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _terraform(action: object) -> None:
+    """Run a Terraform step; its own output is already on screen, so keep only its exit code."""
+    try:
+        action()  # type: ignore[operator]
+    except TerraformFailed as error:
+        click.echo(f"offload: {error}", err=True)
+        sys.exit(error.code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "OFFLOAD"})
@@ -21,6 +51,67 @@ def tools() -> None:
     except tooling.ToolError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"terraform {version} at {path}; aws provider {tooling.TWIN_PROVIDER_VERSION} mirror at {mirror}")
+
+
+@cli.command()
+@target_option
+@var_file_option
+def plan(target: str, var_files: tuple[str, ...]) -> None:
+    """Show what `apply` would change (terraform plan)."""
+    runner = _runner(target, var_files)
+    code = 0
+
+    def run() -> None:
+        nonlocal code
+        code = runner.plan()
+
+    _terraform(run)
+    click.echo("offload: changes pending" if code == PLAN_CHANGES else "offload: no changes")
+
+
+@cli.command()
+@target_option
+@var_file_option
+@approve_option
+def apply(target: str, var_files: tuple[str, ...], auto_approve: bool) -> None:
+    """Create or update the cloud side (terraform apply)."""
+    runner = _runner(target, var_files)
+    _terraform(lambda: runner.apply(auto_approve))
+
+
+@cli.command()
+@target_option
+@var_file_option
+@approve_option
+def destroy(target: str, var_files: tuple[str, ...], auto_approve: bool) -> None:
+    """Delete the cloud side (terraform destroy)."""
+    runner = _runner(target, var_files)
+    _terraform(lambda: runner.destroy(auto_approve))
+
+
+@cli.command()
+@target_option
+@click.option("--json", "as_json", is_flag=True, help="All outputs as JSON (sensitive ones hidden).")
+def output(target: str, as_json: bool) -> None:
+    """Show the stack's outputs; the activation code stays hidden (see `offload activation`)."""
+    import json
+
+    try:
+        values = _runner(target).outputs()
+    except TerraformFailed as error:
+        raise click.ClickException(str(error)) from None
+    shown = {k: ("(sensitive)" if k == "activation_code" else v) for k, v in sorted(values.items())}
+    if as_json:
+        click.echo(json.dumps(shown, indent=2))
+    else:
+        for name, value in shown.items():
+            click.echo(f"{name} = {value}")
+
+
+@cli.command("build-lambda")
+def build_lambda() -> None:
+    """Build build/dispatcher.zip: the dispatcher, the contract and Powertools, reproducibly."""
+    click.echo(str(lambda_zip.build()))
 
 
 @cli.command()

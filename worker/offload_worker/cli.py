@@ -27,11 +27,12 @@ USAGE = f"""Load one orders CSV from S3 into DynamoDB. Settings come from the en
 Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 AWS failure: rerun."""
 
 
-def _clients(concurrency: int) -> tuple[Any, Any, Any]:
+def _clients(region: str, concurrency: int) -> tuple[Any, Any, Any]:
     """S3, the DynamoDB resource (job record) and a plain client (batches we serialize ourselves)."""
     config = Config(max_pool_connections=concurrency + 4, retries={"mode": "standard", "max_attempts": 5})
-    return (boto3.client("s3", config=config), boto3.resource("dynamodb", config=config),
-            boto3.client("dynamodb", config=config))
+    return (boto3.client("s3", region_name=region, config=config),
+            boto3.resource("dynamodb", region_name=region, config=config),
+            boto3.client("dynamodb", region_name=region, config=config))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"offload-worker: {error}", file=sys.stderr)
         return error.exit_code
-    s3, dynamodb, dynamodb_client = _clients(settings.write_concurrency)
+    s3, dynamodb, dynamodb_client = _clients(settings.region, settings.write_concurrency)
     ledger = JobLedger(dynamodb, settings.jobs_table,
                        settings.job_id or job_id(settings.bucket, settings.key, settings.etag or ""),
                        settings.job_ttl_days)

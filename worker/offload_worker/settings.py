@@ -13,6 +13,7 @@ from offload_worker.errors import ConfigError
 
 @dataclass(frozen=True)
 class Settings:
+    region: str
     bucket: str
     key: str
     etag: str | None
@@ -39,13 +40,15 @@ class Settings:
                 raise ConfigError(f"{name}={text!r} must be a whole number from {low} to {high}")
             return int(text)
 
-        if not (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")):
+        region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+        if not region:
             raise ConfigError("AWS_REGION is not set: set it to the region of the bucket and tables")
         try:
             layout = Layout.from_env(environ)
         except ValueError as error:
             raise ConfigError(str(error)) from None
         return cls(
+            region=region,
             bucket=required(env.S3_BUCKET_NAME),
             key=required(env.S3_KEY),
             etag=environ.get(env.STATUS_KEY) or None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from offload.twin import ecs_shim, ssm_shim
+from offload.twin import ecs_shim, sqs_shim, ssm_shim
 
 
 class Twin:
@@ -23,6 +23,7 @@ class Twin:
 
         ssm_shim.install()
         ecs_shim.install()
+        sqs_shim.install()
         server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()
         self._server = server  # type: ignore[assignment]

@@ -1,0 +1,94 @@
+"""Drive Terraform with python-terraform: output streams through as Terraform
+prints it, and its exit code is the caller's to keep."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from typing import Any, Iterator
+
+from python_terraform import IsFlagged, IsNotFlagged, Terraform
+
+from offload import lambda_zip, tooling
+from offload.stack import Stack
+
+PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2  # terraform plan -detailed-exitcode
+
+
+class TerraformFailed(RuntimeError):
+    def __init__(self, command: str, code: int) -> None:
+        super().__init__(f"terraform {command} failed with exit code {code}")
+        self.code = code
+
+
+@contextlib.contextmanager
+def _environment(overrides: dict[str, str]) -> Iterator[None]:
+    """python-terraform hands os.environ to Terraform: set the stack's variables around a call."""
+    saved = {k: os.environ.get(k) for k in overrides}
+    for key, value in overrides.items():
+        if value == "":
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+class Runner:
+    def __init__(self, stack: Stack, var_files: tuple[str, ...] = (), quiet: bool = False) -> None:
+        self.stack = stack
+        self._var_files = [os.path.abspath(f) for f in var_files] or None
+        self._quiet = quiet
+        binary, _version = tooling.ensure_terraform()
+        self._tf = Terraform(working_dir=str(stack.workdir), terraform_bin_path=binary)
+
+    def _run(self, command: str, *args: Any, ok: tuple[int, ...] = (0,), **options: Any) -> int:
+        with _environment(self.stack.env):
+            code, _out, _err = self._call(command, *args, **options)
+        if code not in ok:
+            raise TerraformFailed(command, code)
+        return int(code)
+
+    def _call(self, command: str, *args: Any, **options: Any) -> tuple[int, Any, Any]:
+        if self._quiet:
+            code, out, err = self._tf.cmd(command, *args, **options)
+            if code != 0:
+                print(out, err, sep="\n")
+            return int(code), out, err
+        return self._tf.cmd(command, *args, capture_output=False, **options)  # type: ignore[no-any-return]
+
+    def init(self) -> None:
+        lambda_zip.build()
+        self._run("init", input=False, no_color=IsFlagged)
+
+    def plan(self) -> int:
+        """PLAN_NO_CHANGES or PLAN_CHANGES; raises on an error."""
+        self.init()
+        return self._run("plan", input=False, detailed_exitcode=IsFlagged, var_file=self._var_files,
+                         ok=(PLAN_NO_CHANGES, PLAN_CHANGES))
+
+    def apply(self, auto_approve: bool) -> None:
+        self.init()
+        self._run("apply", input=not auto_approve, auto_approve=IsFlagged if auto_approve else IsNotFlagged,
+                  var_file=self._var_files)
+
+    def destroy(self, auto_approve: bool) -> None:
+        # Never python-terraform's destroy(): it passes -force, which Terraform >= 0.15 rejects.
+        self.init()
+        self._run("destroy", input=not auto_approve, auto_approve=IsFlagged if auto_approve else IsNotFlagged,
+                  var_file=self._var_files)
+
+    def outputs(self) -> dict[str, Any]:
+        """Output values, sensitive ones included: callers decide what to show."""
+        with _environment(self.stack.env):
+            code, out, err = self._tf.output_cmd(json=IsFlagged)
+        if code != 0:
+            raise TerraformFailed(f"output: {err.strip()}", code)
+        return {name: entry["value"] for name, entry in json.loads(out or "{}").items()}

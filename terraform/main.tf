@@ -1,0 +1,69 @@
+locals {
+  lambda_zip = coalesce(var.lambda_zip, "${path.root}/../build/dispatcher.zip")
+  # Names from docs/contract.md, shared by the dispatcher and the worker.
+  shared_environment = {
+    TABLE_NAME      = module.storage.orders_table_name
+    JOBS_TABLE      = module.storage.jobs_table_name
+    INPUT_PREFIX    = var.input_prefix
+    OUTPUT_PREFIX   = var.output_prefix
+    REJECTED_PREFIX = var.rejected_prefix
+  }
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  name          = var.name
+  bucket_name   = var.bucket_name
+  force_destroy = var.force_destroy
+}
+
+module "cluster" {
+  source = "./modules/cluster"
+
+  name               = var.name
+  bucket_arn         = module.storage.bucket_arn
+  input_prefix       = var.input_prefix
+  output_prefix      = var.output_prefix
+  rejected_prefix    = var.rejected_prefix
+  orders_table_arn   = module.storage.orders_table_arn
+  jobs_table_arn     = module.storage.jobs_table_arn
+  worker_image       = var.worker_image
+  worker_image_tag   = var.worker_image_tag
+  worker_cpu         = var.worker_cpu
+  worker_memory      = var.worker_memory
+  log_retention_days = var.log_retention_days
+  environment        = merge(local.shared_environment, { WRITE_CONCURRENCY = tostring(var.write_concurrency) })
+}
+
+module "dispatch" {
+  source = "./modules/dispatch"
+
+  name                   = var.name
+  bucket_id              = module.storage.bucket_id
+  bucket_arn             = module.storage.bucket_arn
+  input_prefix           = var.input_prefix
+  input_suffixes         = var.input_suffixes
+  lambda_zip             = local.lambda_zip
+  lambda_runtime         = var.lambda_runtime
+  max_concurrency        = var.dispatcher_max_concurrency
+  cluster_arn            = module.cluster.cluster_arn
+  task_definition_family = module.cluster.task_definition_family
+  pass_role_arns         = [module.cluster.task_role_arn, module.cluster.execution_role_arn]
+  jobs_table_arn         = module.storage.jobs_table_arn
+  log_retention_days     = var.log_retention_days
+  environment = merge(local.shared_environment, {
+    CLUSTER_NAME    = module.cluster.cluster_name
+    TASK_DEFINITION = module.cluster.task_definition_family
+    CONTAINER_NAME  = module.cluster.container_name
+    INPUT_SUFFIXES  = join(",", var.input_suffixes)
+  })
+}
+
+module "activation" {
+  source = "./modules/activation"
+
+  name           = var.name
+  instance_count = var.instance_count
+  expiry_hours   = var.activation_expiry_hours
+}

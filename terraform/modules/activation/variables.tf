@@ -1,0 +1,26 @@
+variable "name" {
+  description = "Prefix for every resource name."
+  type        = string
+}
+
+variable "instance_count" {
+  description = "How many on-prem machines may register with this activation."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.instance_count >= 1 && var.instance_count <= 1000
+    error_message = "instance_count must be between 1 and 1000."
+  }
+}
+
+variable "expiry_hours" {
+  description = "Hours the activation stays valid after it is created (offload activation mints fresh ones)."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.expiry_hours >= 1 && var.expiry_hours <= 720
+    error_message = "expiry_hours must be between 1 and 720 (SSM allows 30 days)."
+  }
+}

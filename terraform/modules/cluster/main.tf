@@ -1,0 +1,163 @@
+data "aws_region" "current" {}
+
+locals {
+  container_name = "worker"
+  image          = coalesce(var.worker_image, "${aws_ecr_repository.this.repository_url}:${var.worker_image_tag}")
+}
+
+resource "aws_ecs_cluster" "this" {
+  name = var.name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+resource "aws_ecr_repository" "this" {
+  name                 = "${var.name}-worker"
+  image_tag_mutability = "IMMUTABLE"
+  # checkov:skip=CKV_AWS_136:AES256 at rest is the default; a CMK is the user's choice
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy = jsonencode({
+    rules = [{
+      rulePriority = 1
+      description  = "Keep the newest ${var.images_to_keep} images"
+      selection = {
+        tagStatus   = "any"
+        countType   = "imageCountMoreThan"
+        countNumber = var.images_to_keep
+      }
+      action = { type = "expire" }
+    }]
+  })
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/ecs/${var.name}-worker"
+  retention_in_days = var.log_retention_days
+  # checkov:skip=CKV_AWS_158:log data is encrypted by CloudWatch; a CMK is the user's choice
+  # checkov:skip=CKV_AWS_338:retention is a variable; 30 days by default
+}
+
+data "aws_iam_policy_document" "ecs_tasks_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+# The worker's own permissions: read inputs, write results, write two tables.
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-worker-task"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
+}
+
+data "aws_iam_policy_document" "task" {
+  statement {
+    sid       = "ReadInputs"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arn}/${var.input_prefix}*"]
+  }
+  statement {
+    sid       = "WriteResults"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${var.bucket_arn}/${var.output_prefix}*", "${var.bucket_arn}/${var.rejected_prefix}*"]
+  }
+  statement {
+    sid       = "RemoveStaleRejects"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${var.bucket_arn}/${var.rejected_prefix}*"]
+  }
+  statement {
+    sid       = "LoadOrders"
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+    resources = [var.orders_table_arn]
+  }
+  statement {
+    sid       = "RecordJob"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [var.jobs_table_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "worker"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+# What the ECS agent on the host needs to start the task: pull the image, ship logs.
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-worker-execution"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid = "PullImage"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]
+    resources = [aws_ecr_repository.this.arn]
+  }
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # this API has no resource-level permissions
+  }
+  statement {
+    sid       = "ShipLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "pull-and-log"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family                   = "${var.name}-worker"
+  requires_compatibilities = ["EXTERNAL"]
+  network_mode             = var.network_mode
+  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = aws_iam_role.execution.arn
+
+  container_definitions = jsonencode([{
+    name      = local.container_name
+    image     = local.image
+    essential = true
+    cpu       = var.worker_cpu
+    memory    = var.worker_memory
+    environment = [for k, v in merge({
+      AWS_REGION         = data.aws_region.current.name
+      AWS_DEFAULT_REGION = data.aws_region.current.name
+      }, var.environment) : {
+      name  = k
+      value = v
+    }]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = "worker"
+      }
+    }
+  }])
+}

@@ -1,0 +1,97 @@
+variable "name" {
+  description = "Prefix for every resource name; also the cluster's name."
+  type        = string
+}
+
+variable "bucket_arn" {
+  description = "ARN of the bucket the worker reads and writes."
+  type        = string
+}
+
+variable "input_prefix" {
+  description = "Key prefix the worker reads from."
+  type        = string
+}
+
+variable "output_prefix" {
+  description = "Key prefix the worker writes output files to."
+  type        = string
+}
+
+variable "rejected_prefix" {
+  description = "Key prefix the worker writes rejects reports to."
+  type        = string
+}
+
+variable "orders_table_arn" {
+  description = "ARN of the orders table the worker writes."
+  type        = string
+}
+
+variable "jobs_table_arn" {
+  description = "ARN of the jobs table the worker updates."
+  type        = string
+}
+
+variable "environment" {
+  description = "Extra environment for the worker container (names from docs/contract.md)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "worker_image" {
+  description = "Worker image; null means this module's ECR repository at var.worker_image_tag."
+  type        = string
+  default     = null
+}
+
+variable "worker_image_tag" {
+  description = "Tag of the worker image in this module's ECR repository (make image pushes the git commit)."
+  type        = string
+  default     = "latest"
+}
+
+variable "worker_cpu" {
+  description = "CPU units reserved for the worker container (1024 = one vCPU)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.worker_cpu >= 128 && var.worker_cpu <= 16384
+    error_message = "worker_cpu must be between 128 and 16384 CPU units."
+  }
+}
+
+variable "worker_memory" {
+  description = "Hard memory limit of the worker container, in MiB."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.worker_memory >= 128
+    error_message = "worker_memory must be at least 128 MiB."
+  }
+}
+
+variable "network_mode" {
+  description = "Docker network mode of the task on the on-prem host."
+  type        = string
+  default     = "bridge"
+
+  validation {
+    condition     = contains(["bridge", "host", "none"], var.network_mode)
+    error_message = "ECS Anywhere supports bridge, host or none (not awsvpc)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days to keep the worker's logs."
+  type        = number
+  default     = 30
+}
+
+variable "images_to_keep" {
+  description = "How many images the ECR lifecycle policy keeps."
+  type        = number
+  default     = 20
+}

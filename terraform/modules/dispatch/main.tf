@@ -1,0 +1,211 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  region    = data.aws_region.current.name
+  partition = data.aws_partition.current.partition
+  functions = {
+    dispatch   = "offload_dispatch.handler.lambda_handler"
+    task-state = "offload_dispatch.handler.task_state_handler"
+  }
+  task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_definition_family}:*"
+}
+
+# --- queue -------------------------------------------------------------------
+
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name}-events-dlq"
+  message_retention_seconds = 1209600
+  # checkov:skip=CKV_AWS_27:new queues get SQS-managed SSE by default; S3 cannot send to a queue with the AWS-managed KMS key
+}
+
+resource "aws_sqs_queue" "this" {
+  name                       = "${var.name}-events"
+  visibility_timeout_seconds = var.lambda_timeout * 6 # AWS guidance for Lambda event sources
+  message_retention_seconds  = 345600
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = var.max_receive_count
+  })
+  # checkov:skip=CKV_AWS_27:new queues get SQS-managed SSE by default; S3 cannot send to a queue with the AWS-managed KMS key
+}
+
+data "aws_iam_policy_document" "queue" {
+  statement {
+    sid       = "OnlyThisBucket"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.this.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["s3.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [var.bucket_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "this" {
+  queue_url = aws_sqs_queue.this.id
+  policy    = data.aws_iam_policy_document.queue.json
+}
+
+resource "aws_s3_bucket_notification" "this" {
+  bucket = var.bucket_id
+
+  dynamic "queue" {
+    for_each = toset(var.input_suffixes)
+    content {
+      id            = "offload-input${replace(queue.value, ".", "-")}"
+      queue_arn     = aws_sqs_queue.this.arn
+      events        = ["s3:ObjectCreated:*"] # Put, Post, Copy and CompleteMultipartUpload
+      filter_prefix = var.input_prefix
+      filter_suffix = queue.value
+    }
+  }
+
+  depends_on = [aws_sqs_queue_policy.this]
+}
+
+# --- functions ---------------------------------------------------------------
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = "${var.name}-dispatch"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+
+data "aws_iam_policy_document" "this" {
+  statement {
+    sid       = "ConsumeEvents"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    resources = [aws_sqs_queue.this.arn]
+  }
+  statement {
+    sid       = "StartWorker"
+    actions   = ["ecs:RunTask"]
+    resources = [local.task_definition_arn]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.cluster_arn]
+    }
+  }
+  statement {
+    sid       = "PassWorkerRoles"
+    actions   = ["iam:PassRole"]
+    resources = var.pass_role_arns
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+  statement {
+    sid       = "JobLedger"
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+    resources = [var.jobs_table_arn]
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [for group in aws_cloudwatch_log_group.this : "${group.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "dispatch"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each          = local.functions
+  name              = "/aws/lambda/${var.name}-${each.key}"
+  retention_in_days = var.log_retention_days
+  # checkov:skip=CKV_AWS_158:log data is encrypted by CloudWatch; a CMK is the user's choice
+  # checkov:skip=CKV_AWS_338:retention is a variable; 30 days by default
+}
+
+resource "aws_lambda_function" "this" {
+  for_each         = local.functions
+  function_name    = "${var.name}-${each.key}"
+  role             = aws_iam_role.this.arn
+  handler          = each.value
+  runtime          = var.lambda_runtime
+  filename         = var.lambda_zip
+  source_code_hash = filebase64sha256(var.lambda_zip)
+  timeout          = var.lambda_timeout
+  memory_size      = 256
+
+  environment {
+    variables = var.environment
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+  # checkov:skip=CKV_AWS_50:X-Ray tracing is optional and costs extra
+  # checkov:skip=CKV_AWS_115:the SQS event source's maximum concurrency bounds the dispatcher
+  # checkov:skip=CKV_AWS_116:the SQS queue has a DLQ; the function itself is not invoked asynchronously
+  # checkov:skip=CKV_AWS_117:the dispatcher talks only to AWS APIs; a VPC would add NAT cost for nothing
+  # checkov:skip=CKV_AWS_173:environment holds names, not secrets; default encryption applies
+  # checkov:skip=CKV_AWS_272:code signing needs a signing profile the user owns
+}
+
+resource "aws_lambda_event_source_mapping" "this" {
+  event_source_arn                   = aws_sqs_queue.this.arn
+  function_name                      = aws_lambda_function.this["dispatch"].arn
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = 1
+  # twin: omit (provider 3.39 predates these; the twin always honours partial batch responses)
+  function_response_types = ["ReportBatchItemFailures"]
+  scaling_config {
+    maximum_concurrency = var.max_concurrency
+  }
+  # twin: end
+}
+
+# --- ECS task state changes -> job FAILED --------------------------------------
+
+resource "aws_cloudwatch_event_rule" "task_stopped" {
+  name        = "${var.name}-task-stopped"
+  description = "offload worker tasks that stopped"
+  event_pattern = jsonencode({
+    source        = ["aws.ecs"]
+    "detail-type" = ["ECS Task State Change"]
+    detail = {
+      clusterArn = [var.cluster_arn]
+      lastStatus = ["STOPPED"]
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "task_stopped" {
+  rule = aws_cloudwatch_event_rule.task_stopped.name
+  arn  = aws_lambda_function.this["task-state"].arn
+}
+
+resource "aws_lambda_permission" "task_stopped" {
+  statement_id  = "AllowEventBridge"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this["task-state"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.task_stopped.arn
+}

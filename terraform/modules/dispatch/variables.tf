@@ -1,0 +1,101 @@
+variable "name" {
+  description = "Prefix for every resource name."
+  type        = string
+}
+
+variable "bucket_id" {
+  description = "Bucket whose input prefix starts jobs."
+  type        = string
+}
+
+variable "bucket_arn" {
+  description = "ARN of that bucket (the only sender the queue accepts)."
+  type        = string
+}
+
+variable "input_prefix" {
+  description = "Only keys under this prefix start a job."
+  type        = string
+}
+
+variable "input_suffixes" {
+  description = "Only keys ending in one of these start a job."
+  type        = list(string)
+  default     = [".csv"]
+}
+
+variable "environment" {
+  description = "Dispatcher settings (names from docs/contract.md)."
+  type        = map(string)
+}
+
+variable "lambda_zip" {
+  description = "Path of the dispatcher zip built by `make lambda-zip`."
+  type        = string
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the dispatcher functions."
+  type        = string
+  default     = "python3.12"
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.lambda_runtime))
+    error_message = "lambda_runtime must be a Python runtime such as python3.12."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Seconds one dispatcher invocation may take."
+  type        = number
+  default     = 30
+}
+
+variable "batch_size" {
+  description = "SQS messages per dispatcher invocation."
+  type        = number
+  default     = 10
+}
+
+variable "max_concurrency" {
+  description = "Most dispatcher invocations the SQS event source runs at once."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_concurrency >= 2 && var.max_concurrency <= 1000
+    error_message = "max_concurrency must be between 2 and 1000 (an SQS event source limit)."
+  }
+}
+
+variable "max_receive_count" {
+  description = "Deliveries of one event before it moves to the dead-letter queue."
+  type        = number
+  default     = 10
+}
+
+variable "cluster_arn" {
+  description = "ECS cluster the dispatcher starts tasks in."
+  type        = string
+}
+
+variable "task_definition_family" {
+  description = "Worker task definition family RunTask may start."
+  type        = string
+}
+
+variable "pass_role_arns" {
+  description = "The worker's task and execution roles: the only roles the dispatcher may pass."
+  type        = list(string)
+}
+
+variable "jobs_table_arn" {
+  description = "ARN of the jobs table (the ledger)."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Days to keep the dispatcher's logs."
+  type        = number
+  default     = 30
+}

@@ -1,0 +1,82 @@
+resource "aws_s3_bucket" "this" {
+  bucket        = var.bucket_name
+  bucket_prefix = var.bucket_name == null ? "${var.name}-" : null
+  force_destroy = var.force_destroy
+  # S3 encrypts every object at rest by default (SSE-S3); nothing to add.
+  # checkov:skip=CKV_AWS_18:access logging needs a second bucket; enable it in your account baseline
+  # checkov:skip=CKV_AWS_144:cross-region replication is a cost/DR choice left to the user
+  # checkov:skip=CKV_AWS_145:SSE-S3 (default) is used; a CMK needs key policy for S3 events to SQS
+  # checkov:skip=CKV_AWS_21:inputs are immutable drops keyed by ETag; versioning is optional
+  # checkov:skip=CKV2_AWS_62:event notifications are configured in the dispatch module
+  # checkov:skip=CKV2_AWS_61:lifecycle rules depend on the user's retention policy
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+data "aws_iam_policy_document" "tls_only" {
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.this.arn,
+      "${aws_s3_bucket.this.arn}/*",
+    ]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.id
+  policy = data.aws_iam_policy_document.tls_only.json
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+resource "aws_dynamodb_table" "orders" {
+  name         = var.orders_table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "OrderId"
+  # checkov:skip=CKV_AWS_119:AWS-owned encryption at rest is always on; a CMK is the user's choice
+
+  attribute {
+    name = "OrderId"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
+  }
+}
+
+resource "aws_dynamodb_table" "jobs" {
+  name         = "${var.name}-jobs"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "JobId"
+  # checkov:skip=CKV_AWS_119:AWS-owned encryption at rest is always on; a CMK is the user's choice
+  # checkov:skip=CKV_AWS_28:job records are a short-lived ledger that expires by TTL
+
+  attribute {
+    name = "JobId"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ExpiresAt"
+    enabled        = true
+  }
+}

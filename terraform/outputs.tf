@@ -1,0 +1,95 @@
+output "region" {
+  description = "Region of the stack."
+  value       = var.region
+}
+
+output "bucket" {
+  description = "Drop files under input_prefix here."
+  value       = module.storage.bucket_id
+}
+
+output "input_prefix" {
+  description = "Key prefix that starts jobs."
+  value       = var.input_prefix
+}
+
+output "output_prefix" {
+  description = "Key prefix of output files."
+  value       = var.output_prefix
+}
+
+output "rejected_prefix" {
+  description = "Key prefix of rejects reports."
+  value       = var.rejected_prefix
+}
+
+output "orders_table" {
+  description = "DynamoDB table of loaded orders."
+  value       = module.storage.orders_table_name
+}
+
+output "jobs_table" {
+  description = "DynamoDB table of job records."
+  value       = module.storage.jobs_table_name
+}
+
+output "queue_url" {
+  description = "Queue of S3 events."
+  value       = module.dispatch.queue_url
+}
+
+output "dlq_url" {
+  description = "Dead-letter queue of S3 events that could not be dispatched."
+  value       = module.dispatch.dlq_url
+}
+
+output "dispatcher_functions" {
+  description = "Lambda functions: dispatch (SQS) and task-state (EventBridge)."
+  value       = module.dispatch.function_names
+}
+
+output "cluster_name" {
+  description = "ECS cluster on-prem machines join."
+  value       = module.cluster.cluster_name
+}
+
+output "task_definition_family" {
+  description = "Worker task definition family."
+  value       = module.cluster.task_definition_family
+}
+
+output "container_name" {
+  description = "Worker container name."
+  value       = module.cluster.container_name
+}
+
+output "ecr_repository_url" {
+  description = "Where make image pushes the worker image."
+  value       = module.cluster.ecr_repository_url
+}
+
+output "instance_role" {
+  description = "IAM role of the on-prem agents."
+  value       = module.activation.instance_role_name
+}
+
+output "activation_id" {
+  description = "SSM activation id (vagrant up / register-instance.sh)."
+  value       = module.activation.activation_id
+}
+
+output "activation_code" {
+  description = "SSM activation code; sensitive: offload activation --env prints it on request."
+  value       = module.activation.activation_code
+  sensitive   = true
+}
+
+output "activation_expires" {
+  description = "When the activation expires."
+  value       = module.activation.activation_expires
+}
+
+output "registration_limit" {
+  description = "Machines the activation admits."
+  value       = module.activation.registration_limit
+}

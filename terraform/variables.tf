@@ -1,0 +1,124 @@
+variable "name" {
+  description = "Name of the stack; prefixes every resource."
+  type        = string
+  default     = "offload"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "name must be 2-31 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the cloud side."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "tags" {
+  description = "Extra tags on every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "bucket_name" {
+  description = "Input/output bucket name; null lets AWS pick a unique one from var.name."
+  type        = string
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Let make destroy delete the bucket with its objects in it."
+  type        = bool
+  default     = false
+}
+
+variable "input_prefix" {
+  description = "Key prefix that starts jobs."
+  type        = string
+  default     = "incoming/"
+}
+
+variable "output_prefix" {
+  description = "Key prefix of output files."
+  type        = string
+  default     = "processed/"
+}
+
+variable "rejected_prefix" {
+  description = "Key prefix of rejects reports."
+  type        = string
+  default     = "rejected/"
+}
+
+variable "input_suffixes" {
+  description = "Suffixes of keys that start jobs."
+  type        = list(string)
+  default     = [".csv"]
+}
+
+variable "lambda_zip" {
+  description = "Dispatcher zip; null means build/dispatcher.zip beside this directory (make lambda-zip)."
+  type        = string
+  default     = null
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the dispatcher functions."
+  type        = string
+  default     = "python3.12"
+}
+
+variable "dispatcher_max_concurrency" {
+  description = "Most dispatcher invocations at once."
+  type        = number
+  default     = 5
+}
+
+variable "worker_image" {
+  description = "Worker image URI; null uses the stack's ECR repository at worker_image_tag."
+  type        = string
+  default     = null
+}
+
+variable "worker_image_tag" {
+  description = "Tag in the stack's ECR repository (make image pushes the git commit)."
+  type        = string
+  default     = "latest"
+}
+
+variable "worker_cpu" {
+  description = "CPU units for the worker container."
+  type        = number
+  default     = 512
+}
+
+variable "worker_memory" {
+  description = "Memory limit of the worker container, MiB."
+  type        = number
+  default     = 512
+}
+
+variable "write_concurrency" {
+  description = "BatchWriteItem requests the worker keeps in flight."
+  type        = number
+  default     = 16
+}
+
+variable "instance_count" {
+  description = "On-prem machines the SSM activation admits."
+  type        = number
+  default     = 1
+}
+
+variable "activation_expiry_hours" {
+  description = "Hours the SSM activation stays valid."
+  type        = number
+  default     = 24
+}
+
+variable "log_retention_days" {
+  description = "Days to keep logs."
+  type        = number
+  default     = 30
+}
