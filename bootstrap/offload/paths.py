@@ -26,7 +26,8 @@ def tools_dir() -> Path:
 
 
 def twin_dir() -> Path:
-    return repo_root() / ".twin"
+    """The twin's Terraform copy and state (OFFLOAD_TWIN_DIR moves it, e.g. for tests)."""
+    return Path(os.environ.get("OFFLOAD_TWIN_DIR") or repo_root() / ".twin")
 
 
 def build_dir() -> Path:

@@ -4,8 +4,10 @@ prints it, and its exit code is the caller's to keep."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import sys
 from typing import Any, Iterator
 
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
@@ -14,6 +16,15 @@ from offload import lambda_zip, tooling
 from offload.stack import Stack
 
 PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2  # terraform plan -detailed-exitcode
+
+
+def _has_fileno(stream: Any) -> bool:
+    """Terraform can stream straight to a real file descriptor, not to a captured one."""
+    try:
+        stream.fileno()
+    except (AttributeError, io.UnsupportedOperation):
+        return False
+    return True
 
 
 class TerraformFailed(RuntimeError):
@@ -57,10 +68,11 @@ class Runner:
         return int(code)
 
     def _call(self, command: str, *args: Any, **options: Any) -> tuple[int, Any, Any]:
-        if self._quiet:
+        if self._quiet or not _has_fileno(sys.stdout):
             code, out, err = self._tf.cmd(command, *args, **options)
-            if code != 0:
-                print(out, err, sep="\n")
+            if code != 0 or not self._quiet:  # show it as Terraform printed it
+                print(out, end="")
+                print(err, end="", file=sys.stderr)
             return int(code), out, err
         return self._tf.cmd(command, *args, capture_output=False, **options)  # type: ignore[no-any-return]
 

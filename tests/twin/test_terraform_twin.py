@@ -1,0 +1,76 @@
+"""The whole stack, applied for real by Terraform against the twin, re-planned, destroyed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from offload import stack
+from offload.cli import cli
+from offload.terraform import PLAN_NO_CHANGES, Runner
+
+pytestmark = pytest.mark.twin
+
+
+@pytest.fixture
+def twin_stack(twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("OFFLOAD_TWIN_DIR", str(tmp_path / "twin"))
+    monkeypatch.setenv("OFFLOAD_TWIN_ENDPOINT", twin)
+    monkeypatch.setenv("OFFLOAD_TARGET", "twin")
+    return twin
+
+
+def test_apply_replan_destroy(twin_stack: str) -> None:
+    runner = CliRunner()
+    applied = runner.invoke(cli, ["apply", "--auto-approve"])
+    assert applied.exit_code == 0, applied.output
+    outputs = Runner(stack.for_target("twin"), quiet=True).outputs()
+
+    s3, ecs, sqs, ssm = (boto3.client(s) for s in ("s3", "ecs", "sqs", "ssm"))
+    s3.head_bucket(Bucket=outputs["bucket"])
+    definition = ecs.describe_task_definition(taskDefinition=outputs["task_definition_family"])["taskDefinition"]
+    assert definition["requiresCompatibilities"] == ["EXTERNAL"] and definition["networkMode"] == "bridge"
+    (container,) = definition["containerDefinitions"]
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    redrive = json.loads(sqs.get_queue_attributes(QueueUrl=outputs["queue_url"],
+                                                  AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"])
+    assert redrive["maxReceiveCount"] == 10 and redrive["deadLetterTargetArn"].endswith("offload-events-dlq")
+    (activation,) = ssm.describe_activations()["ActivationList"]
+    assert activation["ActivationId"] == outputs["activation_id"] and activation["RegistrationLimit"] == 1
+    assert activation["Expired"] is False
+    notification = s3.get_bucket_notification_configuration(Bucket=outputs["bucket"])["QueueConfigurations"]
+    assert notification[0]["Events"] == ["s3:ObjectCreated:*"]
+
+    shown = runner.invoke(cli, ["output"])
+    assert shown.exit_code == 0 and outputs["activation_code"] not in shown.output
+    assert "activation_code = (sensitive)" in shown.output
+
+    assert Runner(stack.for_target("twin"), quiet=True).plan() == PLAN_NO_CHANGES
+
+    destroyed = runner.invoke(cli, ["destroy", "--auto-approve"])
+    assert destroyed.exit_code == 0, destroyed.output
+    assert s3.list_buckets()["Buckets"] == []
+    assert sqs.list_queues().get("QueueUrls", []) == []
+    assert ssm.describe_activations()["ActivationList"] == []
+    assert boto3.client("dynamodb").list_tables()["TableNames"] == []
+    assert boto3.client("lambda").list_functions()["Functions"] == []
+    assert [r for r in boto3.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("offload")] == []
+    clusters = ecs.describe_clusters(clusters=[outputs["cluster_name"]])["clusters"]
+    assert all(c["status"] == "INACTIVE" for c in clusters)
+
+
+def test_apply_against_aws_without_credentials_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = CliRunner().invoke(cli, ["apply", "--target", "aws"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+        "(or use --target twin)"]
