@@ -31,6 +31,7 @@ test-unit: venv ## Unit tests only (no AWS, no moto)
 	$(BIN)/pytest tests/unit
 
 lint: tools ## ruff, mypy, shellcheck, terraform fmt/validate, checkov
+	@$(BIN)/python -c 'import checkov' 2>/dev/null || $(BIN)/pip install --quiet checkov==3.3.30
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check contract worker lambda bootstrap
 	$(BIN)/mypy contract/offload_contract worker/offload_worker lambda/offload_dispatch bootstrap/offload

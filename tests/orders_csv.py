@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 HEADER = ("Region,Country,ItemType,SalesChannel,OrderPriority,OrderDate,OrderId,"
           "ShipDate,UnitSold,UnitPrice,TotalRevenue,TotalCost,TotalProfit")

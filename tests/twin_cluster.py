@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import boto3
-
 from offload.twin.onprem import OnPremInstance, join
+
 from tests.conftest import REGION, make_orders_stack
 
 CLUSTER = "offload"

@@ -11,17 +11,29 @@ from offload import lambda_zip, stack, tooling
 from offload.terraform import PLAN_CHANGES, Runner, TerraformFailed
 
 target_option = click.option(
-    "--target", type=click.Choice(stack.TARGETS), default="aws", show_default=True, envvar="OFFLOAD_TARGET",
-    help="aws: your account with your credentials; twin: the local twin (OFFLOAD_TWIN_ENDPOINT).")
-var_file_option = click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-                               help="A .tfvars file (repeatable).")
+    "--target",
+    type=click.Choice(stack.TARGETS),
+    default="aws",
+    show_default=True,
+    envvar="OFFLOAD_TARGET",
+    help="aws: your account with your credentials; twin: the local twin (OFFLOAD_TWIN_ENDPOINT).",
+)
+var_file_option = click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A .tfvars file (repeatable).",
+)
 approve_option = click.option("--auto-approve", is_flag=True, help="Do not ask before changing anything.")
 
 
 def _runner(target: str, var_files: tuple[str, ...] = ()) -> Runner:
     if target == "aws" and boto3.Session().get_credentials() is None:
-        raise click.ClickException("no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-                                   "AWS_SECRET_ACCESS_KEY (or use --target twin)")
+        raise click.ClickException(
+            "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY (or use --target twin)"
+        )
     try:
         return Runner(stack.for_target(target), var_files)
     except tooling.ToolError as error:
@@ -108,6 +120,33 @@ def output(target: str, as_json: bool) -> None:
             click.echo(f"{name} = {value}")
 
 
+@cli.command("lint-terraform")
+def lint_terraform() -> None:
+    """terraform fmt -check, validate (on the twin's 3.39 copy: offline), and checkov if installed."""
+    import shutil
+    import subprocess
+
+    from offload.paths import terraform_dir
+
+    binary, _version = tooling.ensure_terraform()
+    twin = stack.for_target("twin")
+    env = {**twin.env, "AWS_ENDPOINT_URL": ""}
+    steps = [[binary, "fmt", "-check", "-recursive", "-diff", str(terraform_dir())],
+             [binary, f"-chdir={twin.workdir}", "init", "-backend=false", "-input=false", "-no-color"],
+             [binary, f"-chdir={twin.workdir}", "validate", "-no-color"]]
+    if shutil.which("checkov"):
+        steps.append(["checkov", "--quiet", "--compact", "-d", str(terraform_dir()), "--framework", "terraform"])
+    else:
+        click.echo("offload: checkov not installed; `make lint` installs it", err=True)
+    import os
+
+    for step in steps:
+        code = subprocess.run(step, env={**os.environ, **env}, check=False).returncode
+        if code != 0:
+            raise click.ClickException(f"{' '.join(step[:3])} failed (exit {code})")
+    click.echo("offload: terraform lint clean")
+
+
 @cli.command("build-lambda")
 def build_lambda() -> None:
     """Build build/dispatcher.zip: the dispatcher, the contract and Powertools, reproducibly."""
@@ -115,8 +154,13 @@ def build_lambda() -> None:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=4566, show_default=True,
-              help="Loopback port to listen on (0 picks a free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=4566,
+    show_default=True,
+    help="Loopback port to listen on (0 picks a free one).",
+)
 def twin(port: int) -> None:
     """Run the local twin (moto + ECS Anywhere shims) in the foreground until Ctrl-C."""
     from offload.twin.run import serve

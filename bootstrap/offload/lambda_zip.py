@@ -33,8 +33,20 @@ def _dependencies_dir() -> Path:
     if not target.exists():
         staging = target.with_suffix(".tmp")
         shutil.rmtree(staging, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target",
-                        str(staging), *requirements], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-compile",
+                "--target",
+                str(staging),
+                *requirements,
+            ],
+            check=True,
+        )
         staging.rename(target)
     return target
 

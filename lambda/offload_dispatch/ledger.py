@@ -20,7 +20,7 @@ class Claim(enum.Enum):
 
 
 def _conditional_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
 
 
 class Ledger:
@@ -30,13 +30,22 @@ class Ledger:
     def claim(self, job_id: str, obj: S3Object) -> tuple[Claim, dict[str, Any]]:
         now = jobs.now()
         item = {
-            jobs.JOB_ID: job_id, jobs.STATUS: jobs.QUEUED, jobs.BUCKET: obj.bucket, jobs.KEY: obj.key,
-            jobs.ETAG: obj.etag, jobs.ATTEMPTS: 0, jobs.CREATED_AT: now, jobs.UPDATED_AT: now,
+            jobs.JOB_ID: job_id,
+            jobs.STATUS: jobs.QUEUED,
+            jobs.BUCKET: obj.bucket,
+            jobs.KEY: obj.key,
+            jobs.ETAG: obj.etag,
+            jobs.ATTEMPTS: 0,
+            jobs.CREATED_AT: now,
+            jobs.UPDATED_AT: now,
             jobs.EXPIRES_AT: jobs.expires_at(self._ttl_days, now),
         }
         try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(#id)",
-                                 ExpressionAttributeNames={"#id": jobs.JOB_ID})
+            self._table.put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": jobs.JOB_ID},
+            )
             return Claim.NEW, item
         except ClientError as error:
             if not _conditional_failed(error):
@@ -53,18 +62,25 @@ class Ledger:
             self._table.update_item(
                 Key={jobs.JOB_ID: job_id},
                 UpdateExpression="SET #arn = :arn, #up = :now, #st = :queued, "
-                                 "#att = if_not_exists(#att, :zero) + :one REMOVE #reason",
+                "#att = if_not_exists(#att, :zero) + :one REMOVE #reason",
                 ConditionExpression="#st IN (:queued, :waiting)",
-                ExpressionAttributeNames={"#arn": jobs.TASK_ARN, "#up": jobs.UPDATED_AT, "#st": jobs.STATUS,
-                                          "#att": jobs.ATTEMPTS, "#reason": jobs.REASON},
+                ExpressionAttributeNames={
+                    "#arn": jobs.TASK_ARN,
+                    "#up": jobs.UPDATED_AT,
+                    "#st": jobs.STATUS,
+                    "#att": jobs.ATTEMPTS,
+                    "#reason": jobs.REASON,
+                },
                 ExpressionAttributeValues={**values, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY},
             )
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
             self._table.update_item(  # the worker got there first: only add the task
-                Key={jobs.JOB_ID: job_id}, UpdateExpression="SET #arn = :arn",
-                ExpressionAttributeNames={"#arn": jobs.TASK_ARN}, ExpressionAttributeValues={":arn": task_arn},
+                Key={jobs.JOB_ID: job_id},
+                UpdateExpression="SET #arn = :arn",
+                ExpressionAttributeNames={"#arn": jobs.TASK_ARN},
+                ExpressionAttributeValues={":arn": task_arn},
             )
 
     def waiting(self, job_id: str, reason: str) -> None:
@@ -72,12 +88,22 @@ class Ledger:
             self._table.update_item(
                 Key={jobs.JOB_ID: job_id},
                 UpdateExpression="SET #st = :waiting, #reason = :reason, #up = :now, "
-                                 "#att = if_not_exists(#att, :zero) + :one",
+                "#att = if_not_exists(#att, :zero) + :one",
                 ConditionExpression="#st IN (:queued, :waiting)",
-                ExpressionAttributeNames={"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT,
-                                          "#att": jobs.ATTEMPTS},
-                ExpressionAttributeValues={":waiting": jobs.WAITING_FOR_CAPACITY, ":queued": jobs.QUEUED,
-                                           ":reason": reason, ":now": jobs.now(), ":one": 1, ":zero": 0},
+                ExpressionAttributeNames={
+                    "#st": jobs.STATUS,
+                    "#reason": jobs.REASON,
+                    "#up": jobs.UPDATED_AT,
+                    "#att": jobs.ATTEMPTS,
+                },
+                ExpressionAttributeValues={
+                    ":waiting": jobs.WAITING_FOR_CAPACITY,
+                    ":queued": jobs.QUEUED,
+                    ":reason": reason,
+                    ":now": jobs.now(),
+                    ":one": 1,
+                    ":zero": 0,
+                },
             )
         except ClientError as error:
             if not _conditional_failed(error):
@@ -85,19 +111,23 @@ class Ledger:
 
     def task_stopped(self, job_id: str, reason: str, exit_code: int | None) -> bool:
         """Mark a job FAILED unless it already ended; True if this call changed it."""
-        values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(),
-                                  ":ok": jobs.SUCCEEDED}
+        values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(), ":ok": jobs.SUCCEEDED}
         expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now"
         if exit_code is not None:
             expression += ", #exit = :exit"
             values[":exit"] = exit_code
         try:
             self._table.update_item(
-                Key={jobs.JOB_ID: job_id}, UpdateExpression=expression,
+                Key={jobs.JOB_ID: job_id},
+                UpdateExpression=expression,
                 ConditionExpression="attribute_exists(#st) AND NOT #st IN (:failed, :ok)",
-                ExpressionAttributeNames={"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT,
-                                          "#fin": jobs.FINISHED_AT, **({"#exit": jobs.EXIT_CODE}
-                                                                      if exit_code is not None else {})},
+                ExpressionAttributeNames={
+                    "#st": jobs.STATUS,
+                    "#reason": jobs.REASON,
+                    "#up": jobs.UPDATED_AT,
+                    "#fin": jobs.FINISHED_AT,
+                    **({"#exit": jobs.EXIT_CODE} if exit_code is not None else {}),
+                },
                 ExpressionAttributeValues=values,
             )
             return True

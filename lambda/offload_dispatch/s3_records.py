@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
@@ -33,5 +33,10 @@ def objects_in(body: str) -> Iterator[S3Object]:
         if not record.event_name.startswith("ObjectCreated:"):
             continue
         obj = record.s3.get_object
-        yield S3Object(bucket=record.s3.bucket.name, key=unquote_plus(obj.key),
-                       etag=obj.etag, version_id=obj.version_id, event_name=record.event_name)
+        yield S3Object(
+            bucket=record.s3.bucket.name,
+            key=unquote_plus(obj.key),
+            etag=obj.etag,
+            version_id=obj.version_id,
+            event_name=record.event_name,
+        )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Mapping
 
 from offload_contract import env
 from offload_contract.layout import Layout, parse_suffixes
@@ -27,12 +27,14 @@ class Settings:
     job_ttl_days: int
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
         def required(name: str) -> str:
             value = environ.get(name, "").strip()
             if not value:
-                raise SettingsError(f"{name} is not set on the dispatcher function: set it in its environment "
-                                    "(terraform/modules/dispatch sets it)")
+                raise SettingsError(
+                    f"{name} is not set on the dispatcher function: set it in its environment "
+                    "(terraform/modules/dispatch sets it)"
+                )
             return value
 
         ttl = environ.get(env.JOB_TTL_DAYS) or str(env.DEFAULT_JOB_TTL_DAYS)

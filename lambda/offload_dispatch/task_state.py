@@ -21,7 +21,7 @@ def job_of(detail: dict[str, Any], container: str) -> str | None:
 
 def stopped_task_failure(detail: dict[str, Any], container: str) -> tuple[str, int | None] | None:
     """(reason, exit code) when the stopped task means a failed job; None when it exited 0."""
-    worker = next((c for c in detail.get("containers", []) if c.get("name") == container), {})
+    worker: dict[str, Any] = next((c for c in detail.get("containers", []) if c.get("name") == container), {})
     exit_code = worker.get("exitCode")
     if exit_code == 0:
         return None

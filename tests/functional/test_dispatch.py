@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
-
 from offload_contract import job_id
+
 from tests.events import load, s3_message, sqs_event
 from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance, make_cluster
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-
 from offload.twin.onprem import JoinError, heartbeat, register_managed_instance
+
 from tests.conftest import REGION
 from tests.twin_cluster import CLUSTER, FAMILY, instance_role, join_instance, make_cluster
 
@@ -33,7 +33,7 @@ def test_activation_limit_is_consumed_and_enforced(twin: str) -> None:
 
 def test_expired_activation_is_shown_and_refused(twin: str) -> None:
     ssm = boto3.client("ssm")
-    expires = datetime.now(timezone.utc) + timedelta(seconds=1)
+    expires = datetime.now(UTC) + timedelta(seconds=1)
     made = ssm.create_activation(IamRole=instance_role(), ExpirationDate=expires)
     time.sleep(1.2)
     assert ssm.describe_activations()["ActivationList"][0]["Expired"] is True

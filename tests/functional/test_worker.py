@@ -7,8 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
-
 from offload_contract import confirmation_id, job_id
+
 from tests.conftest import make_orders_stack
 from tests.functional.worker_run import BUCKET, get_text, items, job, keys, put, run_worker
 from tests.orders_csv import HEADER, csv_text, many, row
@@ -128,7 +128,6 @@ def test_missing_settings_exit_2(stack: str) -> None:
 
 def test_large_results_go_up_as_one_multipart_object_only_on_commit(stack: str) -> None:
     import boto3
-
     from offload_worker.s3_writer import PART_BYTES, S3Writer
 
     s3 = boto3.client("s3")
@@ -144,7 +143,6 @@ def test_large_results_go_up_as_one_multipart_object_only_on_commit(stack: str) 
 
 def test_aborted_writer_leaves_nothing(stack: str) -> None:
     import boto3
-
     from offload_worker.s3_writer import PART_BYTES, S3Writer
 
     s3 = boto3.client("s3")

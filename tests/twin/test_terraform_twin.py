@@ -8,7 +8,6 @@ from pathlib import Path
 import boto3
 import pytest
 from click.testing import CliRunner
-
 from offload import stack
 from offload.cli import cli
 from offload.terraform import PLAN_NO_CHANGES, Runner

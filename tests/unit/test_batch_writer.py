@@ -4,7 +4,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
 from offload_worker.batch_writer import BatchWriter
 from offload_worker.errors import WriteFailed
 

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from offload_contract import env, jobs, layout
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "contract.md").read_text()

@@ -1,7 +1,6 @@
 import uuid
 
 import pytest
-
 from offload_contract import confirmation_id, job_id
 from offload_contract.layout import Layout, parse_suffixes
 

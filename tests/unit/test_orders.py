@@ -1,9 +1,9 @@
 from decimal import Decimal
 
 import pytest
-
 from offload_worker.errors import FileRejected
 from offload_worker.orders import COLUMNS, Header, RowRejected, to_item
+
 from tests.orders_csv import HEADER, row
 
 
@@ -26,8 +26,8 @@ def test_item_has_exact_types() -> None:
 
 def test_columns_matched_by_name_in_any_order() -> None:
     shuffled = list(reversed(COLUMNS))
-    header = Header.parse(shuffled + ["Notes"])
-    values = dict(zip(HEADER.split(","), fields(row(7))))
+    header = Header.parse([*shuffled, "Notes"])
+    values = dict(zip(HEADER.split(","), fields(row(7)), strict=True))
     item = to_item(header, [values[c] for c in shuffled] + ["ignored"])
     assert item["OrderId"] == "7" and item["Region"] == "Ontario"
     assert header.ignored == ("Notes",)
@@ -35,7 +35,7 @@ def test_columns_matched_by_name_in_any_order() -> None:
 
 @pytest.mark.parametrize("names, message", [
     (HEADER.replace("OrderId,", "").split(","), "missing required column(s) OrderId"),
-    (HEADER.split(",") + ["OrderId"], "names column 'OrderId' twice"),
+    ([*HEADER.split(","), "OrderId"], "names column 'OrderId' twice"),
     (["a", "b"], "missing required column(s) Region"),
 ])
 def test_bad_header_fails_the_file(names: list[str], message: str) -> None:

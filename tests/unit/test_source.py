@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ResponseStreamingError
-
 from offload_worker.errors import FileRejected
 from offload_worker.source import S3Source, read_rows
+
 from tests.orders_csv import HEADER, row
 
 

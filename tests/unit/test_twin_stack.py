@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from offload import stack
 from offload.paths import terraform_dir
 

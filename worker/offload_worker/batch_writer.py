@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from threading import Lock
-from typing import Any, Callable
+from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
@@ -115,8 +116,10 @@ class BatchWriter:
             except ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "")
                 if code not in _RETRYABLE_CODES:
-                    raise WriteFailed(f"DynamoDB refused a batch for table {self._table!r}: {code}: "
-                                      f"{error.response.get('Error', {}).get('Message', '')}") from None
+                    raise WriteFailed(
+                        f"DynamoDB refused a batch for table {self._table!r}: {code}: "
+                        f"{error.response.get('Error', {}).get('Message', '')}"
+                    ) from None
                 left = requests
             with self._lock:
                 self.stats.requests += 1
@@ -133,6 +136,6 @@ class BatchWriter:
                     f"(table {self._table!r} throttled?); rerun the task to finish the file"
                 )
             # Full jitter: concurrent batches must not retry in lockstep.
-            self._sleep(random.uniform(0, min(5.0, 0.05 * 2 ** attempt)))
+            self._sleep(random.uniform(0, min(5.0, 0.05 * 2**attempt)))
             attempt += 1
             requests = left

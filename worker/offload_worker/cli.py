@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -30,14 +31,17 @@ Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 
 def _clients(region: str, concurrency: int) -> tuple[Any, Any, Any]:
     """S3, the DynamoDB resource (job record) and a plain client (batches we serialize ourselves)."""
     config = Config(max_pool_connections=concurrency + 4, retries={"mode": "standard", "max_attempts": 5})
-    return (boto3.client("s3", region_name=region, config=config),
-            boto3.resource("dynamodb", region_name=region, config=config),
-            boto3.client("dynamodb", region_name=region, config=config))
+    return (
+        boto3.client("s3", region_name=region, config=config),
+        boto3.resource("dynamodb", region_name=region, config=config),
+        boto3.client("dynamodb", region_name=region, config=config),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="offload-worker", description=USAGE,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="offload-worker", description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
@@ -45,9 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"offload-worker: {error}", file=sys.stderr)
         return error.exit_code
     s3, dynamodb, dynamodb_client = _clients(settings.region, settings.write_concurrency)
-    ledger = JobLedger(dynamodb, settings.jobs_table,
-                       settings.job_id or job_id(settings.bucket, settings.key, settings.etag or ""),
-                       settings.job_ttl_days)
+    ledger = JobLedger(
+        dynamodb,
+        settings.jobs_table,
+        settings.job_id or job_id(settings.bucket, settings.key, settings.etag or ""),
+        settings.job_ttl_days,
+    )
     logger.append_keys(bucket=settings.bucket, key=settings.key, job_id=ledger.job_id)
     try:
         result = process(settings, s3, dynamodb_client, ledger)
@@ -59,10 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(ledger, f"{type(error).__name__}: {error}", 3, "unexpected")
     ledger.succeeded(result.job_fields())
     logger.info("file loaded", extra={"result": result.as_log()})
-    print(f"offload-worker: loaded {result.rows_loaded}/{result.rows_total} rows "
-          f"({result.rows_rejected} rejected, {result.rows_duplicate} duplicate) "
-          f"into {settings.table} in {result.duration_ms} ms; output s3://{settings.bucket}/{result.output_key}",
-          file=sys.stderr)
+    print(
+        f"offload-worker: loaded {result.rows_loaded}/{result.rows_total} rows "
+        f"({result.rows_rejected} rejected, {result.rows_duplicate} duplicate) "
+        f"into {settings.table} in {result.duration_ms} ms; output s3://{settings.bucket}/{result.output_key}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -11,7 +11,8 @@ import hashlib
 import heapq
 import tempfile
 from array import array
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
 
 _ITEM_BYTES = 8
 
@@ -29,7 +30,7 @@ class DuplicateCounter:
             self._spill()
 
     def _spill(self) -> None:
-        run = tempfile.TemporaryFile()
+        run = tempfile.TemporaryFile()  # noqa: SIM115 - kept open until count() merges it
         array("Q", sorted(self._buffer)).tofile(run)
         run.seek(0)
         self._runs.append(run)

@@ -34,8 +34,13 @@ class JobLedger:
 
     def running(self, bucket: str, key: str, etag: str) -> None:
         self._update(
-            {jobs.STATUS: jobs.RUNNING, jobs.BUCKET: bucket, jobs.KEY: key, jobs.ETAG: etag,
-             jobs.STARTED_AT: jobs.now()},
+            {
+                jobs.STATUS: jobs.RUNNING,
+                jobs.BUCKET: bucket,
+                jobs.KEY: key,
+                jobs.ETAG: etag,
+                jobs.STARTED_AT: jobs.now(),
+            },
             remove=(jobs.REASON,),
         )
 
@@ -43,5 +48,6 @@ class JobLedger:
         self._update({jobs.STATUS: jobs.SUCCEEDED, jobs.FINISHED_AT: jobs.now(), jobs.EXIT_CODE: 0, **summary})
 
     def failed(self, reason: str, exit_code: int) -> None:
-        self._update({jobs.STATUS: jobs.FAILED, jobs.FINISHED_AT: jobs.now(), jobs.REASON: reason,
-                      jobs.EXIT_CODE: exit_code})
+        self._update(
+            {jobs.STATUS: jobs.FAILED, jobs.FINISHED_AT: jobs.now(), jobs.REASON: reason, jobs.EXIT_CODE: exit_code}
+        )

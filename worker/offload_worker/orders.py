@@ -7,10 +7,11 @@ exactly what the file said (no float rounding, no E-notation).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from offload_worker.errors import FileRejected
 
@@ -22,8 +23,19 @@ DECIMAL_COLUMNS = ("UnitPrice", "TotalRevenue", "TotalCost", "TotalProfit")
 NON_NEGATIVE = ("UnitSold", "UnitPrice")
 # The workshop's header order, used for our own samples and the docs.
 COLUMNS = (
-    "Region", "Country", "ItemType", "SalesChannel", "OrderPriority", "OrderDate",
-    "OrderId", "ShipDate", "UnitSold", "UnitPrice", "TotalRevenue", "TotalCost", "TotalProfit",
+    "Region",
+    "Country",
+    "ItemType",
+    "SalesChannel",
+    "OrderPriority",
+    "OrderDate",
+    "OrderId",
+    "ShipDate",
+    "UnitSold",
+    "UnitPrice",
+    "TotalRevenue",
+    "TotalCost",
+    "TotalProfit",
 )
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -47,7 +59,7 @@ class Header:
     ignored: tuple[str, ...]
 
     @classmethod
-    def parse(cls, names: Sequence[str]) -> "Header":
+    def parse(cls, names: Sequence[str]) -> Header:
         cleaned = [n.strip() for n in names]
         positions: dict[str, int] = {}
         for index, name in enumerate(cleaned):
@@ -57,8 +69,7 @@ class Header:
         missing = [c for c in COLUMNS if c not in positions]
         if missing:
             raise FileRejected(
-                f"header is missing required column(s) {', '.join(missing)}; "
-                f"expected {','.join(COLUMNS)}",
+                f"header is missing required column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}",
                 line=1,
             )
         ignored = tuple(n for n in cleaned if n not in COLUMNS)

@@ -40,9 +40,12 @@ class Result:
 
     def job_fields(self) -> dict[str, Any]:
         return {
-            jobs.ROWS_TOTAL: self.rows_total, jobs.ROWS_LOADED: self.rows_loaded,
-            jobs.ROWS_REJECTED: self.rows_rejected, jobs.ROWS_DUPLICATE: self.rows_duplicate,
-            jobs.OUTPUT_KEY: self.output_key, jobs.REJECTS_KEY: self.rejects_key,
+            jobs.ROWS_TOTAL: self.rows_total,
+            jobs.ROWS_LOADED: self.rows_loaded,
+            jobs.ROWS_REJECTED: self.rows_rejected,
+            jobs.ROWS_DUPLICATE: self.rows_duplicate,
+            jobs.OUTPUT_KEY: self.output_key,
+            jobs.REJECTS_KEY: self.rejects_key,
             jobs.DURATION_MS: self.duration_ms,
         }
 
@@ -101,8 +104,9 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
     output_csv = csv.writer(output, lineterminator="\n")
     output_csv.writerow(OUTPUT_HEADER)
     rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key))
-    writer = BatchWriter(dynamodb, settings.table, ORDER_ID, settings.write_concurrency,
-                         settings.write_deadline_seconds)
+    writer = BatchWriter(
+        dynamodb, settings.table, ORDER_ID, settings.write_concurrency, settings.write_deadline_seconds
+    )
     duplicates = DuplicateCounter()
     try:
         for line, fields in rows:

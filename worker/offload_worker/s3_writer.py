@@ -36,8 +36,11 @@ class S3Writer:
             )["UploadId"]
         number = len(self._parts) + 1
         response = self._client.upload_part(
-            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id,
-            PartNumber=number, Body=bytes(self._buffer),
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=bytes(self._buffer),
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
         self._buffer = bytearray()
@@ -51,7 +54,9 @@ class S3Writer:
         if self._buffer:
             self._upload_part()
         self._client.complete_multipart_upload(
-            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id,
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
             MultipartUpload={"Parts": self._parts},
         )
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from offload_contract import env
 from offload_contract.layout import Layout
@@ -26,12 +26,14 @@ class Settings:
     job_ttl_days: int
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
         def required(name: str) -> str:
             value = environ.get(name, "")
             if not value:
-                raise ConfigError(f"{name} is not set: the dispatcher passes it as a container override; "
-                                  "set it to run the worker by hand")
+                raise ConfigError(
+                    f"{name} is not set: the dispatcher passes it as a container override; "
+                    "set it to run the worker by hand"
+                )
             return value
 
         def bounded(name: str, default: int, low: int, high: int) -> int:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from botocore.exceptions import (
     ClientError,
@@ -116,8 +117,9 @@ def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except UnicodeDecodeError:
-            raise FileRejected(f"file is not UTF-8 text (bad bytes near line {reader.line_num + 1})",
-                               line=reader.line_num + 1) from None
+            raise FileRejected(
+                f"file is not UTF-8 text (bad bytes near line {reader.line_num + 1})", line=reader.line_num + 1
+            ) from None
         except csv.Error as error:
             raise FileRejected(f"CSV syntax error at line {line}: {error}", line=line) from None
         if any(f.strip() for f in fields):  # blank lines and ",,,," lines carry no row

@@ -21,12 +21,12 @@ import time
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
+from moto.core.utils import utcnow
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import ContainerInstance, Task, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api import state_manager
 from moto.ssm.models import ssm_backends
-from moto.core.utils import utcnow
 
 from offload.twin import ssm_shim
 from offload.twin.state import shim_state
@@ -51,18 +51,39 @@ def _task_definition_init(self: TaskDefinition, *args: Any, **kwargs: Any) -> No
 class ExternalContainerInstance(ContainerInstance):
     """A container instance on an SSM managed instance: no EC2 behind it."""
 
-    def __init__(self, managed_instance_id: str, account_id: str, region_name: str, cluster_name: str,
-                 backend: Any, cpu: int, memory: int, attributes: dict[str, str]) -> None:
+    def __init__(
+        self,
+        managed_instance_id: str,
+        account_id: str,
+        region_name: str,
+        cluster_name: str,
+        backend: Any,
+        cpu: int,
+        memory: int,
+        attributes: dict[str, str],
+    ) -> None:
         self.ec2_instance_id = managed_instance_id
         self.agent_connected = True
         self.status = "ACTIVE"
         resources = [
             {"doubleValue": 0.0, "integerValue": cpu, "longValue": 0, "name": "CPU", "type": "INTEGER"},
             {"doubleValue": 0.0, "integerValue": memory, "longValue": 0, "name": "MEMORY", "type": "INTEGER"},
-            {"doubleValue": 0.0, "integerValue": 0, "longValue": 0, "name": "PORTS",
-             "stringSetValue": ["22", "51678", "51679"], "type": "STRINGSET"},
-            {"doubleValue": 0.0, "integerValue": 0, "longValue": 0, "name": "PORTS_UDP",
-             "stringSetValue": [], "type": "STRINGSET"},
+            {
+                "doubleValue": 0.0,
+                "integerValue": 0,
+                "longValue": 0,
+                "name": "PORTS",
+                "stringSetValue": ["22", "51678", "51679"],
+                "type": "STRINGSET",
+            },
+            {
+                "doubleValue": 0.0,
+                "integerValue": 0,
+                "longValue": 0,
+                "name": "PORTS_UDP",
+                "stringSetValue": [],
+                "type": "STRINGSET",
+            },
         ]
         self.registered_resources = [dict(r) for r in resources]
         self.remaining_resources = [json.loads(json.dumps(r)) for r in resources]
@@ -92,8 +113,16 @@ def register_container_instance(self: EC2ContainerServiceResponse) -> Any:
         raise JsonRESTError("ClusterNotFoundException", "Cluster not found.")
     totals = {r["name"]: r.get("integerValue", 0) for r in self._get_param("totalResources") or []}
     attributes = {a["name"]: a.get("value", "") for a in self._get_param("attributes") or []}
-    instance = ExternalContainerInstance(instance_id, self.current_account, self.region, cluster_name, backend,
-                                         int(totals.get("CPU", 2048)), int(totals.get("MEMORY", 3800)), attributes)
+    instance = ExternalContainerInstance(
+        instance_id,
+        self.current_account,
+        self.region,
+        cluster_name,
+        backend,
+        int(totals.get("CPU", 2048)),
+        int(totals.get("MEMORY", 3800)),
+        attributes,
+    )
     backend.container_instances.setdefault(cluster_name, {})[instance.container_instance_arn.split("/")[-1]] = instance
     backend.clusters[cluster_name].registered_container_instances_count += 1
     from moto.core.responses import ActionResult
@@ -128,8 +157,11 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
     definition = backend.describe_task_definition(self._get_param("taskDefinition"))
     if EXTERNAL not in definition.compatibilities:
         raise InvalidParameterException("Task definition does not support launch_type EXTERNAL.")
-    instances = [i for i in backend.container_instances.get(cluster.name, {}).values()
-                 if i.status == "ACTIVE" and i.ec2_instance_id.startswith("mi-")]
+    instances = [
+        i
+        for i in backend.container_instances.get(cluster.name, {}).values()
+        if i.status == "ACTIVE" and i.ec2_instance_id.startswith("mi-")
+    ]
     if not instances:
         raise InvalidParameterException("No Container Instances were found in your cluster.")
     needs = backend._calculate_task_resource_requirements(definition)
@@ -138,20 +170,30 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
         placed = False
         for instance in sorted(instances, key=lambda i: i.running_tasks_count):
             if _shortfall(instance, needs) is None:
-                task = Task(cluster, definition, instance.container_instance_arn, needs, backend=backend,
-                            group=f"family:{definition.family}", launch_type=EXTERNAL,
-                            overrides=self._get_param("overrides") or {},
-                            started_by=self._get_param("startedBy") or "", tags=self._get_param("tags") or [])
+                task = Task(
+                    cluster,
+                    definition,
+                    instance.container_instance_arn,
+                    needs,
+                    backend=backend,
+                    group=f"family:{definition.family}",
+                    launch_type=EXTERNAL,
+                    overrides=self._get_param("overrides") or {},
+                    started_by=self._get_param("startedBy") or "",
+                    tags=self._get_param("tags") or [],
+                )
                 for container in task.containers:
-                    container.exitCode = None  # not run yet
+                    container.exitCode = None  # type: ignore[assignment]  # not run yet
                 backend.update_container_instance_resources(instance, needs)
                 backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
                 tasks.append(task)
                 placed = True
                 break
         if not placed:
-            failures = [{"arn": i.container_instance_arn, "reason": _shortfall(i, needs) or "RESOURCE:MEMORY"}
-                        for i in instances]
+            failures = [
+                {"arn": i.container_instance_arn, "reason": _shortfall(i, needs) or "RESOURCE:MEMORY"}
+                for i in instances
+            ]
             break
     if token and tasks:
         tokens[token] = tasks
@@ -174,35 +216,42 @@ def submit_task_state_change(self: EC2ContainerServiceResponse) -> str:
         container.last_status = report.get("status", status)
     if status == "STOPPED" and task.last_status != "STOPPED":
         backend.stop_task(cluster, task_arn, self._get_param("reason") or "Essential container in task exited")
-        task.stopped_at = time.time()
         TASK_EVENTS.put(task_state_event(task, self._get_param("reason") or ""))
-    elif status == "RUNNING":
-        task.started_at = time.time()
     return json.dumps({"acknowledgment": "accepted"})
 
 
 def task_state_event(task: Task, reason: str) -> dict[str, Any]:
     """The EventBridge event ECS sends when a task stops (the fields the dispatcher reads)."""
     return {
-        "version": "0", "id": task.id, "detail-type": "ECS Task State Change", "source": "aws.ecs",
-        "account": task._account_id, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "region": task.region_name, "resources": [task.task_arn],
+        "version": "0",
+        "id": task.id,
+        "detail-type": "ECS Task State Change",
+        "source": "aws.ecs",
+        "account": task._account_id,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": task.region_name,
+        "resources": [task.task_arn],
         "detail": {
-            "clusterArn": task.cluster_arn, "taskArn": task.task_arn, "taskDefinitionArn": task.task_definition_arn,
-            "containerInstanceArn": task.container_instance_arn, "launchType": task.launch_type,
-            "lastStatus": "STOPPED", "desiredStatus": "STOPPED", "stoppedReason": reason,
-            "stopCode": "EssentialContainerExited", "startedBy": task.started_by, "overrides": task.overrides,
-            "containers": [{"name": c.name, "exitCode": c.exitCode, "lastStatus": "STOPPED"}
-                           for c in task.containers],
+            "clusterArn": task.cluster_arn,
+            "taskArn": task.task_arn,
+            "taskDefinitionArn": task.task_definition_arn,
+            "containerInstanceArn": task.container_instance_arn,
+            "launchType": task.launch_type,
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "stoppedReason": reason,
+            "stopCode": "EssentialContainerExited",
+            "startedBy": task.started_by,
+            "overrides": task.overrides,
+            "containers": [{"name": c.name, "exitCode": c.exitCode, "lastStatus": "STOPPED"} for c in task.containers],
         },
     }
 
 
 def install() -> None:
     TaskDefinition.__init__ = _task_definition_init  # type: ignore[method-assign]
-    EC2ContainerServiceResponse.run_task = run_task  # type: ignore[method-assign,assignment]
+    EC2ContainerServiceResponse.run_task = run_task  # type: ignore[method-assign]
     EC2ContainerServiceResponse.register_container_instance = register_container_instance  # type: ignore[method-assign]
     EC2ContainerServiceResponse.submit_task_state_change = submit_task_state_change  # type: ignore[attr-defined]
     # Tasks stay RUNNING until the agent reports them stopped (moto would advance them on every describe).
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
-

@@ -25,8 +25,12 @@ class JoinError(RuntimeError):
 
 def _ssm_agent_call(endpoint: str, region: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
     data = json.dumps(body)
-    request = AWSRequest(method="POST", url=endpoint + "/", data=data, headers={
-        "X-Amz-Target": f"AmazonSSM.{action}", "Content-Type": "application/x-amz-json-1.1"})
+    request = AWSRequest(
+        method="POST",
+        url=endpoint + "/",
+        data=data,
+        headers={"X-Amz-Target": f"AmazonSSM.{action}", "Content-Type": "application/x-amz-json-1.1"},
+    )
     credentials = boto3.Session().get_credentials()
     SigV4Auth(credentials, "ssm", region).add_auth(request)
     response = requests.post(endpoint + "/", data=data, headers=dict(request.headers), timeout=30)
@@ -44,21 +48,49 @@ class OnPremInstance:
 
 
 def register_managed_instance(endpoint: str, region: str, activation_id: str, activation_code: str) -> str:
-    reply = _ssm_agent_call(endpoint, region, "RegisterManagedInstance", {
-        "ActivationId": activation_id, "ActivationCode": activation_code,
-        "PublicKey": "twin", "PublicKeyType": "Rsa", "Fingerprint": platform.node()})
+    reply = _ssm_agent_call(
+        endpoint,
+        region,
+        "RegisterManagedInstance",
+        {
+            "ActivationId": activation_id,
+            "ActivationCode": activation_code,
+            "PublicKey": "twin",
+            "PublicKeyType": "Rsa",
+            "Fingerprint": platform.node(),
+        },
+    )
     return str(reply["InstanceId"])
 
 
 def heartbeat(endpoint: str, region: str, instance_id: str) -> None:
-    _ssm_agent_call(endpoint, region, "UpdateInstanceInformation", {
-        "InstanceId": instance_id, "AgentName": "amazon-ssm-agent", "AgentVersion": "twin",
-        "AgentStatus": "Active", "PlatformName": platform.system(), "PlatformType": "Linux",
-        "PlatformVersion": platform.release(), "ComputerName": platform.node(), "IPAddress": "127.0.0.1"})
+    _ssm_agent_call(
+        endpoint,
+        region,
+        "UpdateInstanceInformation",
+        {
+            "InstanceId": instance_id,
+            "AgentName": "amazon-ssm-agent",
+            "AgentVersion": "twin",
+            "AgentStatus": "Active",
+            "PlatformName": platform.system(),
+            "PlatformType": "Linux",
+            "PlatformVersion": platform.release(),
+            "ComputerName": platform.node(),
+            "IPAddress": "127.0.0.1",
+        },
+    )
 
 
-def join(endpoint: str, region: str, cluster: str, activation_id: str, activation_code: str,
-         cpu: int | None = None, memory_mib: int | None = None) -> OnPremInstance:
+def join(
+    endpoint: str,
+    region: str,
+    cluster: str,
+    activation_id: str,
+    activation_code: str,
+    cpu: int | None = None,
+    memory_mib: int | None = None,
+) -> OnPremInstance:
     """Register one managed instance and its container instance; returns their ids."""
     instance_id = register_managed_instance(endpoint, region, activation_id, activation_code)
     heartbeat(endpoint, region, instance_id)
@@ -68,8 +100,10 @@ def join(endpoint: str, region: str, cluster: str, activation_id: str, activatio
     registered = ecs.register_container_instance(
         cluster=cluster,
         instanceIdentityDocument=json.dumps({"instanceId": instance_id, "region": region}),
-        totalResources=[{"name": "CPU", "type": "INTEGER", "integerValue": cpu},
-                        {"name": "MEMORY", "type": "INTEGER", "integerValue": memory_mib}],
+        totalResources=[
+            {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
+            {"name": "MEMORY", "type": "INTEGER", "integerValue": memory_mib},
+        ],
         attributes=[{"name": "ecs.capability.external", "value": "true"}],
     )["containerInstance"]
     return OnPremInstance(instance_id, registered["containerInstanceArn"], cluster)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from offload.twin.server import Twin
 
@@ -22,8 +22,10 @@ def serve(port: int, echo: Callable[[str], None]) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     twin.start()
     echo(f"twin listening on {twin.endpoint}")
-    echo(f"  export AWS_ENDPOINT_URL={twin.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
-         "AWS_REGION=us-east-1")
+    echo(
+        f"  export AWS_ENDPOINT_URL={twin.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+        "AWS_REGION=us-east-1"
+    )
     try:
         stop.wait()
     except KeyboardInterrupt:

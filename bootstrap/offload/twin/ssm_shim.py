@@ -40,15 +40,16 @@ def managed_instances(backend: Any) -> dict[str, dict[str, Any]]:
 
 
 def _expired(activation: dict[str, Any]) -> bool:
-    return time.time() >= activation["ExpirationDate"]
+    return bool(time.time() >= activation["ExpirationDate"])
 
 
 def _check_role(response: SimpleSystemManagerResponse, role_name: str) -> None:
     iam = iam_backends[response.current_account]["global"]
     role = next((r for r in iam.roles.values() if r.name == role_name.split("/")[-1]), None)
     if role is None or "ssm.amazonaws.com" not in json.dumps(role.assume_role_policy_document):
-        raise JsonRESTError("ValidationException",
-                            f"Nonexistent role or missing ssm service principal in trust policy: {role_name}")
+        raise JsonRESTError(
+            "ValidationException", f"Nonexistent role or missing ssm service principal in trust policy: {role_name}"
+        )
 
 
 def create_activation(self: SimpleSystemManagerResponse) -> str:
@@ -67,10 +68,16 @@ def create_activation(self: SimpleSystemManagerResponse) -> str:
     activation_id = str(uuid.uuid4())
     code = secrets.token_urlsafe(15)[:20]
     activations(_backend(self))[activation_id] = {
-        "ActivationId": activation_id, "Description": self._get_param("Description", ""),
-        "DefaultInstanceName": self._get_param("DefaultInstanceName", ""), "IamRole": role,
-        "RegistrationLimit": limit, "RegistrationsCount": 0, "ExpirationDate": expires,
-        "CreatedDate": now, "Tags": self._get_param("Tags", []), "_code": code,
+        "ActivationId": activation_id,
+        "Description": self._get_param("Description", ""),
+        "DefaultInstanceName": self._get_param("DefaultInstanceName", ""),
+        "IamRole": role,
+        "RegistrationLimit": limit,
+        "RegistrationsCount": 0,
+        "ExpirationDate": expires,
+        "CreatedDate": now,
+        "Tags": self._get_param("Tags", []),
+        "_code": code,
     }
     return json.dumps({"ActivationId": activation_id, "ActivationCode": code})
 
@@ -85,8 +92,11 @@ def describe_activations(self: SimpleSystemManagerResponse) -> str:
     found = list(activations(_backend(self)).values())
     for flt in self._get_param("Filters", []):
         key, values = flt.get("FilterKey"), set(flt.get("FilterValues", []))
-        field = {"ActivationIds": "ActivationId", "DefaultInstanceName": "DefaultInstanceName",
-                 "IamRole": "IamRole"}.get(key or "")
+        field = {
+            "ActivationIds": "ActivationId",
+            "DefaultInstanceName": "DefaultInstanceName",
+            "IamRole": "IamRole",
+        }.get(key or "")
         if field:
             found = [a for a in found if a[field] in values]
     return json.dumps({"ActivationList": [_public(a) for a in found]})
@@ -113,10 +123,19 @@ def register_managed_instance(self: SimpleSystemManagerResponse) -> str:
     instance_id = "mi-" + secrets.token_hex(9)[:17]
     now = time.time()
     managed_instances(backend)[instance_id] = {
-        "InstanceId": instance_id, "ActivationId": activation["ActivationId"], "IamRole": activation["IamRole"],
-        "RegistrationDate": now, "LastPingDateTime": now, "ResourceType": "ManagedInstance",
-        "Name": activation["DefaultInstanceName"], "PlatformType": "Linux", "AgentVersion": "",
-        "PlatformName": "", "PlatformVersion": "", "ComputerName": "", "IPAddress": "",
+        "InstanceId": instance_id,
+        "ActivationId": activation["ActivationId"],
+        "IamRole": activation["IamRole"],
+        "RegistrationDate": now,
+        "LastPingDateTime": now,
+        "ResourceType": "ManagedInstance",
+        "Name": activation["DefaultInstanceName"],
+        "PlatformType": "Linux",
+        "AgentVersion": "",
+        "PlatformName": "",
+        "PlatformVersion": "",
+        "ComputerName": "",
+        "IPAddress": "",
     }
     return json.dumps({"InstanceId": instance_id})
 
@@ -144,8 +163,12 @@ def describe_instance_information(self: SimpleSystemManagerResponse) -> str:
         wanted[flt["key"]] = set(flt.get("valueSet", []))
     for flt in self._get_param("Filters", []):
         wanted[flt["Key"]] = set(flt.get("Values", []))
-    field_of = {"InstanceIds": "InstanceId", "ActivationIds": "ActivationId", "PingStatus": "PingStatus",
-                "ResourceType": "ResourceType"}
+    field_of = {
+        "InstanceIds": "InstanceId",
+        "ActivationIds": "ActivationId",
+        "PingStatus": "PingStatus",
+        "ResourceType": "ResourceType",
+    }
     for key, values in wanted.items():
         if key in field_of:
             found = [i for i in found if i[field_of[key]] in values]
@@ -160,6 +183,13 @@ def deregister_managed_instance(self: SimpleSystemManagerResponse) -> str:
 
 
 def install() -> None:
-    for function in (create_activation, describe_activations, delete_activation, register_managed_instance,
-                     update_instance_information, describe_instance_information, deregister_managed_instance):
+    for function in (
+        create_activation,
+        describe_activations,
+        delete_activation,
+        register_managed_instance,
+        update_instance_information,
+        describe_instance_information,
+        deregister_managed_instance,
+    ):
         setattr(SimpleSystemManagerResponse, function.__name__, function)
