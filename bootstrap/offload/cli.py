@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 
 import boto3
 import click
 
 from offload import lambda_zip, stack, tooling
+from offload.paths import terraform_dir
 from offload.terraform import PLAN_CHANGES, Runner, TerraformFailed
 
 target_option = click.option(
@@ -123,23 +127,18 @@ def output(target: str, as_json: bool) -> None:
 @cli.command("lint-terraform")
 def lint_terraform() -> None:
     """terraform fmt -check, validate (on the twin's 3.39 copy: offline), and checkov if installed."""
-    import shutil
-    import subprocess
-
-    from offload.paths import terraform_dir
-
     binary, _version = tooling.ensure_terraform()
     twin = stack.for_target("twin")
     env = {**twin.env, "AWS_ENDPOINT_URL": ""}
-    steps = [[binary, "fmt", "-check", "-recursive", "-diff", str(terraform_dir())],
-             [binary, f"-chdir={twin.workdir}", "init", "-backend=false", "-input=false", "-no-color"],
-             [binary, f"-chdir={twin.workdir}", "validate", "-no-color"]]
+    steps = [
+        [binary, "fmt", "-check", "-recursive", "-diff", str(terraform_dir())],
+        [binary, f"-chdir={twin.workdir}", "init", "-backend=false", "-input=false", "-no-color"],
+        [binary, f"-chdir={twin.workdir}", "validate", "-no-color"],
+    ]
     if shutil.which("checkov"):
         steps.append(["checkov", "--quiet", "--compact", "-d", str(terraform_dir()), "--framework", "terraform"])
     else:
         click.echo("offload: checkov not installed; `make lint` installs it", err=True)
-    import os
-
     for step in steps:
         code = subprocess.run(step, env={**os.environ, **env}, check=False).returncode
         if code != 0:
