@@ -42,7 +42,8 @@ lambda-zip: venv ## Build build/dispatcher.zip deterministically
 	$(OFFLOAD) build-lambda
 
 demo: tools ## The whole pipeline on the local twin, no AWS account needed
-	$(OFFLOAD) demo
+	@echo "make demo: the end-to-end demo is not built yet (tracked in the demo issue); today: make test, or" \
+	  "'offload twin' in one shell and 'OFFLOAD_TARGET=twin make apply' in another" >&2; exit 2
 
 plan: tools ## terraform plan (OFFLOAD_TARGET=aws|twin)
 	$(OFFLOAD) plan
