@@ -33,9 +33,10 @@ def test_activation_limit_is_consumed_and_enforced(twin: str) -> None:
 
 def test_expired_activation_is_shown_and_refused(twin: str) -> None:
     ssm = boto3.client("ssm")
-    expires = datetime.now(UTC) + timedelta(seconds=1)
-    made = ssm.create_activation(IamRole=instance_role(), ExpirationDate=expires)
-    time.sleep(1.2)
+    role = instance_role()  # first, so its time (moto loads managed policies) is not the activation's
+    expires = datetime.now(UTC) + timedelta(seconds=2)
+    made = ssm.create_activation(IamRole=role, ExpirationDate=expires)
+    time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.2)
     assert ssm.describe_activations()["ActivationList"][0]["Expired"] is True
     with pytest.raises(JoinError, match="expired"):
         register_managed_instance(twin, REGION, made["ActivationId"], made["ActivationCode"])
