@@ -55,28 +55,35 @@ class Ledger:
             return Claim.RETRY, existing
         return Claim.DUPLICATE, existing
 
-    def launched(self, job_id: str, task_arn: str) -> None:
-        """Record the task; the status goes back to QUEUED unless the worker already moved it on."""
-        values = {":arn": task_arn, ":now": jobs.now(), ":one": 1, ":zero": 0}
+    def _update_if(self, job_id: str, **request: Any) -> bool:
+        """update_item under a condition; False, not an error, when the job has moved on."""
         try:
-            self._table.update_item(
-                Key={jobs.JOB_ID: job_id},
-                UpdateExpression="SET #arn = :arn, #up = :now, #st = :queued, "
-                "#att = if_not_exists(#att, :zero) + :one REMOVE #reason",
-                ConditionExpression="#st IN (:queued, :waiting)",
-                ExpressionAttributeNames={
-                    "#arn": jobs.TASK_ARN,
-                    "#up": jobs.UPDATED_AT,
-                    "#st": jobs.STATUS,
-                    "#att": jobs.ATTEMPTS,
-                    "#reason": jobs.REASON,
-                },
-                ExpressionAttributeValues={**values, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY},
-            )
+            self._table.update_item(Key={jobs.JOB_ID: job_id}, **request)
+            return True
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
-            self._table.update_item(  # the worker got there first: only add the task
+            return False
+
+    def launched(self, job_id: str, task_arn: str) -> None:
+        """Record the task; the status goes back to QUEUED unless the worker already moved it on."""
+        values = {":arn": task_arn, ":now": jobs.now(), ":one": 1, ":zero": 0}
+        recorded = self._update_if(
+            job_id,
+            UpdateExpression="SET #arn = :arn, #up = :now, #st = :queued, "
+            "#att = if_not_exists(#att, :zero) + :one REMOVE #reason",
+            ConditionExpression="#st IN (:queued, :waiting)",
+            ExpressionAttributeNames={
+                "#arn": jobs.TASK_ARN,
+                "#up": jobs.UPDATED_AT,
+                "#st": jobs.STATUS,
+                "#att": jobs.ATTEMPTS,
+                "#reason": jobs.REASON,
+            },
+            ExpressionAttributeValues={**values, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY},
+        )
+        if not recorded:  # the worker got there first: only add the task
+            self._table.update_item(
                 Key={jobs.JOB_ID: job_id},
                 UpdateExpression="SET #arn = :arn",
                 ExpressionAttributeNames={"#arn": jobs.TASK_ARN},
@@ -84,54 +91,40 @@ class Ledger:
             )
 
     def waiting(self, job_id: str, reason: str) -> None:
-        try:
-            self._table.update_item(
-                Key={jobs.JOB_ID: job_id},
-                UpdateExpression="SET #st = :waiting, #reason = :reason, #up = :now, "
-                "#att = if_not_exists(#att, :zero) + :one",
-                ConditionExpression="#st IN (:queued, :waiting)",
-                ExpressionAttributeNames={
-                    "#st": jobs.STATUS,
-                    "#reason": jobs.REASON,
-                    "#up": jobs.UPDATED_AT,
-                    "#att": jobs.ATTEMPTS,
-                },
-                ExpressionAttributeValues={
-                    ":waiting": jobs.WAITING_FOR_CAPACITY,
-                    ":queued": jobs.QUEUED,
-                    ":reason": reason,
-                    ":now": jobs.now(),
-                    ":one": 1,
-                    ":zero": 0,
-                },
-            )
-        except ClientError as error:
-            if not _conditional_failed(error):
-                raise
+        self._update_if(
+            job_id,
+            UpdateExpression="SET #st = :waiting, #reason = :reason, #up = :now, "
+            "#att = if_not_exists(#att, :zero) + :one",
+            ConditionExpression="#st IN (:queued, :waiting)",
+            ExpressionAttributeNames={
+                "#st": jobs.STATUS,
+                "#reason": jobs.REASON,
+                "#up": jobs.UPDATED_AT,
+                "#att": jobs.ATTEMPTS,
+            },
+            ExpressionAttributeValues={
+                ":waiting": jobs.WAITING_FOR_CAPACITY,
+                ":queued": jobs.QUEUED,
+                ":reason": reason,
+                ":now": jobs.now(),
+                ":one": 1,
+                ":zero": 0,
+            },
+        )
 
     def task_stopped(self, job_id: str, reason: str, exit_code: int | None) -> bool:
         """Mark a job FAILED unless it already ended; True if this call changed it."""
         values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(), ":ok": jobs.SUCCEEDED}
+        names = {"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT, "#fin": jobs.FINISHED_AT}
         expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now"
         if exit_code is not None:
             expression += ", #exit = :exit"
             values[":exit"] = exit_code
-        try:
-            self._table.update_item(
-                Key={jobs.JOB_ID: job_id},
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(#st) AND NOT #st IN (:failed, :ok)",
-                ExpressionAttributeNames={
-                    "#st": jobs.STATUS,
-                    "#reason": jobs.REASON,
-                    "#up": jobs.UPDATED_AT,
-                    "#fin": jobs.FINISHED_AT,
-                    **({"#exit": jobs.EXIT_CODE} if exit_code is not None else {}),
-                },
-                ExpressionAttributeValues=values,
-            )
-            return True
-        except ClientError as error:
-            if not _conditional_failed(error):
-                raise
-            return False
+            names["#exit"] = jobs.EXIT_CODE
+        return self._update_if(
+            job_id,
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(#st) AND NOT #st IN (:failed, :ok)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )

@@ -2,7 +2,6 @@
 
 import pytest
 from click.testing import CliRunner
-
 from offload.cli import cli
 
 
