@@ -135,8 +135,9 @@ def lint_terraform() -> None:
         [binary, f"-chdir={twin.workdir}", "init", "-backend=false", "-input=false", "-no-color"],
         [binary, f"-chdir={twin.workdir}", "validate", "-no-color"],
     ]
-    if shutil.which("checkov"):
-        steps.append(["checkov", "--quiet", "--compact", "-d", str(terraform_dir()), "--framework", "terraform"])
+    checkov = shutil.which("checkov", path=str(tooling.venv_bin())) or shutil.which("checkov")
+    if checkov:
+        steps.append([checkov, "--quiet", "--compact", "-d", str(terraform_dir()), "--framework", "terraform"])
     else:
         click.echo("offload: checkov not installed; `make lint` installs it", err=True)
     for step in steps:
