@@ -137,7 +137,9 @@ def lint_terraform() -> None:
     ]
     checkov = shutil.which("checkov", path=str(tooling.venv_bin())) or shutil.which("checkov")
     if checkov:
-        steps.append([checkov, "--quiet", "--compact", "-d", str(terraform_dir()), "--framework", "terraform"])
+        steps.append(
+            [checkov, "--quiet", "--compact", "--skip-download", "-d", str(terraform_dir()), "--framework", "terraform"]
+        )
     else:
         click.echo("offload: checkov not installed; `make lint` installs it", err=True)
     for step in steps:
