@@ -156,6 +156,33 @@ def build_lambda() -> None:
 
 
 @cli.command()
+@target_option
+@click.option("--repository", envvar="OFFLOAD_ECR_REPOSITORY", help="ECR repository URL (default: the stack's output).")
+@click.option("--tag", help="Image tag (default: the git commit, -dirty if the tree has changes).")
+@click.option("--dry-run", is_flag=True, help="Print the commands instead of running them.")
+def image(target: str, repository: str | None, tag: str | None, dry_run: bool) -> None:
+    """Build the worker image (worker/Dockerfile) and push it to the stack's ECR repository."""
+    from offload import image as images
+
+    try:
+        if not dry_run:
+            images.require_docker()
+        url = repository or str(_runner(target).outputs()["ecr_repository_url"])
+    except images.NoDocker as error:
+        raise click.ClickException(str(error)) from None
+    except (TerraformFailed, KeyError):
+        raise click.ClickException("no ECR repository: run `make apply` first, or pass --repository") from None
+    built = images.plan(url, tag)
+    if dry_run:
+        for command in built.commands():
+            click.echo(" ".join(command))
+        return
+    region = url.split(".")[3]
+    images.build_and_push(built, images.ecr_password(boto3.client("ecr", region_name=region)))
+    click.echo(f"pushed {built.image}; use it: TF_VAR_worker_image_tag={built.tag} make apply")
+
+
+@cli.command()
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

@@ -27,3 +27,15 @@ def test_twin_copy_differs_from_terraform_only_by_the_marked_arguments(tmp_path:
 def test_unknown_target_is_refused() -> None:
     with pytest.raises(ValueError, match="not one of aws, twin"):
         stack.for_target("gcp")
+
+
+def test_state_bucket_gives_the_aws_stack_an_s3_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "terraform").mkdir()
+    monkeypatch.setenv("OFFLOAD_REPO", str(tmp_path))
+    stack.for_target("aws")
+    assert not (tmp_path / "terraform/backend_override.tf").exists()
+    monkeypatch.setenv("OFFLOAD_STATE_BUCKET", "team-state")
+    monkeypatch.setenv("OFFLOAD_STATE_REGION", "eu-west-1")
+    stack.for_target("aws")
+    backend = (tmp_path / "terraform/backend_override.tf").read_text()
+    assert 'bucket       = "team-state"' in backend and 'region       = "eu-west-1"' in backend
