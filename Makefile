@@ -42,8 +42,7 @@ lambda-zip: venv ## Build build/dispatcher.zip deterministically
 	$(OFFLOAD) build-lambda
 
 demo: tools ## The whole pipeline on the local twin, no AWS account needed
-	@echo "make demo: the end-to-end demo is not built yet (tracked in the demo issue); today: make test, or" \
-	  "'offload twin' in one shell and 'OFFLOAD_TARGET=twin make apply' in another" >&2; exit 2
+	$(OFFLOAD) demo
 
 image: venv ## Build the worker image and push it to the stack's ECR repo, tagged with the git commit
 	$(OFFLOAD) image

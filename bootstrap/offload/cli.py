@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import boto3
 import click
@@ -122,6 +124,74 @@ def output(target: str, as_json: bool) -> None:
     else:
         for name, value in shown.items():
             click.echo(f"{name} = {value}")
+
+
+def _job_stack(target: str) -> Any:
+    from offload import jobs
+
+    endpoint = stack.twin_endpoint() if target == "twin" else None
+    try:
+        return jobs.Stack.from_outputs(_runner(target).outputs(), endpoint)
+    except (TerraformFailed, KeyError):
+        raise click.ClickException(f"no {target} stack found: run `offload apply --target {target}` first") from None
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Leave the twin running (until Ctrl-C) to drop more files.")
+def demo(keep: bool) -> None:
+    """The whole pipeline on the local twin: apply, join, drop the samples, show results, tear down."""
+    from offload import demo as demos
+
+    try:
+        report = demos.run(click.echo, keep=keep)
+    except KeyboardInterrupt:
+        click.echo("offload demo: interrupted; twin and agent stopped", err=True)
+        sys.exit(130)
+    except (demos.DemoFailed, TerraformFailed, tooling.ToolError) as error:
+        raise click.ClickException(str(error)) from None
+    problems = report.problems()
+    for problem in problems:
+        click.echo(f"offload demo: unexpected result: {problem}", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@cli.command()
+@target_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--prefix", help="Key prefix below the input prefix (e.g. 2026/11/).", default="")
+def submit(target: str, files: tuple[Path, ...], prefix: str) -> None:
+    """Upload files under the stack's input prefix (each one starts a job)."""
+    from offload import jobs
+
+    found = _job_stack(target)
+    for path in files:
+        size = path.stat().st_size
+        with click.progressbar(length=size, label=path.name, file=sys.stderr) as bar:
+            sent = jobs.submit(found, path, found.layout.input_prefix + prefix + path.name, bar.update)
+        click.echo(f"s3://{found.bucket}/{sent.key}  job {sent.job_id}")
+
+
+@cli.command()
+@target_option
+@click.option("--watch", is_flag=True, help="Refresh every 2 seconds until Ctrl-C.")
+def status(target: str, watch: bool) -> None:
+    """The jobs table: key, status, rows, task, age, reason; and the dead-letter queue."""
+    import time
+
+    from offload import jobs
+
+    found = _job_stack(target)
+    while True:
+        text = jobs.table(jobs.list_jobs(found))
+        stuck = jobs.dead_letters(found)
+        if stuck:
+            text += f"\n{stuck} event(s) in the dead-letter queue {found.dlq_url}: the dispatcher gave up on them"
+        if watch:
+            click.clear()
+        click.echo(text)
+        if not watch:
+            return
+        time.sleep(2)
 
 
 @cli.command("lint-terraform")

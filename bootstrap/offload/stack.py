@@ -9,12 +9,12 @@ twin: a copy in .twin/stack with its own state, plus a generated, git-ignored
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from offload import tooling
 from offload.paths import build_dir, terraform_dir, twin_dir
+from offload.twin.credentials import sdk_environment
 
 TARGETS = ("aws", "twin")
 TWIN_REGION = "us-east-1"
@@ -160,13 +160,12 @@ def for_target(target: str, endpoint: str | None = None) -> Stack:
     env = {
         "TF_CLI_CONFIG_FILE": str(tooling.twin_cli_config()),
         "TF_IN_AUTOMATION": "1",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": TWIN_REGION,
-        "AWS_ENDPOINT_URL": endpoint,
+        **sdk_environment(endpoint, TWIN_REGION),
     }
     return Stack("twin", workdir, env)
 
 
-def clean_twin() -> None:
-    shutil.rmtree(twin_dir() / "stack", ignore_errors=True)
+def reset_twin_state() -> None:
+    """Forget the twin's Terraform state: a twin starts empty, so old state describes nothing."""
+    for path in (twin_dir() / "stack").glob("*terraform.tfstate*"):
+        path.unlink()

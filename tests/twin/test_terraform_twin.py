@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import boto3
@@ -11,6 +13,8 @@ from click.testing import CliRunner
 from offload import stack
 from offload.cli import cli
 from offload.terraform import PLAN_NO_CHANGES, Runner
+
+from tests.orders_csv import csv_text, many
 
 pytestmark = pytest.mark.twin
 
@@ -23,7 +27,17 @@ def twin_stack(twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> st
     return twin
 
 
-def test_apply_replan_destroy(twin_stack: str) -> None:
+def _status_until(runner: CliRunner, wanted: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = runner.invoke(cli, ["status"])
+        assert shown.exit_code == 0, shown.output
+        if wanted in shown.output or time.monotonic() > deadline:
+            return shown.output
+        time.sleep(0.5)
+
+
+def test_apply_replan_destroy(twin_stack: str, tmp_path: Path) -> None:
     runner = CliRunner()
     applied = runner.invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output
@@ -47,6 +61,14 @@ def test_apply_replan_destroy(twin_stack: str) -> None:
     shown = runner.invoke(cli, ["output"])
     assert shown.exit_code == 0 and outputs["activation_code"] not in shown.output
     assert "activation_code = (sensitive)" in shown.output
+
+    # The event path runs in the twin: with no machine joined, the job waits and says why.
+    dropped = tmp_path / "few.csv"
+    dropped.write_text(csv_text(many(3)))
+    sent = runner.invoke(cli, ["submit", str(dropped)])
+    assert sent.exit_code == 0 and f"s3://{outputs['bucket']}/incoming/few.csv" in sent.output, sent.output
+    table = _status_until(runner, "WAITING_FOR_CAPACITY")
+    assert re.search(r"incoming/few\.csv\s+WAITING_FOR_CAPACITY\s+-\s+-\s+\d+s\s+\S", table), table
 
     assert Runner(stack.for_target("twin"), quiet=True).plan() == PLAN_NO_CHANGES
 

@@ -37,6 +37,7 @@ def test_columns_matched_by_name_in_any_order() -> None:
     (HEADER.replace("OrderId,", "").split(","), "missing required column(s) OrderId"),
     ([*HEADER.split(","), "OrderId"], "names column 'OrderId' twice"),
     (["a", "b"], "missing required column(s) Region"),
+    ([HEADER.replace(",", ";")], "header is separated by ';', not commas"),
 ])
 def test_bad_header_fails_the_file(names: list[str], message: str) -> None:
     with pytest.raises(FileRejected, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -61,6 +61,11 @@ class Header:
     @classmethod
     def parse(cls, names: Sequence[str]) -> Header:
         cleaned = [n.strip() for n in names]
+        other = next((d for d in ";\t|" if len(cleaned) == 1 and d in cleaned[0]), None)
+        if other:
+            raise FileRejected(
+                f"header is separated by {other!r}, not commas: export the file as comma-separated CSV", line=1
+            )
         positions: dict[str, int] = {}
         for index, name in enumerate(cleaned):
             if name in positions:

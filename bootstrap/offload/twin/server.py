@@ -1,16 +1,23 @@
-"""Start and stop the twin: moto's server on loopback, with the shims installed."""
+"""Start and stop the twin: moto's server on loopback, with the shims installed
+and the Lambda runtime (pollers, EventBridge delivery) running beside it."""
 
 from __future__ import annotations
 
+import logging
 import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
-from offload.twin import ecs_shim, sqs_shim, ssm_shim
+from offload.twin import ecs_shim, lambda_runtime, s3_shim, sqs_shim, ssm_shim
 
 
 class Twin:
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", log_dir: Path | None = None) -> None:
         self.host, self.port = host, port
-        self._server = None
+        self.log_dir = log_dir or Path(tempfile.gettempdir()) / f"offload-twin-{port}"
+        self._server: Any = None
+        self._runtime: lambda_runtime.LambdaRuntime | None = None
 
     @property
     def endpoint(self) -> str:
@@ -24,11 +31,19 @@ class Twin:
         ssm_shim.install()
         ecs_shim.install()
         sqs_shim.install()
+        s3_shim.install()
+        self._runtime = lambda_runtime.LambdaRuntime(self.endpoint, self.log_dir)
+        lambda_runtime.install(self._runtime)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns everything else
         server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()
-        self._server = server  # type: ignore[assignment]
+        self._server = server
+        self._runtime.start()
 
     def stop(self) -> None:
+        if self._runtime is not None:
+            self._runtime.stop()
+            self._runtime = None
         if self._server is not None:
             self._server.stop()
             self._server = None

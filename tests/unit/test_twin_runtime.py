@@ -1,0 +1,87 @@
+"""The twin's Lambda runtime, local agent and S3 policy shim, piece by piece (no server)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from offload import jobs, sample_orders
+from offload.demo import sample
+from offload.twin import lambda_runtime, s3_shim, sandbox
+from offload.twin.agent import container_environment, worker_command
+
+MESSAGE = {"MessageId": "m1", "ReceiptHandle": "r1", "Body": "{}", "MD5OfBody": "x", "Attributes": {"A": "1"}}
+
+
+def test_sqs_event_has_the_fields_lambda_sends() -> None:
+    (record,) = lambda_runtime.sqs_event([MESSAGE], "arn:aws:sqs:us-east-1:1:q", "us-east-1")["Records"]
+    assert record["messageId"] == "m1" and record["receiptHandle"] == "r1" and record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == "arn:aws:sqs:us-east-1:1:q" and record["attributes"] == {"A": "1"}
+
+
+@pytest.mark.parametrize("reply, keep", [
+    ({"result": {"batchItemFailures": []}}, set()),
+    ({"result": {"batchItemFailures": [{"itemIdentifier": "m1"}]}}, {"m1"}),
+    ({"result": None}, set()),
+    ({"error": {"errorType": "ValueError"}}, None),
+])
+def test_partial_batch_failures_keep_only_the_named_messages(reply: dict, keep: set | None) -> None:
+    assert lambda_runtime.failed_ids(reply) == keep
+
+
+def test_sandbox_answers_each_request_and_reports_handler_errors(tmp_path: Path) -> None:
+    (tmp_path / "fn.py").write_text(
+        "def ok(event, context):\n    return {'got': event['n'], 'left': context.get_remaining_time_in_millis() > 0}\n"
+        "def boom(event, context):\n    raise ValueError('bad ' + str(event['n']))\n"
+    )
+    requests = io.StringIO(json.dumps({"event": {"n": 1}, "request_id": "a", "deadline": 9e9}) + "\n")
+    replies = io.StringIO()
+    sandbox.serve(str(tmp_path), "fn.ok", requests, replies)
+    assert json.loads(replies.getvalue()) == {"result": {"got": 1, "left": True}}
+    requests = io.StringIO(json.dumps({"event": {"n": 2}, "request_id": "b", "deadline": 9e9}) + "\n")
+    replies = io.StringIO()
+    sandbox.serve(str(tmp_path), "fn.boom", requests, replies)
+    error = json.loads(replies.getvalue())["error"]
+    assert error["errorType"] == "ValueError" and error["errorMessage"] == "bad 2"
+
+
+def test_container_environment_is_the_definition_then_the_overrides() -> None:
+    definition = {"containerDefinitions": [{"name": "worker", "environment": [
+        {"name": "TABLE_NAME", "value": "Order"}, {"name": "S3_KEY", "value": "placeholder"}]}]}
+    task = {"overrides": {"containerOverrides": [{"name": "worker", "environment": [
+        {"name": "S3_KEY", "value": "incoming/a b.csv"}]}]}}
+    assert container_environment(definition, task, "worker") == {"TABLE_NAME": "Order", "S3_KEY": "incoming/a b.csv"}
+
+
+def test_worker_command_keeps_values_off_the_command_line() -> None:
+    env = {"S3_KEY": "incoming/secret-name.csv"}
+    docker = worker_command("repo/worker:abc", env, use_docker=True)
+    assert docker[:3] == ["docker", "run", "--rm"] and docker[-1] == "repo/worker:abc"
+    assert "--env" in docker and "S3_KEY" in docker and not any("secret-name" in part for part in docker)
+    assert worker_command("repo/worker:abc", env, use_docker=False)[1:] == ["-m", "offload_worker"]
+
+
+@pytest.mark.parametrize("condition, applies", [
+    ({"Bool": {"aws:SecureTransport": "false"}}, False),
+    ({"Bool": {"aws:SecureTransport": ["true"]}}, True),
+    ({"StringEquals": {"aws:SourceAccount": "123"}}, True),  # a key the twin cannot vouch for: moto decides
+    ({}, True),
+])
+def test_s3_policy_statements_apply_by_the_twins_request_context(condition: dict, applies: bool) -> None:
+    assert s3_shim.applies({"Effect": "Deny", "Condition": condition}) is applies
+
+
+def test_shipped_sample_is_the_generators_output() -> None:
+    assert sample("orders.csv").read_text() == sample_orders.text(250)
+
+
+def test_jobs_table_shows_key_status_rows_task_age_reason() -> None:
+    rows = [{"Key": "incoming/a.csv", "Status": "SUCCEEDED", "RowsLoaded": 9, "RowsTotal": 10, "CreatedAt": 100,
+             "TaskArn": "arn:aws:ecs:us-east-1:1:task/c/0123456789abcdef"},
+            {"Key": "incoming/b.csv", "Status": "WAITING_FOR_CAPACITY", "CreatedAt": 40, "Reason": "no instance"}]
+    header, first, second = jobs.table(rows, now=160).splitlines()
+    assert header.split() == ["KEY", "STATUS", "ROWS", "TASK", "AGE", "REASON"]
+    assert first.split() == ["incoming/a.csv", "SUCCEEDED", "9/10", "0123456789ab", "60s"]
+    assert second.split() == ["incoming/b.csv", "WAITING_FOR_CAPACITY", "-", "-", "2m", "no", "instance"]
