@@ -53,7 +53,8 @@ plan: tools ## terraform plan (OFFLOAD_TARGET=aws|twin)
 apply: tools ## terraform apply (OFFLOAD_TARGET=aws|twin)
 	$(OFFLOAD) apply
 
-destroy: tools ## clean up instances, then terraform destroy
+destroy: tools ## Deregister the stack's machines, then terraform destroy
+	$(OFFLOAD) cleanup --all --apply
 	$(OFFLOAD) destroy
 
 output: tools ## terraform outputs

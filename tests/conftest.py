@@ -36,6 +36,9 @@ def _no_real_aws() -> Iterator[None]:
     os.environ.update(saved)
 
 
+PING_TIMEOUT = 3
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,15 +82,18 @@ def make_orders_stack(bucket: str = "orders-bucket", table: str = "Order", jobs_
 
 
 @pytest.fixture(scope="session")
-def twin_endpoint() -> Iterator[str]:
+def twin_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`offload twin` as a user starts it: a subprocess on a free loopback port."""
     import subprocess
     import sys
     import time
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "offload", "twin", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A managed instance counts as ConnectionLost after 3 s without a heartbeat (AWS: minutes).
+    env = {**os.environ, "OFFLOAD_TWIN_PING_TIMEOUT": str(PING_TIMEOUT)}
+    log = tmp_path_factory.mktemp("twin") / "twin.log"  # a file: an unread pipe would fill up and stall the twin
+    process = subprocess.Popen([sys.executable, "-m", "offload", "twin", "--port", str(port)], env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -96,7 +102,7 @@ def twin_endpoint() -> Iterator[str]:
             break
         except requests.ConnectionError:
             if process.poll() is not None:
-                raise RuntimeError(f"twin exited: {process.stdout.read() if process.stdout else ''}") from None
+                raise RuntimeError(f"twin exited: {log.read_text()}") from None
             time.sleep(0.2)
     yield endpoint
     process.terminate()

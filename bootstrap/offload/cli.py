@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import click
 
-from offload import lambda_zip, stack, tooling
+from offload import cli_fleet, lambda_zip, stack, tooling
 from offload.paths import terraform_dir
 from offload.terraform import PLAN_CHANGES, Runner, TerraformFailed
 
@@ -265,6 +265,10 @@ def twin(port: int) -> None:
     from offload.twin.run import serve
 
     serve(port, echo=click.echo)
+
+
+for _command in cli_fleet.COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -58,6 +58,12 @@ def test_apply_replan_destroy(twin_stack: str, tmp_path: Path) -> None:
     notification = s3.get_bucket_notification_configuration(Bucket=outputs["bucket"])["QueueConfigurations"]
     assert notification[0]["Events"] == ["s3:ObjectCreated:*"]
 
+    hidden = runner.invoke(cli, ["activation"])
+    assert hidden.exit_code == 0 and outputs["activation_id"] in hidden.output
+    assert outputs["activation_code"] not in hidden.output and "code hidden" in hidden.output
+    exported = runner.invoke(cli, ["activation", "--env"])  # the stack's own, still unused
+    assert f"export OFFLOAD_ACTIVATION_ID='{outputs['activation_id']}'" in exported.output
+
     shown = runner.invoke(cli, ["output"])
     assert shown.exit_code == 0 and outputs["activation_code"] not in shown.output
     assert "activation_code = (sensitive)" in shown.output

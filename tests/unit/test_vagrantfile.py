@@ -1,0 +1,50 @@
+"""The Vagrantfile: it validates (where vagrant is installed; .ci/run installs it), and its
+provisioning and destroy trigger hand the activation over the way the fleet issue requires."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).parents[2]
+TEXT = (REPO / "Vagrantfile").read_text()
+
+
+@pytest.mark.skipif(shutil.which("vagrant") is None, reason="vagrant is not installed (apt-get install vagrant)")
+@pytest.mark.parametrize("instances", ["1", "3"])
+def test_vagrant_validate(instances: str, tmp_path: Path) -> None:
+    env = {**os.environ, "OFFLOAD_INSTANCES": instances, "VAGRANT_HOME": str(tmp_path),
+           "VAGRANT_CHECKPOINT_DISABLE": "1"}
+    done = subprocess.run(["vagrant", "validate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_registration_travels_in_env_never_in_args() -> None:
+    provision = re.search(r'node\.vm\.provision "register", type: "shell",(.*?)\n\n', TEXT, re.S)
+    assert provision, "the register provisioner is missing"
+    settings = provision.group(1)
+    assert 'path: "bootstrap/register-instance.sh"' in settings and "env: REGISTRATION_ENV" in settings
+    assert "args" not in settings
+    names = re.search(r"REGISTRATION_ENV = %w\[(.*?)\]", TEXT, re.S).group(1).split()  # type: ignore[union-attr]
+    for name in ("OFFLOAD_REGION", "OFFLOAD_CLUSTER", "OFFLOAD_ACTIVATION_ID", "OFFLOAD_ACTIVATION_CODE",
+                 "OFFLOAD_INSTANCE_ATTRIBUTES", "HTTP_PROXY", "NO_PROXY"):
+        assert name in names
+
+
+def test_destroy_deregisters_first_on_the_guest_and_from_the_host() -> None:
+    trigger = re.search(r"node\.trigger\.before :destroy do \|trigger\|(.*?)\n      end", TEXT, re.S)
+    assert trigger, "no before-destroy trigger"
+    body = trigger.group(1)
+    assert 'run_remote = { inline: "sudo /vagrant/bootstrap/register-instance.sh --deregister" }' in body
+    assert "cleanup --apply --computer-name #{name}" in body and "on_error = :continue" in body
+
+
+def test_box_is_pinned_and_both_providers_are_configured() -> None:
+    assert re.search(r'BOX = "bento/ubuntu-22\.04"', TEXT) and re.search(r'BOX_VERSION = "\d+\.\d+\.\d+"', TEXT)
+    assert 'config.vm.provider "virtualbox"' in TEXT and 'config.vm.provider "libvirt"' in TEXT
+    assert 'ENV.fetch("OFFLOAD_INSTANCES", "1")' in TEXT and "(1..INSTANCES).each" in TEXT
