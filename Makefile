@@ -47,6 +47,9 @@ demo: tools ## The whole pipeline on the local twin, no AWS account needed
 image: venv ## Build the worker image and push it to the stack's ECR repo, tagged with the git commit
 	$(OFFLOAD) image
 
+bench: tools ## Benchmarks (not tests): writes bench/results.json and prints a table
+	$(OFFLOAD) bench
+
 plan: tools ## terraform plan (OFFLOAD_TARGET=aws|twin)
 	$(OFFLOAD) plan
 
