@@ -16,14 +16,7 @@ from offload import cli_fleet, lambda_zip, stack, tooling
 from offload.paths import terraform_dir
 from offload.terraform import PLAN_CHANGES, Runner, TerraformFailed
 
-target_option = click.option(
-    "--target",
-    type=click.Choice(stack.TARGETS),
-    default="aws",
-    show_default=True,
-    envvar="OFFLOAD_TARGET",
-    help="aws: your account with your credentials; twin: the local twin (OFFLOAD_TWIN_ENDPOINT).",
-)
+target_option = cli_fleet.target_option
 var_file_option = click.option(
     "--var-file",
     "var_files",

@@ -20,13 +20,14 @@ from offload.terraform import TerraformFailed
 
 INSTALL_SCRIPT_URL = "https://raw.githubusercontent.com/aws/amazon-ecs-agent/{ref}/scripts/ecs-anywhere-install.sh"
 
+# Shared with cli.py, which imports this module before defining its own commands.
 target_option = click.option(
     "--target",
     type=click.Choice(stack.TARGETS),
     default="aws",
     show_default=True,
     envvar="OFFLOAD_TARGET",
-    help="aws: your account; twin: the local twin (OFFLOAD_TWIN_ENDPOINT).",
+    help="aws: your account with your credentials; twin: the local twin (OFFLOAD_TWIN_ENDPOINT).",
 )
 cluster_option = click.option("--cluster", envvar="OFFLOAD_CLUSTER", help="Cluster name (default: the stack's).")
 role_option = click.option(
