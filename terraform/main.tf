@@ -43,7 +43,6 @@ module "dispatch" {
   bucket_id              = module.storage.bucket_id
   bucket_arn             = module.storage.bucket_arn
   input_prefix           = var.input_prefix
-  input_suffixes         = var.input_suffixes
   lambda_zip             = local.lambda_zip
   lambda_runtime         = var.lambda_runtime
   max_concurrency        = var.dispatcher_max_concurrency
@@ -53,11 +52,23 @@ module "dispatch" {
   jobs_table_arn         = module.storage.jobs_table_arn
   log_retention_days     = var.log_retention_days
   environment = merge(local.shared_environment, {
-    CLUSTER_NAME    = module.cluster.cluster_name
-    TASK_DEFINITION = module.cluster.task_definition_family
-    CONTAINER_NAME  = module.cluster.container_name
-    INPUT_SUFFIXES  = join(",", var.input_suffixes)
+    CLUSTER_NAME        = module.cluster.cluster_name
+    TASK_DEFINITION     = module.cluster.task_definition_family
+    CONTAINER_NAME      = module.cluster.container_name
+    INPUT_SUFFIXES      = join(",", var.input_suffixes)
+    STUCK_AFTER_SECONDS = tostring(var.stuck_after_minutes * 60)
   })
+}
+
+module "alarms" {
+  source = "./modules/alarms"
+  count  = var.alarms_enabled ? 1 : 0
+
+  name           = var.name
+  dlq_name       = module.dispatch.dlq_name
+  function_names = values(module.dispatch.function_names)
+  cluster_name   = module.cluster.cluster_name
+  email          = var.alarm_email
 }
 
 module "activation" {

@@ -93,3 +93,8 @@ output "registration_limit" {
   description = "Machines the activation admits."
   value       = module.activation.registration_limit
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify (null when alarms_enabled is false)."
+  value       = var.alarms_enabled ? module.alarms[0].topic_arn : null
+}

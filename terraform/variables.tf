@@ -122,3 +122,26 @@ variable "log_retention_days" {
   type        = number
   default     = 30
 }
+
+variable "alarms_enabled" {
+  description = "Create the CloudWatch alarms (DLQ not empty, Lambda errors, jobs stuck RUNNING, agent disconnected) and their SNS topic."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_email" {
+  description = "An address to subscribe to the alarm topic (it must confirm the subscription); null for none."
+  type        = string
+  default     = null
+}
+
+variable "stuck_after_minutes" {
+  description = "A job RUNNING longer than this counts as stuck (the jobs-stuck-running alarm)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.stuck_after_minutes >= 1
+    error_message = "stuck_after_minutes must be at least 1."
+  }
+}

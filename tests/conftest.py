@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import boto3
 import pytest
@@ -82,7 +83,13 @@ def make_orders_stack(bucket: str = "orders-bucket", table: str = "Order", jobs_
 
 
 @pytest.fixture(scope="session")
-def twin_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def twin_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Everything the session's twin and its Lambda sandboxes print."""
+    return tmp_path_factory.mktemp("twin") / "twin.log"
+
+
+@pytest.fixture(scope="session")
+def twin_endpoint(twin_log: Path) -> Iterator[str]:
     """`offload twin` as a user starts it: a subprocess on a free loopback port."""
     import subprocess
     import sys
@@ -91,7 +98,7 @@ def twin_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     # A managed instance counts as ConnectionLost after 3 s without a heartbeat (AWS: minutes).
     env = {**os.environ, "OFFLOAD_TWIN_PING_TIMEOUT": str(PING_TIMEOUT)}
-    log = tmp_path_factory.mktemp("twin") / "twin.log"  # a file: an unread pipe would fill up and stall the twin
+    log = twin_log  # a file: an unread pipe would fill up and stall the twin
     process = subprocess.Popen([sys.executable, "-m", "offload", "twin", "--port", str(port)], env=env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     endpoint = f"http://127.0.0.1:{port}"
@@ -114,3 +121,11 @@ def twin(twin_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     requests.post(f"{twin_endpoint}/moto-api/reset", timeout=10)
     monkeypatch.setenv("AWS_ENDPOINT_URL", twin_endpoint)
     return twin_endpoint
+
+
+@pytest.fixture
+def handler(twin: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The dispatcher's handler module, cold-started against the twin with a fresh cluster."""
+    from tests.dispatcher import load_handler
+
+    return load_handler(monkeypatch)

@@ -23,15 +23,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import boto3
-import requests
 
 from offload import sample_orders
-from offload.twin import credentials
+from offload.twin import credentials, proxy
 from offload.twin.credentials import sdk_environment
 
 Echo = Callable[[str], None]
@@ -49,62 +48,29 @@ class Settings:
     large_mb: int = 80
 
 
-class _Proxy(ThreadingHTTPServer):
-    daemon_threads = True
+class _Delay(proxy.Hooks):
+    def __init__(self, rtt_s: float) -> None:
+        self.rtt_s = rtt_s
+
+    def request(self, request: proxy.Request) -> proxy.Reply | None:
+        time.sleep(self.rtt_s)
+        return None
 
 
 def delay_proxy(target: str, rtt_s: float) -> tuple[ThreadingHTTPServer, str]:
     """A loopback HTTP proxy that holds every request for one RTT before forwarding it."""
-    session = requests.Session()
-    session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64))
+    return proxy.start(target, _Delay(rtt_s))
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _forward(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            time.sleep(rtt_s)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            reply = session.request(self.command, target + self.path, data=body, headers=headers, timeout=300)
-            self.send_response(reply.status_code)
-            for key, value in reply.headers.items():
-                if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(reply.content)))
-            self.end_headers()
-            self.wfile.write(reply.content)
-
-        do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
-
-    server = _Proxy(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+class _NullDynamoDB(proxy.Hooks):
+    def request(self, request: proxy.Request) -> proxy.Reply | None:
+        body = b'{"UnprocessedItems":{}}' if "BatchWriteItem" in request.header("X-Amz-Target") else b"{}"
+        return proxy.Reply(200, {"Content-Type": "application/x-amz-json-1.0"}, body)
 
 
 def null_dynamodb() -> tuple[ThreadingHTTPServer, str]:
     """Accepts every DynamoDB call with an empty success (UnprocessedItems: none)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b'{"UnprocessedItems":{}}' if "BatchWriteItem" in self.headers.get("X-Amz-Target", "") else b"{}"
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.0")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = _Proxy(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return proxy.start("http://127.0.0.1:9", _NullDynamoDB())  # never forwards
 
 
 class GeneratedCsv(io.RawIOBase):

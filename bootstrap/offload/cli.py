@@ -166,6 +166,21 @@ def submit(target: str, files: tuple[Path, ...], prefix: str) -> None:
 
 @cli.command()
 @target_option
+@click.argument("job_id")
+@click.option("--force", is_flag=True, help="Also rerun a job still shown RUNNING whose task is gone.")
+def rerun(target: str, job_id: str, force: bool) -> None:
+    """Run a FAILED job's file again (same ETag; rows already loaded are rewritten, not doubled)."""
+    from offload import jobs
+
+    try:
+        task_arn = jobs.rerun(_job_stack(target), job_id, force)
+    except jobs.RerunRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"job {job_id}: task {task_arn.rsplit('/', 1)[-1]} started; follow it with `offload status --watch`")
+
+
+@cli.command()
+@target_option
 @click.option("--watch", is_flag=True, help="Refresh every 2 seconds until Ctrl-C.")
 def status(target: str, watch: bool) -> None:
     """The jobs table: key, status, rows, task, age, reason; and the dead-letter queue."""
@@ -175,10 +190,7 @@ def status(target: str, watch: bool) -> None:
 
     found = _job_stack(target)
     while True:
-        text = jobs.table(jobs.list_jobs(found))
-        stuck = jobs.dead_letters(found)
-        if stuck:
-            text += f"\n{stuck} event(s) in the dead-letter queue {found.dlq_url}: the dispatcher gave up on them"
+        text = jobs.status_text(found)
         if watch:
             click.clear()
         click.echo(text)

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from offload_contract import ids, jobs
 from offload_contract.layout import Layout
+from offload_contract.task import task_overrides
 
 FINAL = (jobs.SUCCEEDED, jobs.FAILED)
 
@@ -27,6 +28,9 @@ class Stack:
     jobs_table: str
     orders_table: str
     dlq_url: str
+    cluster: str = ""
+    task_definition: str = ""
+    container: str = ""
     endpoint: str | None = None
 
     @classmethod
@@ -38,6 +42,9 @@ class Stack:
             jobs_table=str(outputs["jobs_table"]),
             orders_table=str(outputs["orders_table"]),
             dlq_url=str(outputs["dlq_url"]),
+            cluster=str(outputs["cluster_name"]),
+            task_definition=str(outputs["task_definition_family"]),
+            container=str(outputs["container_name"]),
             endpoint=endpoint,
         )
 
@@ -83,6 +90,70 @@ def dead_letters(stack: Stack) -> int:
         QueueUrl=stack.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attributes.get("ApproximateNumberOfMessages", 0))
+
+
+def status_text(stack: Stack, now: float | None = None) -> str:
+    """What `offload status` shows: the jobs, then any events the dispatcher gave up on."""
+    text = table(list_jobs(stack), now)
+    stuck = dead_letters(stack)
+    if stuck:
+        text += (
+            f"{os.linesep}{stuck} event(s) in the dead-letter queue {stack.dlq_url}: the dispatcher gave up on them; "
+            "once instances have room, redrive them to the queue (SQS console: Start DLQ redrive)"
+        )
+    return text
+
+
+class RerunRefused(Exception):
+    """The job cannot be rerun; str() says why in one line."""
+
+
+def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
+    """Start the worker again for a FAILED job (same file, same ETag); returns the task ARN.
+    Writes are idempotent, so rows a killed run already loaded are written again, not twice.
+    force: also a job still shown RUNNING whose task is known to be gone (host lost)."""
+    job = get_job(stack, job_id)
+    if job is None:
+        raise RerunRefused(f"no job {job_id!r} in table {stack.jobs_table}: see `offload status`")
+    status = job.get(jobs.STATUS)
+    if status != jobs.FAILED and not (force and status == jobs.RUNNING):
+        hint = " (if its task is gone, pass --force)" if status == jobs.RUNNING else ""
+        raise RerunRefused(f"job {job_id} is {status}, not FAILED: only a failed job is rerun{hint}")
+    attempt = int(job.get(jobs.ATTEMPTS, 0)) + 1
+    bucket, key, etag = str(job[jobs.BUCKET]), str(job[jobs.KEY]), str(job[jobs.ETAG])
+    response = stack.client("ecs").run_task(
+        cluster=stack.cluster,
+        taskDefinition=stack.task_definition,
+        launchType="EXTERNAL",
+        count=1,
+        startedBy="offload-rerun",
+        clientToken=f"{job_id}-rerun-{attempt}",  # the dispatcher's token (the job id) would return the old task
+        overrides=task_overrides(stack.container, bucket, key, etag, job_id, stack.jobs_table, stack.orders_table),
+    )
+    if not response.get("tasks"):
+        reasons = ", ".join(sorted({f.get("reason", "?") for f in response.get("failures", [])}))
+        raise RerunRefused(f"no instance can take the task ({reasons or 'no reason given'}): see `offload fleet`")
+    task_arn = str(response["tasks"][0]["taskArn"])
+    stack.client("dynamodb").update_item(
+        TableName=stack.jobs_table,
+        Key={jobs.JOB_ID: {"S": job_id}},
+        UpdateExpression="SET #st = :queued, #arn = :arn, #att = :att, #up = :now REMOVE #reason, #exit",
+        ExpressionAttributeNames={
+            "#st": jobs.STATUS,
+            "#arn": jobs.TASK_ARN,
+            "#att": jobs.ATTEMPTS,
+            "#up": jobs.UPDATED_AT,
+            "#reason": jobs.REASON,
+            "#exit": jobs.EXIT_CODE,
+        },
+        ExpressionAttributeValues={
+            ":queued": {"S": jobs.QUEUED},
+            ":arn": {"S": task_arn},
+            ":att": {"N": str(attempt)},
+            ":now": {"N": str(jobs.now())},
+        },
+    )
+    return task_arn
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

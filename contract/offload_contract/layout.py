@@ -11,6 +11,7 @@ DEFAULT_INPUT_PREFIX = "incoming/"
 DEFAULT_OUTPUT_PREFIX = "processed/"
 DEFAULT_REJECTED_PREFIX = "rejected/"
 REJECTS_SUFFIX = ".rejects.csv"
+MAX_KEY_BYTES = 1024  # S3's limit on a key's UTF-8 length
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,28 @@ class Layout:
     def is_result(self, key: str) -> bool:
         return key.startswith(self.output_prefix) or key.startswith(self.rejected_prefix)
 
-    def accepts(self, key: str, suffixes: Iterable[str]) -> bool:
-        """True for a key the dispatcher should start a job for."""
-        if not key.startswith(self.input_prefix) or self.is_result(key):
-            return False
-        if key.endswith("/"):  # a "folder" placeholder object
-            return False
-        lowered = key.lower()
-        return any(lowered.endswith(s.lower()) for s in suffixes)
+    def is_input(self, key: str) -> bool:
+        """True for an object uploaded under the input prefix (not a result, not a "folder")."""
+        return key.startswith(self.input_prefix) and not self.is_result(key) and not key.endswith("/")
+
+    def key_problem(self, key: str, suffixes: Iterable[str]) -> str | None:
+        """Why an input key cannot become a job, in one line; None when it can."""
+        suffixes = tuple(suffixes)
+        if not any(key.lower().endswith(s.lower()) for s in suffixes):
+            return f"file name does not end in {' or '.join(suffixes)}: only CSV files are loaded; rename or convert it"
+        return self.path_problem(key)
+
+    def path_problem(self, key: str) -> str | None:
+        """Why results cannot be written for this key (the worker checks this too)."""
+        if any(part in (".", "..") for part in key.split("/")):
+            return "key has a '.' or '..' path segment, which tools that resolve paths move elsewhere: rename the file"
+        longest = len(self.rejects_key(key).encode("utf-8"))
+        if longest > MAX_KEY_BYTES:
+            return (
+                f"key is too long: its rejects report key would be {longest} bytes and S3 allows "
+                f"{MAX_KEY_BYTES}: shorten the name"
+            )
+        return None
 
 
 def parse_suffixes(value: str | None) -> tuple[str, ...]:

@@ -19,3 +19,8 @@ def ecs() -> Any:
 @cache
 def dynamodb() -> Any:
     return boto3.resource("dynamodb", config=_CONFIG)
+
+
+@cache
+def cloudwatch() -> Any:
+    return boto3.client("cloudwatch", config=_CONFIG)

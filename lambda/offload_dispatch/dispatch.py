@@ -14,6 +14,7 @@ from offload_dispatch.s3_records import objects_in
 from offload_dispatch.settings import Settings
 
 logger = Logger(service="offload-dispatch", child=True)
+REFUSED_EXIT_CODE = 1  # as the worker's "file rejected" (docs/contract.md)
 
 
 class WaitingForCapacity(Exception):
@@ -25,18 +26,28 @@ class Outcome:
     launched: int = 0
     duplicates: int = 0
     ignored: int = 0
+    refused: int = 0
 
 
 def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) -> Outcome:
     outcome = Outcome()
     waiting: list[str] = []
     for obj in objects_in(body):
-        if not settings.layout.accepts(obj.key, settings.suffixes):
+        if not settings.layout.is_input(obj.key):
             logger.info("ignored: not an input file", extra={"bucket": obj.bucket, "key": obj.key})
             outcome.ignored += 1
             continue
         jid = job_id(obj.bucket, obj.key, obj.version_tag)
         claim, record = ledger.claim(jid, obj)
+        problem = settings.layout.key_problem(obj.key, settings.suffixes)
+        if problem:
+            # Recorded, not dropped: the uploader sees why nothing ran in `offload status`.
+            if ledger.failed(jid, problem, REFUSED_EXIT_CODE):
+                logger.warning("refused: no task started", extra={"job_id": jid, "key": obj.key, "reason": problem})
+                outcome.refused += 1
+            else:
+                outcome.duplicates += 1
+            continue
         if claim is Claim.DUPLICATE:
             logger.info(
                 "duplicate event acknowledged", extra={"job_id": jid, "key": obj.key, "status": record.get("Status")}

@@ -3,6 +3,7 @@
 `lambda_handler`: SQS batch of S3 events -> RunTask(EXTERNAL), with partial
 batch failures so only the records that could not be placed come back.
 `task_state_handler`: EventBridge ECS Task State Change -> job FAILED.
+`watchdog_handler`: every few minutes, the stuck-job and agent metrics for the alarms.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from offload_contract import jobs
 
-from offload_dispatch import clients
+from offload_dispatch import clients, watchdog
 from offload_dispatch.dispatch import dispatch_message
 from offload_dispatch.ledger import Ledger
 from offload_dispatch.settings import settings
@@ -48,3 +50,13 @@ def task_state_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
     result = handle_task_change(event.get("detail", {}), SETTINGS.container, _ledger())
     logger.info("task state change", extra={"task_arn": event.get("detail", {}).get("taskArn"), "result": result})
     return {"result": result}
+
+
+@logger.inject_lambda_context
+def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    stuck = watchdog.stuck_jobs(clients.dynamodb().Table(SETTINGS.jobs_table), SETTINGS.stuck_after_seconds, jobs.now())
+    lost = watchdog.disconnected_agents(clients.ecs(), SETTINGS.cluster)
+    watchdog.publish(clients.cloudwatch(), SETTINGS.cluster, len(stuck), len(lost))
+    if stuck or lost:
+        logger.warning("needs attention", extra={"stuck_jobs": stuck[:20], "disconnected_instances": lost[:20]})
+    return {"stuck": len(stuck), "disconnected": len(lost)}

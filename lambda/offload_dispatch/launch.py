@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from offload_contract import env
+from offload_contract.task import task_overrides
 
 from offload_dispatch.s3_records import S3Object
 from offload_dispatch.settings import Settings
@@ -27,22 +27,9 @@ class NoCapacity(Exception):
 
 
 def overrides(settings: Settings, obj: S3Object, job_id: str) -> dict[str, Any]:
-    values = {
-        env.S3_BUCKET_NAME: obj.bucket,
-        env.S3_KEY: obj.key,
-        env.STATUS_KEY: obj.etag,
-        env.JOB_ID: job_id,
-        env.JOBS_TABLE: settings.jobs_table,
-        env.TABLE_NAME: settings.table,
-    }
-    return {
-        "containerOverrides": [
-            {
-                "name": settings.container,
-                "environment": [{"name": name, "value": values[name]} for name in env.TASK_OVERRIDES],
-            }
-        ]
-    }
+    return task_overrides(
+        settings.container, obj.bucket, obj.key, obj.etag, job_id, settings.jobs_table, settings.table
+    )
 
 
 def run_task(ecs: Any, settings: Settings, obj: S3Object, job_id: str) -> str:

@@ -112,7 +112,7 @@ class Ledger:
             },
         )
 
-    def task_stopped(self, job_id: str, reason: str, exit_code: int | None) -> bool:
+    def failed(self, job_id: str, reason: str, exit_code: int | None) -> bool:
         """Mark a job FAILED unless it already ended; True if this call changed it."""
         values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(), ":ok": jobs.SUCCEEDED}
         names = {"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT, "#fin": jobs.FINISHED_AT}

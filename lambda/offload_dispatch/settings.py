@@ -25,6 +25,7 @@ class Settings:
     layout: Layout
     suffixes: tuple[str, ...]
     job_ttl_days: int
+    stuck_after_seconds: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -40,6 +41,9 @@ class Settings:
         ttl = environ.get(env.JOB_TTL_DAYS) or str(env.DEFAULT_JOB_TTL_DAYS)
         if not ttl.isdigit() or int(ttl) < 1:
             raise SettingsError(f"{env.JOB_TTL_DAYS}={ttl!r} must be a whole number of days >= 1")
+        stuck = environ.get(env.STUCK_AFTER_SECONDS) or str(env.DEFAULT_STUCK_AFTER_SECONDS)
+        if not stuck.isdigit() or int(stuck) < 60:
+            raise SettingsError(f"{env.STUCK_AFTER_SECONDS}={stuck!r} must be a whole number of seconds >= 60")
         try:
             layout = Layout.from_env(environ)
             suffixes = parse_suffixes(environ.get(env.INPUT_SUFFIXES))
@@ -54,6 +58,7 @@ class Settings:
             layout=layout,
             suffixes=suffixes,
             job_ttl_days=int(ttl),
+            stuck_after_seconds=int(stuck),
         )
 
 

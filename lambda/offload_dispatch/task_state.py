@@ -41,4 +41,4 @@ def handle_task_change(detail: dict[str, Any], container: str, ledger: Ledger) -
     if failure is None:
         return "ok: exited 0"
     reason, exit_code = failure
-    return "failed" if ledger.task_stopped(jid, reason, exit_code) else "ignored: job already ended"
+    return "failed" if ledger.failed(jid, reason, exit_code) else "ignored: job already ended"

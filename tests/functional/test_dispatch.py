@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
-from typing import Any
 
 import boto3
 import pytest
 from offload_contract import job_id
 
+from tests.dispatcher import Context, jobs, overrides_of, tasks
 from tests.events import load, s3_message, sqs_event
-from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance, make_cluster
+from tests.twin_cluster import join_instance
 
 pytestmark = pytest.mark.functional
 BUCKET = "orders-bucket"
-
-
-class Context:
-    function_name = "offload-dispatch"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:offload-dispatch"
-    aws_request_id = "req-1"
-
-
-@pytest.fixture
-def handler(twin: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    for name, value in {"CLUSTER_NAME": CLUSTER, "TASK_DEFINITION": FAMILY, "CONTAINER_NAME": CONTAINER,
-                        "JOBS_TABLE": "jobs", "TABLE_NAME": "Order"}.items():
-        monkeypatch.setenv(name, value)
-    from offload_dispatch import clients, settings
-
-    settings.settings.cache_clear()
-    clients.ecs.cache_clear()
-    clients.dynamodb.cache_clear()
-    make_cluster()
-    import offload_dispatch.handler as module
-
-    return importlib.reload(module)
-
-
-def tasks() -> list[dict[str, Any]]:
-    ecs = boto3.client("ecs")
-    arns = ecs.list_tasks(cluster=CLUSTER)["taskArns"]
-    return ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"] if arns else []
-
-
-def jobs() -> list[dict[str, Any]]:
-    return list(boto3.resource("dynamodb").Table("jobs").scan()["Items"])
-
-
-def overrides_of(task: dict[str, Any]) -> dict[str, str]:
-    (container,) = task["overrides"]["containerOverrides"]
-    assert container["name"] == CONTAINER
-    return {v["name"]: v["value"] for v in container["environment"]}
 
 
 def test_duplicates_in_one_batch_and_a_later_batch_start_one_task(handler: ModuleType, twin: str) -> None:
@@ -108,12 +68,26 @@ def test_full_instance_waits_with_the_resource_reason_then_launches_once(handler
     assert "Reason" not in record
 
 
-def test_keys_outside_the_input_prefix_or_suffix_start_nothing(handler: ModuleType, twin: str) -> None:
+def test_keys_outside_the_input_prefix_start_nothing(handler: ModuleType, twin: str) -> None:
     join_instance(twin)
     body = s3_message(BUCKET, [("processed/a.csv", "e"), ("rejected/a.csv.rejects.csv", "e"),
-                               ("elsewhere/a.csv", "e"), ("incoming/a.txt", "e"), ("incoming/", "e")])
+                               ("elsewhere/a.csv", "e"), ("incoming/", "e")])
     assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
     assert tasks() == [] and jobs() == []
+
+
+def test_unloadable_input_keys_are_refused_with_a_reason_and_no_task(handler: ModuleType, twin: str) -> None:
+    join_instance(twin)
+    body = s3_message(BUCKET, [("incoming/a.txt", "e"), ("incoming/../a.csv", "e")])
+    for _ in range(2):  # a repeated event changes nothing
+        assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
+    assert tasks() == []
+    reasons = sorted((j["Key"], j["Status"], j["ExitCode"], j["Reason"].split(":")[0]) for j in jobs())
+    assert reasons == [
+        ("incoming/../a.csv", "FAILED", 1, "key has a '.' or '..' path segment, which tools that resolve paths move "
+                                          "elsewhere"),
+        ("incoming/a.txt", "FAILED", 1, "file name does not end in .csv"),
+    ]
 
 
 def test_stopped_task_marks_a_running_job_failed_once(handler: ModuleType) -> None:

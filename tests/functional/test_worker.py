@@ -91,7 +91,7 @@ def test_rerun_writes_identical_items_and_output(stack: str) -> None:
     (b"", "file is empty (0 bytes)"),
     ("OrderId,Region\n1,x\n", "header is missing required column(s)"),
     (b"\x1f\x8b\x08\x00gz", "gzip-compressed"),
-    ((HEADER + "\n").encode() + "Montr\xe9al".encode("latin-1"), "not UTF-8 text"),
+    (HEADER.replace("Region", "R\xe9gion").encode("latin-1") + b"\n", "header is not UTF-8 text"),
 ])
 def test_file_level_failures_exit_1_with_one_line_and_no_output(stack: str, body: bytes | str, message: str) -> None:
     etag = put("incoming/bad.csv", body)

@@ -20,14 +20,23 @@ class Run:
     stderr: str
 
 
-def run_worker(endpoint: str, key: str, etag: str | None = None, **extra: str) -> Run:
+def worker_env(endpoint: str, key: str, etag: str | None = None, **extra: str) -> dict[str, str]:
     env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "S3_BUCKET_NAME": BUCKET, "S3_KEY": key,
            "TABLE_NAME": "Order", "JOBS_TABLE": "jobs", "WRITE_CONCURRENCY": "4", **extra}
     if etag:
         env["STATUS_KEY"] = etag
-    done = subprocess.run([sys.executable, "-m", "offload_worker"], env=env, capture_output=True,
-                          text=True, timeout=300)
+    return env
+
+
+def run_worker(endpoint: str, key: str, etag: str | None = None, **extra: str) -> Run:
+    done = subprocess.run([sys.executable, "-m", "offload_worker"], env=worker_env(endpoint, key, etag, **extra),
+                          capture_output=True, text=True, timeout=300)
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def start_worker(endpoint: str, key: str, etag: str, **extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "offload_worker"], env=worker_env(endpoint, key, etag, **extra),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def put(key: str, body: bytes | str) -> str:

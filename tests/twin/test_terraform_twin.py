@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -14,6 +16,7 @@ from offload import stack
 from offload.cli import cli
 from offload.terraform import PLAN_NO_CHANGES, Runner
 
+from tests.conftest import REPO
 from tests.orders_csv import csv_text, many
 
 pytestmark = pytest.mark.twin
@@ -37,7 +40,7 @@ def _status_until(runner: CliRunner, wanted: str, timeout: float = 30) -> str:
         time.sleep(0.5)
 
 
-def test_apply_replan_destroy(twin_stack: str, tmp_path: Path) -> None:
+def test_apply_replan_destroy(twin_stack: str, tmp_path: Path, twin_log: Path) -> None:
     runner = CliRunner()
     applied = runner.invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output
@@ -57,6 +60,12 @@ def test_apply_replan_destroy(twin_stack: str, tmp_path: Path) -> None:
     assert activation["Expired"] is False
     notification = s3.get_bucket_notification_configuration(Bucket=outputs["bucket"])["QueueConfigurations"]
     assert notification[0]["Events"] == ["s3:ObjectCreated:*"]
+    alarms = {a["AlarmName"]: a for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert sorted(alarms) == sorted([
+        "offload-dlq-not-empty", "offload-jobs-stuck-running", "offload-agent-disconnected",
+        "offload-dispatch-errors", "offload-task-state-errors", "offload-watchdog-errors"])
+    assert all(a["AlarmActions"] == [outputs["alarm_topic_arn"]] for a in alarms.values())
+    assert alarms["offload-agent-disconnected"]["Namespace"] == "Offload"
 
     hidden = runner.invoke(cli, ["activation"])
     assert hidden.exit_code == 0 and outputs["activation_id"] in hidden.output
@@ -67,6 +76,8 @@ def test_apply_replan_destroy(twin_stack: str, tmp_path: Path) -> None:
     shown = runner.invoke(cli, ["output"])
     assert shown.exit_code == 0 and outputs["activation_code"] not in shown.output
     assert "activation_code = (sensitive)" in shown.output
+    _assert_rendered_policies_are_least_privilege(outputs)
+    _assert_activation_code_stays_secret(runner, outputs["activation_code"], tmp_path, twin_log)
 
     # The event path runs in the twin: with no machine joined, the job waits and says why.
     dropped = tmp_path / "few.csv"
@@ -85,9 +96,82 @@ def test_apply_replan_destroy(twin_stack: str, tmp_path: Path) -> None:
     assert ssm.describe_activations()["ActivationList"] == []
     assert boto3.client("dynamodb").list_tables()["TableNames"] == []
     assert boto3.client("lambda").list_functions()["Functions"] == []
+    assert boto3.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
     assert [r for r in boto3.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("offload")] == []
     clusters = ecs.describe_clusters(clusters=[outputs["cluster_name"]])["clusters"]
     assert all(c["status"] == "INACTIVE" for c in clusters)
+
+
+def _flat(value: Any) -> Any:
+    """A policy as IAM means it: a one-item list and its item are the same thing."""
+    if isinstance(value, dict):
+        return {k: _flat(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return _flat(value[0]) if len(value) == 1 else [_flat(v) for v in value]
+    return value
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document["Statement"]
+    return [statements] if isinstance(statements, dict) else list(statements)
+
+
+def _actions(document: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for statement in _statements(document):
+        actions = statement.get("Action", [])
+        found += [actions] if isinstance(actions, str) else actions
+    return found
+
+
+def _assert_rendered_policies_are_least_privilege(outputs: dict[str, Any]) -> None:
+    """What Terraform actually rendered into the twin, read back through the AWS APIs."""
+    s3, sqs, iam = (boto3.client(s) for s in ("s3", "sqs", "iam"))
+    bucket, bucket_arn = outputs["bucket"], f"arn:aws:s3:::{outputs['bucket']}"
+    policy = _flat(json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]))
+    (tls,) = [s for s in _statements(policy) if s["Effect"] == "Deny"]
+    assert tls["Principal"] == "*" and tls["Action"] == "s3:*"
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert sorted(tls["Resource"]) == sorted([bucket_arn, f"{bucket_arn}/*"])
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                     "RestrictPublicBuckets": True}
+
+    queue_policy = _flat(json.loads(sqs.get_queue_attributes(QueueUrl=outputs["queue_url"],
+                                                       AttributeNames=["Policy"])["Attributes"]["Policy"]))
+    for statement in _statements(queue_policy):
+        assert statement["Effect"] == "Allow" and statement["Principal"] == {"Service": "s3.amazonaws.com"}
+        assert _actions(queue_policy) == ["sqs:SendMessage"]
+        assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == bucket_arn
+
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("offload")]
+    documents = []
+    for role in roles:
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            documents.append((role, name, iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]))
+        for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+            version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+            document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
+            documents.append((role, attached["PolicyName"], document["PolicyVersion"]["Document"]))
+    wildcards = [(role, name, a) for role, name, doc in documents for a in _actions(
+        json.loads(doc) if isinstance(doc, str) else doc) if a == "*" or a.endswith(":*")]
+    print(f"policies: {len(roles)} roles, {len(documents)} policies, wildcard actions={len(wildcards)}")
+    assert len(roles) >= 4 and wildcards == []
+
+
+def _assert_activation_code_stays_secret(runner: CliRunner, code: str, tmp_path: Path, twin_log: Path) -> None:
+    """Not in a plan that replaces the activation, nor the twin's logs, nor any tracked file."""
+    more = tmp_path / "more.tfvars"
+    more.write_text("instance_count = 2\n")
+    planned = runner.invoke(cli, ["plan", "--var-file", str(more)])
+    assert planned.exit_code == 0 and "aws_ssm_activation" in planned.output, planned.output
+    assert "activation_code    = \"(redacted by offload)\" -> (known after apply)" in planned.output
+    assert code not in planned.output and code not in runner.invoke(cli, ["status"]).output
+    assert code not in twin_log.read_text(errors="replace")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    leaks = [name for name in tracked.decode().split("\0") if name and (REPO / name).is_file()
+             and code.encode() in (REPO / name).read_bytes()]
+    assert leaks == []
 
 
 def test_apply_against_aws_without_credentials_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:

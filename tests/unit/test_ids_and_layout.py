@@ -25,12 +25,23 @@ def test_result_keys_mirror_the_input_path() -> None:
     assert layout.rejects_key("incoming/x.csv") == "rejected/x.csv.rejects.csv"
 
 
-@pytest.mark.parametrize("key, accepted", [
-    ("incoming/a.csv", True), ("incoming/deep/A.CSV", True), ("incoming/a.txt", False),
+@pytest.mark.parametrize("key, is_input", [
+    ("incoming/a.csv", True), ("incoming/deep/A.CSV", True), ("incoming/a.txt", True),
     ("processed/a.csv", False), ("rejected/a.csv", False), ("incoming/", False), ("other/a.csv", False),
 ])
-def test_only_input_keys_are_accepted(key: str, accepted: bool) -> None:
-    assert Layout().accepts(key, parse_suffixes(None)) is accepted
+def test_only_keys_under_the_input_prefix_are_inputs(key: str, is_input: bool) -> None:
+    assert Layout().is_input(key) is is_input
+
+
+@pytest.mark.parametrize("key, problem", [
+    ("incoming/a.csv", None), ("incoming/deep/A.CSV", None), ("incoming/my orders+ü%.csv", None),
+    ("incoming/a.txt", "does not end in .csv"), ("incoming/a.csv.gz", "does not end in .csv"),
+    ("incoming/../a.csv", "'..' path segment"), ("incoming/./a.csv", "'..' path segment"),
+    ("incoming/" + "é" * 500 + ".csv", "key is too long"),
+])
+def test_key_problems_are_named(key: str, problem: str | None) -> None:
+    found = Layout().key_problem(key, parse_suffixes(None))
+    assert found == problem if problem is None else problem in str(found)
 
 
 def test_overlapping_prefixes_are_refused() -> None:

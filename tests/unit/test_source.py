@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ResponseStreamingError
 from offload_worker.errors import FileRejected
-from offload_worker.source import S3Source, read_rows
+from offload_worker.orders import RowRejected
+from offload_worker.source import S3Source, not_utf8, read_rows
 
 from tests.orders_csv import HEADER, row
 
@@ -25,10 +26,30 @@ def test_crlf_bom_blank_lines_and_quoting() -> None:
     assert rows[1][1][3] == 'say "hi"\nthere'
 
 
-def test_latin1_bytes_fail_the_file_with_the_line() -> None:
-    data = (HEADER + "\n" + row(1) + "\n").encode() + "Québec".encode("latin-1") + b"\n"
-    with pytest.raises(FileRejected, match="not UTF-8 text"):
-        rows_of(data)
+def test_latin1_bytes_are_kept_for_the_row_to_be_named() -> None:
+    data = (HEADER + "\n" + row(1) + "\n").encode() + row(2, Region="Québec").encode("latin-1") + b"\n"
+    _header, rows = rows_of(data)
+    assert [line for line, _ in rows] == [2, 3]
+    assert not_utf8(rows[0][1]) is None and not_utf8(rows[1][1]) == "0xe9"  # type: ignore[arg-type]
+
+
+def test_latin1_header_fails_the_file() -> None:
+    with pytest.raises(FileRejected, match="header is not UTF-8"):
+        rows_of(HEADER.replace("Region", "Régión").encode("latin-1") + b"\n")
+
+
+def test_a_syntax_error_rejects_its_rows_and_reading_goes_on() -> None:
+    data = "\n".join([HEADER, row(1), row(2, Region='"x"y'), row(3), row(4, Region='"open'), row(5), ""])
+    _header, rows = rows_of(data.encode())
+    assert [(line, str(f) if isinstance(f, RowRejected) else f[6]) for line, f in rows] == [
+        (2, "1"), (3, "not valid CSV (line 3): ',' expected after '\"'"), (4, "3"),
+        (5, "not valid CSV (lines 5-6): unexpected end of data"),  # the open quote ran to the end
+    ]
+
+
+def test_a_header_that_is_not_csv_fails_the_file() -> None:
+    with pytest.raises(FileRejected, match="header line is not valid CSV"):
+        rows_of(b'"Region"x,Country\n')
 
 
 def test_gzip_body_is_named_as_such() -> None:

@@ -60,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = process(settings, s3, dynamodb_client, ledger)
     except WorkerError as error:
         if isinstance(error, FileRejected):
-            report_file_failure(s3, settings, error)
+            try:
+                report_file_failure(s3, settings, error)
+            except Exception as report_error:  # noqa: BLE001 - the job record still carries the reason
+                logger.error("could not write the rejects report", extra={"error": str(report_error)})
         return _fail(ledger, str(error), error.exit_code, error.kind)
     except Exception as error:  # noqa: BLE001 - anything else is reported, not a traceback
         return _fail(ledger, f"{type(error).__name__}: {error}", 3, "unexpected")

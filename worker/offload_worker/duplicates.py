@@ -1,7 +1,8 @@
 """Count repeated OrderIds in a file of any size with flat memory.
 
-Keeps 8-byte fingerprints: in memory up to a chunk, then as sorted runs in
-temporary files, merged at the end. A 64-bit fingerprint makes a false
+Keeps 8-byte fingerprints: in memory up to a small chunk (sorting it makes a
+list of Python ints, ~40 bytes each), then as sorted runs in temporary files,
+merged at the end with a small read buffer per run. A 64-bit fingerprint makes a false
 "duplicate" vanishingly unlikely (about 1 in 10^12 for 10M distinct keys).
 """
 
@@ -18,7 +19,7 @@ _ITEM_BYTES = 8
 
 
 class DuplicateCounter:
-    def __init__(self, chunk: int = 1 << 20) -> None:
+    def __init__(self, chunk: int = 1 << 16) -> None:
         self._chunk = chunk
         self._buffer = array("Q")
         self._runs: list[IO[bytes]] = []
@@ -53,7 +54,7 @@ class DuplicateCounter:
 
 def _read_run(run: IO[bytes]) -> Iterator[int]:
     while True:
-        block = run.read(_ITEM_BYTES * 8192)
+        block = run.read(_ITEM_BYTES * 1024)
         if not block:
             return
         values = array("Q")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from offload_contract import confirmation_id, jobs
@@ -15,7 +15,7 @@ from offload_worker.errors import FileRejected
 from offload_worker.orders import ORDER_ID, Header, RowRejected, to_item
 from offload_worker.s3_writer import S3Writer
 from offload_worker.settings import Settings
-from offload_worker.source import S3Source, read_rows
+from offload_worker.source import S3Source, not_utf8, read_rows
 
 OUTPUT_HEADER = ("OrderId", "ConfirmationId")
 REJECTS_HEADER = ("line", "reason", "raw")
@@ -37,9 +37,12 @@ class Result:
     write_requests: int = 0
     write_retries: int = 0
     resumes: int = 0
+    notes: list[str] = field(default_factory=list)  # worth saying about a file that loaded
 
     def job_fields(self) -> dict[str, Any]:
+        notes = {jobs.REASON: "; ".join(self.notes)} if self.notes else {}
         return {
+            **notes,
             jobs.ROWS_TOTAL: self.rows_total,
             jobs.ROWS_LOADED: self.rows_loaded,
             jobs.ROWS_REJECTED: self.rows_rejected,
@@ -56,7 +59,8 @@ class Result:
 def _raw(fields: list[str]) -> str:
     """The row as CSV text again, for the rejects report."""
     line = ",".join('"' + f.replace('"', '""') + '"' if any(c in f for c in ',"\r\n') else f for f in fields)
-    return line[:4096]
+    # Undecodable bytes (kept as surrogates) are shown as \xNN: the report itself stays UTF-8.
+    return line[:4096].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 class Rejects:
@@ -83,6 +87,9 @@ class Rejects:
 
 def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any) -> Result:
     started = time.monotonic()
+    problem = settings.layout.path_problem(settings.key)
+    if problem:
+        raise FileRejected(problem)
     source = S3Source(s3, settings.bucket, settings.key, settings.etag)
     try:
         ledger.running(settings.bucket, settings.key, source.etag)
@@ -100,6 +107,8 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
     names, rows = read_rows(source)
     header = Header.parse(names)
     result = Result(etag=source.etag, output_key=settings.layout.output_key(settings.key))
+    if header.ignored:
+        result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
     output = S3Writer(s3, settings.bucket, result.output_key)
     output_csv = csv.writer(output, lineterminator="\n")
     output_csv.writerow(OUTPUT_HEADER)
@@ -111,7 +120,13 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
     try:
         for line, fields in rows:
             result.rows_total += 1
+            if isinstance(fields, RowRejected):
+                rejects.add(line, str(fields), "")
+                continue
             try:
+                byte = not_utf8(fields)
+                if byte:
+                    raise RowRejected(f"row is not UTF-8 text (byte {byte}): export the file as UTF-8")
                 item = to_item(header, fields)
                 if sum(len(f) for f in fields) > _MAX_ITEM_BYTES:
                     raise RowRejected("row is larger than DynamoDB's 400 KB item limit")
@@ -126,6 +141,8 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
             output_csv.writerow((order_id, item[CONFIRMATION_ID]))
             result.rows_loaded += 1
         stats = writer.close()
+        if result.rows_total == 0:
+            result.notes.append("file has a header but no data rows")
         # Rejects first: the output object is the marker that the file is done.
         if rejects.count:
             rejects.commit()
@@ -146,6 +163,8 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
 
 def report_file_failure(s3: Any, settings: Settings, error: FileRejected) -> str:
     """Write the rejects report for a file that could not be loaded at all."""
+    if settings.layout.path_problem(settings.key):
+        return ""  # no valid key to write it under: the job record carries the reason
     rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key))
     rejects.add(error.line, str(error), "")
     rejects.commit()

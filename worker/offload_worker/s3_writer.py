@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PART_BYTES = 8 << 20  # S3 parts must be >= 5 MiB (all but the last)
+PART_BYTES = 5 << 20  # S3's minimum part size (all but the last): the least memory held
 
 
 class S3Writer:
@@ -40,16 +40,14 @@ class S3Writer:
             Key=self.key,
             UploadId=self._upload_id,
             PartNumber=number,
-            Body=bytes(self._buffer),
+            Body=self._buffer,  # no copy: the buffer is replaced, not reused
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
         self._buffer = bytearray()
 
     def commit(self) -> None:
         if self._upload_id is None:
-            self._client.put_object(
-                Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), ContentType=self._content_type
-            )
+            self._client.put_object(Bucket=self.bucket, Key=self.key, Body=self._buffer, ContentType=self._content_type)
             return
         if self._buffer:
             self._upload_part()

@@ -21,6 +21,7 @@ from botocore.exceptions import (
 )
 
 from offload_worker.errors import FileRejected, WorkerError
+from offload_worker.orders import RowRejected
 
 _STREAM_ERRORS = (
     ConnectionClosedError,
@@ -32,6 +33,7 @@ _STREAM_ERRORS = (
 )
 _MAX_FIELD_BYTES = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 csv.field_size_limit(_MAX_FIELD_BYTES)
 
 
@@ -96,32 +98,55 @@ class S3Source(io.RawIOBase):
         super().close()
 
 
-def read_rows(raw: io.RawIOBase) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header and an iterator of (line number, fields), blank lines skipped."""
+def read_rows(raw: io.RawIOBase) -> tuple[list[str], Iterator[tuple[int, list[str] | RowRejected]]]:
+    """The header and an iterator of (line number, fields), blank lines skipped.
+
+    A row that is not valid CSV or not UTF-8 comes out as a RowRejected in place
+    of its fields: one bad row is reported and skipped, never the end of the file
+    (a file-level failure halfway would leave the table half-loaded).
+    """
     buffered = io.BufferedReader(raw, buffer_size=1 << 16)
-    if buffered.peek(2)[:2] == _GZIP_MAGIC:
+    start = buffered.peek(2)[:2]
+    if start == _GZIP_MAGIC:
         raise FileRejected("file is gzip-compressed; upload the plain CSV (or name it .csv.gz)")
-    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="strict", newline="")
+    if start in _UTF16_BOMS:
+        raise FileRejected("file is UTF-16 text (a spreadsheet's 'Unicode text' export): export it as UTF-8 CSV")
+    # surrogateescape keeps undecodable bytes as lone surrogates, so the row they sit in can be named.
+    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(text, strict=True)
     rows = _records(reader)
     for _line, fields in rows:
+        if isinstance(fields, RowRejected):
+            raise FileRejected(f"header line is not valid CSV: {fields}", line=1)
+        if not_utf8(fields):
+            raise FileRejected("header is not UTF-8 text: export the file as UTF-8 CSV", line=1)
         return fields, rows
     raise FileRejected("file has no header line (it is empty or blank)")
 
 
-def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+def not_utf8(fields: list[str]) -> str | None:
+    """The first undecodable byte in a row, as text (None if the row is UTF-8)."""
+    for field in fields:
+        if not field.isascii():
+            for char in field:
+                if "\udc80" <= char <= "\udcff":
+                    return f"0x{ord(char) - 0xDC00:02x}"
+    return None
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str] | RowRejected]]:
     line = 1
     while True:
         try:
             fields = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError:
-            raise FileRejected(
-                f"file is not UTF-8 text (bad bytes near line {reader.line_num + 1})", line=reader.line_num + 1
-            ) from None
         except csv.Error as error:
-            raise FileRejected(f"CSV syntax error at line {line}: {error}", line=line) from None
+            last = reader.line_num
+            where = f"lines {line}-{last}" if last > line else f"line {line}"
+            yield line, RowRejected(f"not valid CSV ({where}): {error}")
+            line = last + 1
+            continue
         if any(f.strip() for f in fields):  # blank lines and ",,,," lines carry no row
             yield line, fields
         line = reader.line_num + 1

@@ -49,7 +49,10 @@ def _task_definition_init(self: TaskDefinition, *args: Any, **kwargs: Any) -> No
 
 
 class ExternalContainerInstance(ContainerInstance):
-    """A container instance on an SSM managed instance: no EC2 behind it."""
+    """A container instance on an SSM managed instance: no EC2 behind it.
+
+    agentConnected follows the host's SSM heartbeat: in the twin both agents live and
+    die with the machine, so a host gone quiet shows as disconnected in ECS too."""
 
     def __init__(
         self,
@@ -63,7 +66,6 @@ class ExternalContainerInstance(ContainerInstance):
         attributes: dict[str, str],
     ) -> None:
         self.ec2_instance_id = managed_instance_id
-        self.agent_connected = True
         self.status = "ACTIVE"
         resources = [
             {"doubleValue": 0.0, "integerValue": cpu, "longValue": 0, "name": "CPU", "type": "INTEGER"},
@@ -97,6 +99,12 @@ class ExternalContainerInstance(ContainerInstance):
         self.cluster_name = cluster_name
         self._account_id = account_id
         self._backend = backend
+
+    @property
+    def agent_connected(self) -> bool:  # type: ignore[override]
+        hosts = ssm_shim.managed_instances(ssm_backends[self._account_id][self.region_name])
+        host = hosts.get(self.ec2_instance_id)
+        return host is not None and ssm_shim.ping_status(host) == "Online"
 
 
 def register_container_instance(self: EC2ContainerServiceResponse) -> Any:

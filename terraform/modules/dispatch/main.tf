@@ -9,6 +9,7 @@ locals {
   functions = {
     dispatch   = "offload_dispatch.handler.lambda_handler"
     task-state = "offload_dispatch.handler.task_state_handler"
+    watchdog   = "offload_dispatch.handler.watchdog_handler"
   }
   task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_definition_family}:*"
 }
@@ -62,15 +63,13 @@ resource "aws_sqs_queue_policy" "this" {
 resource "aws_s3_bucket_notification" "this" {
   bucket = var.bucket_id
 
-  dynamic "queue" {
-    for_each = toset(var.input_suffixes)
-    content {
-      id            = "offload-input${replace(queue.value, ".", "-")}"
-      queue_arn     = aws_sqs_queue.this.arn
-      events        = ["s3:ObjectCreated:*"] # Put, Post, Copy and CompleteMultipartUpload
-      filter_prefix = var.input_prefix
-      filter_suffix = queue.value
-    }
+  # Every upload under the prefix, not only accepted suffixes: the dispatcher records
+  # a refused file (e.g. orders.xlsx) as a FAILED job with the reason, instead of silence.
+  queue {
+    id            = "offload-input"
+    queue_arn     = aws_sqs_queue.this.arn
+    events        = ["s3:ObjectCreated:*"] # Put, Post, Copy and CompleteMultipartUpload
+    filter_prefix = var.input_prefix
   }
 
   depends_on = [aws_sqs_queue_policy.this]
@@ -121,8 +120,33 @@ data "aws_iam_policy_document" "this" {
   }
   statement {
     sid       = "JobLedger"
-    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"]
     resources = [var.jobs_table_arn]
+  }
+  statement {
+    sid       = "WatchInstances"
+    actions   = ["ecs:ListContainerInstances"]
+    resources = [var.cluster_arn]
+  }
+  statement {
+    sid       = "DescribeInstances"
+    actions   = ["ecs:DescribeContainerInstances"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:container-instance/*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.cluster_arn]
+    }
+  }
+  statement {
+    sid       = "WatchdogMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"] # PutMetricData has no resource type; the namespace condition scopes it
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["Offload"]
+    }
   }
   statement {
     sid       = "Logs"
@@ -208,4 +232,25 @@ resource "aws_lambda_permission" "task_stopped" {
   function_name = aws_lambda_function.this["task-state"].function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.task_stopped.arn
+}
+
+# --- watchdog: metrics for the alarms ----------------------------------------
+
+resource "aws_cloudwatch_event_rule" "watchdog" {
+  name                = "${var.name}-watchdog"
+  description         = "offload: count stuck jobs and disconnected agents"
+  schedule_expression = "rate(5 minutes)"
+}
+
+resource "aws_cloudwatch_event_target" "watchdog" {
+  rule = aws_cloudwatch_event_rule.watchdog.name
+  arn  = aws_lambda_function.this["watchdog"].arn
+}
+
+resource "aws_lambda_permission" "watchdog" {
+  statement_id  = "AllowSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this["watchdog"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.watchdog.arn
 }

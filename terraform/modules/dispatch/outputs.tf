@@ -19,11 +19,16 @@ output "dlq_arn" {
 }
 
 output "function_names" {
-  description = "Dispatcher function names, by role (dispatch, task-state)."
+  description = "Dispatcher function names, by role (dispatch, task-state, watchdog)."
   value       = { for k, f in aws_lambda_function.this : k => f.function_name }
 }
 
 output "role_arn" {
   description = "Role of the dispatcher functions."
   value       = aws_iam_role.this.arn
+}
+
+output "dlq_name" {
+  description = "Name of the dead-letter queue (the alarm's QueueName dimension)."
+  value       = aws_sqs_queue.dlq.name
 }

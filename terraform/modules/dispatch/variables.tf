@@ -14,14 +14,8 @@ variable "bucket_arn" {
 }
 
 variable "input_prefix" {
-  description = "Only keys under this prefix start a job."
+  description = "Uploads under this prefix notify the dispatcher (it refuses, with a reason, names it cannot load)."
   type        = string
-}
-
-variable "input_suffixes" {
-  description = "Only keys ending in one of these start a job."
-  type        = list(string)
-  default     = [".csv"]
 }
 
 variable "environment" {
