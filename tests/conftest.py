@@ -129,3 +129,12 @@ def handler(twin: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     from tests.dispatcher import load_handler
 
     return load_handler(monkeypatch)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures measured by the tests")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from offload.twin import proxy
+
+
+@contextlib.contextmanager
+def fault_proxy(target: str, hooks: proxy.Hooks) -> Iterator[str]:
+    """The twin behind a proxy with these hooks, for the length of the block; yields its URL."""
+    server, url = proxy.start(target, hooks)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
 
 _JSON = {"Content-Type": "application/x-amz-json-1.0"}
 _THROTTLED = json.dumps({

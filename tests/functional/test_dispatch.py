@@ -10,6 +10,7 @@ from offload_contract import job_id
 
 from tests.dispatcher import Context, jobs, overrides_of, tasks
 from tests.events import load, s3_message, sqs_event
+from tests.figures import say
 from tests.twin_cluster import join_instance
 
 pytestmark = pytest.mark.functional
@@ -22,7 +23,7 @@ def test_duplicates_in_one_batch_and_a_later_batch_start_one_task(handler: Modul
     first = handler.lambda_handler(sqs_event(body, body, body), Context())
     later = handler.lambda_handler(sqs_event(body), Context())
     started = tasks()
-    print(f"dup x4: tasks={len(started)} jobs={len(jobs())}")
+    say(f"dup x4: tasks={len(started)} jobs={len(jobs())}")
     assert first == {"batchItemFailures": []} and later == {"batchItemFailures": []}
     assert len(started) == 1 and len(jobs()) == 1
     (record,) = jobs()

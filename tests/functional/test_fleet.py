@@ -20,6 +20,7 @@ from offload.cli import cli
 from offload.twin.onprem import heartbeat
 
 from tests.conftest import PING_TIMEOUT, REGION
+from tests.figures import say
 from tests.twin_cluster import CLUSTER, INSTANCE_ROLE, instance_role, join_instance, make_cluster
 
 pytestmark = pytest.mark.functional
@@ -89,7 +90,7 @@ def test_fleet_shows_both_halves_and_cleanup_removes_only_the_stale(cluster: str
         fleet.deregister(ssm, ecs, CLUSTER, machine)
     left = fleet.machines(ssm, ecs, CLUSTER, INSTANCE_ROLE)
     assert [m.managed_instance_id for m in left] == [alive.managed_instance_id]
-    print(f"cleanup: stale removed=1 kept=1 ({alive.managed_instance_id})")
+    say(f"cleanup: stale removed=1 kept=1 ({alive.managed_instance_id})")
 
 
 def test_cleanup_apply_removes_a_half_registered_machine(cluster: str) -> None:

@@ -15,6 +15,7 @@ from offload_contract.layout import Layout
 
 from tests.dispatcher import Context, jobs, run_as_agent, tasks
 from tests.events import s3_message, sqs_event
+from tests.figures import say
 from tests.functional.worker_run import BUCKET, get_text, items, keys
 from tests.hostile_inputs import CASES, Case
 from tests.twin_cluster import join_instance
@@ -47,7 +48,7 @@ def test_hostile_input(handler: ModuleType, twin: str, case: Case) -> None:
     report = _rejects(case.s3_key)
     figure = (f"hostile {case.name}: status={job['Status']} exit={job['ExitCode']} items={len(loaded)} "
               f"reason={(job.get('Reason') or report.splitlines()[-1] if report else '')[:90]!r}")
-    print(figure)
+    say(figure)
     assert (job["Status"], job["ExitCode"], len(loaded)) == (case.status, case.exit_code, case.loaded), figure
     if case.status == "FAILED":
         assert case.reason in job["Reason"] and (not said or case.reason in said)

@@ -11,6 +11,7 @@ from offload_contract import jobs as job_record
 
 from tests.conftest import PING_TIMEOUT
 from tests.dispatcher import Context
+from tests.figures import say
 from tests.twin_cluster import CLUSTER, join_instance
 
 pytestmark = pytest.mark.functional
@@ -37,5 +38,5 @@ def test_stuck_jobs_and_a_silent_agent_are_counted(handler: ModuleType, twin: st
     assert _latest("JobsStuckRunning") == 1
     time.sleep(PING_TIMEOUT + 0.5)  # no heartbeat: the host has gone quiet
     silent = handler.watchdog_handler({}, Context())
-    print(f"watchdog: stuck={silent['stuck']} disconnected={silent['disconnected']}")
+    say(f"watchdog: stuck={silent['stuck']} disconnected={silent['disconnected']}")
     assert silent == {"stuck": 1, "disconnected": 1} and _latest("AgentsDisconnected") == 1

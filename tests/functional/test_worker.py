@@ -10,6 +10,7 @@ import pytest
 from offload_contract import confirmation_id, job_id
 
 from tests.conftest import make_orders_stack
+from tests.figures import say
 from tests.functional.worker_run import BUCKET, get_text, items, job, keys, put, run_worker
 from tests.orders_csv import HEADER, csv_text, many, row
 
@@ -28,7 +29,7 @@ def test_workshop_sample_loads_every_row(stack: str, workshop_csv) -> None:
     result = run_worker(stack, "incoming/workshop-test.csv", etag)
     assert result.code == 0, result.stderr
     loaded = items()
-    print(f"workshop sample: items={len(loaded)}/{len(source_rows)}")
+    say(f"workshop sample: items={len(loaded)}/{len(source_rows)}")
     assert len(source_rows) == 200 and len(loaded) == 200
     output = list(csv.reader(io.StringIO(get_text("processed/workshop-test.csv"))))
     assert output[0] == ["OrderId", "ConfirmationId"]

@@ -18,6 +18,8 @@ import pytest
 from offload import demo
 from offload_contract import ids
 
+from tests.figures import say
+
 pytestmark = pytest.mark.twin
 HERE = Path(__file__).parent
 
@@ -78,7 +80,7 @@ def test_demo_loads_every_row_rejects_the_bad_file_and_tears_down(tmp_path: Path
     assert "6/6 teardown: terraform destroy done" in stdout
     assert _group_gone(process.pid), "processes of the demo are still running"
     assert _port_free(stdout)
-    print(f"demo: items={len(items)}/{len(sample)} bad file FAILED exit 1, teardown clean")
+    say(f"demo: items={len(items)}/{len(sample)} bad file FAILED exit 1, teardown clean")
     assert not (tmp_path / "twin" / "stack" / "terraform.tfstate").exists()
 
 

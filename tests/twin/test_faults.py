@@ -21,7 +21,6 @@ import pytest
 import requests
 from offload import jobs as operator_jobs
 from offload import sample_orders
-from offload.twin import proxy
 from offload.twin.onprem import heartbeat
 from offload_contract import confirmation_id
 from offload_contract.layout import Layout
@@ -29,7 +28,8 @@ from offload_contract.layout import Layout
 from tests.conftest import make_orders_stack
 from tests.dispatcher import Context, jobs, overrides_of, run_as_agent, tasks
 from tests.events import load, s3_message, sqs_event
-from tests.faults import DynamoDBFaults, S3Resets
+from tests.faults import DynamoDBFaults, S3Resets, fault_proxy
+from tests.figures import say
 from tests.functional.worker_run import BUCKET, get_text, keys, put, run_worker, start_worker
 from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance
 
@@ -79,7 +79,7 @@ def test_same_event_ten_times_starts_one_task_and_loads_every_row(handler: Modul
     run = run_as_agent(twin, started[0])
     (job,) = jobs()
     loaded = _assert_all_loaded(order_ids, etag)
-    print(f"dup x10: tasks={len(started)} jobs={len(jobs())} items={len(loaded)}/{len(order_ids)}")
+    say(f"dup x10: tasks={len(started)} jobs={len(jobs())} items={len(loaded)}/{len(order_ids)}")
     assert run.code == 0 and len(started) == 1
     assert job["Status"] == "SUCCEEDED" and job["RowsLoaded"] == 200
 
@@ -138,7 +138,7 @@ def test_worker_killed_halfway_then_rerun_loses_and_doubles_nothing(handler: Mod
     output_ids = [line.split(",")[0] for line in after_output.splitlines()[1:]]
     lost, duplicated = len(set(order_ids) - set(after_items)), len(output_ids) - len(set(output_ids))
     same_items = {o: after_items[o] for o in sample} == clean_items
-    print(f"sigkill at {at_kill}/{rows} rows, then rerun: lost={lost} duplicated={duplicated} "
+    say(f"sigkill at {at_kill}/{rows} rows, then rerun: lost={lost} duplicated={duplicated} "
           f"output identical={after_output == clean_output} items identical={same_items} ({len(sample)} compared)")
     assert rows // 4 < at_kill < rows, "the kill must land mid-file"
     assert lost == 0 and duplicated == 0 and after_output == clean_output and same_items
@@ -151,14 +151,11 @@ def test_throttling_and_30_percent_unprocessed_items_lose_nothing(twin: str) -> 
     text, order_ids = _orders(2_000)
     etag = put(KEY, text)
     faults = DynamoDBFaults(unprocessed=0.3, throttled=0.1)
-    server, url = proxy.start(twin, faults)
-    try:
+    with fault_proxy(twin, faults) as url:
         run = run_worker(twin, KEY, etag, AWS_ENDPOINT_URL_DYNAMODB=url)
-    finally:
-        server.shutdown()
     loaded = _assert_all_loaded(order_ids, etag)
     share = faults.items_unprocessed / faults.items_sent
-    print(f"unprocessed {share:.0%} + throttled {faults.throttles}/{faults.batches} requests: "
+    say(f"unprocessed {share:.0%} + throttled {faults.throttles}/{faults.batches} requests: "
           f"items={len(loaded)}/{len(order_ids)}")
     assert run.code == 0, run.stderr
     assert 0.25 < share < 0.35 and faults.throttles > 5
@@ -210,7 +207,7 @@ def test_runtask_failures_wait_with_the_reason_then_the_file_loads_once(handler:
     assert run_as_agent(twin, task).code == 0
     (job,) = jobs()
     loaded = _assert_all_loaded(order_ids, etag)
-    print(f"runtask failures x2 then room: attempts={job['Attempts']} tasks={len(tasks())} "
+    say(f"runtask failures x2 then room: attempts={job['Attempts']} tasks={len(tasks())} "
           f"items={len(loaded)}/{len(order_ids)} waiting reason={reasons[0][1]!r}")
     assert all(s == "WAITING_FOR_CAPACITY" and "RESOURCE:MEMORY" in r for s, r in reasons)
     assert job["Status"] == "SUCCEEDED" and job["Attempts"] == 3
@@ -226,7 +223,7 @@ def test_past_max_receive_count_the_event_is_in_the_dlq_and_status_says_so(handl
         operator_jobs.Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs",
                             orders_table="Order", dlq_url=dlq, endpoint=twin))
     in_dlq = boto3.client("sqs").receive_message(QueueUrl=dlq).get("Messages", [])
-    print(f"runtask failures past maxReceiveCount=3: deliveries={deliveries} in_dlq={len(in_dlq)} tasks={len(tasks())}")
+    say(f"runtask failures past maxReceiveCount=3: deliveries={deliveries} in_dlq={len(in_dlq)} tasks={len(tasks())}")
     assert deliveries == 3 and len(in_dlq) == 1 and tasks() == []
     assert KEY in in_dlq[0]["Body"] or "faults.csv" in in_dlq[0]["Body"]
     assert "WAITING_FOR_CAPACITY" in status and "RESOURCE:MEMORY" in status
@@ -238,13 +235,10 @@ def test_s3_connection_reset_mid_download_is_resumed(twin: str) -> None:
     text, order_ids = _orders(8_000)
     etag = put(KEY, text)
     resets = S3Resets(BUCKET, KEY, after_bytes=len(text) // 3, times=2)
-    server, url = proxy.start(twin, resets)
-    try:
+    with fault_proxy(twin, resets) as url:
         run = run_worker(twin, KEY, etag, AWS_ENDPOINT_URL_S3=url)
-    finally:
-        server.shutdown()
     loaded = _assert_all_loaded(order_ids, etag)
-    print(f"s3 reset x{resets.resets} mid-download: ranged re-reads={resets.ranged_gets} "
+    say(f"s3 reset x{resets.resets} mid-download: ranged re-reads={resets.ranged_gets} "
           f"items={len(loaded)}/{len(order_ids)}")
     assert run.code == 0, run.stderr
     assert resets.resets == 2 and resets.ranged_gets == 2
@@ -256,16 +250,13 @@ def test_s3_reset_on_every_read_fails_cleanly_and_a_rerun_succeeds(twin: str) ->
     text, order_ids = _orders(2_000)
     etag = put(KEY, text)
     resets = S3Resets(BUCKET, KEY, after_bytes=0, times=1_000)  # no byte gets through: no progress to resume
-    server, url = proxy.start(twin, resets)
-    try:
+    with fault_proxy(twin, resets) as url:
         broken = run_worker(twin, KEY, etag, AWS_ENDPOINT_URL_S3=url)
-    finally:
-        server.shutdown()
     (failed,) = jobs()
     no_output = keys("processed/") == []
     again = run_worker(twin, KEY, etag)
     loaded = _assert_all_loaded(order_ids, etag)
-    print(f"s3 reset on every read: exit={broken.code} reason={failed['Reason']!r} no output={no_output}; "
+    say(f"s3 reset on every read: exit={broken.code} reason={failed['Reason']!r} no output={no_output}; "
           f"rerun exit={again.code} items={len(loaded)}/{len(order_ids)}")
     assert broken.code == 3 and "Traceback" not in broken.stderr and broken.stderr.count("\n") == 1
     assert failed["Status"] == "FAILED" and "broke 6 times" in failed["Reason"] and no_output

@@ -17,6 +17,7 @@ from offload.cli import cli
 from offload.terraform import PLAN_NO_CHANGES, Runner
 
 from tests.conftest import REPO
+from tests.figures import say
 from tests.orders_csv import csv_text, many
 
 pytestmark = pytest.mark.twin
@@ -155,7 +156,7 @@ def _assert_rendered_policies_are_least_privilege(outputs: dict[str, Any]) -> No
             documents.append((role, attached["PolicyName"], document["PolicyVersion"]["Document"]))
     wildcards = [(role, name, a) for role, name, doc in documents for a in _actions(
         json.loads(doc) if isinstance(doc, str) else doc) if a == "*" or a.endswith(":*")]
-    print(f"policies: {len(roles)} roles, {len(documents)} policies, wildcard actions={len(wildcards)}")
+    say(f"policies: {len(roles)} roles, {len(documents)} policies, wildcard actions={len(wildcards)}")
     assert len(roles) >= 4 and wildcards == []
 
 

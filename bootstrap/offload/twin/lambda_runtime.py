@@ -227,7 +227,9 @@ class LambdaRuntime:
         for events in _backends(events_backends):
             bus = events.event_buses.get("default")
             for rule in list(bus.rules.values()) if bus else []:
-                if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+                # moto's matcher says an empty pattern matches all: a schedule rule has none.
+                pattern = rule.event_pattern.get_pattern()
+                if rule.state != "ENABLED" or not pattern or not rule.event_pattern.matches_event(event):
                     continue
                 for target in rule.targets:
                     if ":lambda:" in target["Arn"]:

@@ -1,18 +1,41 @@
 # Alarms on what goes wrong in the offload pattern, all into one SNS topic.
-# JobsStuckRunning and AgentsDisconnected come from the dispatch module's watchdog.
+# The Offload namespace's metrics come from the dispatch module's watchdog function.
 
 locals {
-  watchdog_namespace = "Offload"
-  watchdog_alarms = {
-    jobs-stuck-running = {
-      metric      = "JobsStuckRunning"
-      description = "offload: jobs RUNNING past the threshold (worker hung or host lost): see `offload status`, then `offload rerun`."
-    }
-    agent-disconnected = {
-      metric      = "AgentsDisconnected"
-      description = "offload: an on-prem container instance's ECS agent is disconnected: see `offload fleet` and `offload doctor`."
-    }
-  }
+  alarms = merge(
+    {
+      "${var.name}-dlq-not-empty" = {
+        description = "offload: S3 events the dispatcher gave up on are in the dead-letter queue: see `offload status`."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = var.dlq_name }
+        statistic   = "Maximum"
+      }
+      "${var.name}-jobs-stuck-running" = {
+        description = "offload: jobs RUNNING past the threshold (worker hung or host lost): see `offload status`, then `offload rerun`."
+        namespace   = "Offload"
+        metric      = "JobsStuckRunning"
+        dimensions  = { Cluster = var.cluster_name }
+        statistic   = "Maximum"
+      }
+      "${var.name}-agent-disconnected" = {
+        description = "offload: an on-prem container instance's ECS agent is disconnected: see `offload fleet` and `offload doctor`."
+        namespace   = "Offload"
+        metric      = "AgentsDisconnected"
+        dimensions  = { Cluster = var.cluster_name }
+        statistic   = "Maximum"
+      }
+    },
+    {
+      for f in var.function_names : "${f}-errors" => {
+        description = "offload: function ${f} failed (its log group says why)."
+        namespace   = "AWS/Lambda"
+        metric      = "Errors"
+        dimensions  = { FunctionName = f }
+        statistic   = "Sum"
+      }
+    },
+  )
 }
 
 resource "aws_sns_topic" "this" {
@@ -27,47 +50,14 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.email
 }
 
-resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
-  alarm_name          = "${var.name}-dlq-not-empty"
-  alarm_description   = "offload: S3 events the dispatcher gave up on are in the dead-letter queue: see `offload status`."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = var.dlq_name }
-  statistic           = "Maximum"
-  period              = var.period_seconds
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  for_each            = toset(var.function_names)
-  alarm_name          = "${each.value}-errors"
-  alarm_description   = "offload: function ${each.value} failed (its log group says why)."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = var.period_seconds
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "watchdog" {
-  for_each            = local.watchdog_alarms
-  alarm_name          = "${var.name}-${each.key}"
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each            = local.alarms
+  alarm_name          = each.key
   alarm_description   = each.value.description
-  namespace           = local.watchdog_namespace
+  namespace           = each.value.namespace
   metric_name         = each.value.metric
-  dimensions          = { Cluster = var.cluster_name }
-  statistic           = "Maximum"
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = var.period_seconds
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"

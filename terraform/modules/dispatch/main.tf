@@ -206,51 +206,62 @@ resource "aws_lambda_event_source_mapping" "this" {
   # twin: end
 }
 
-# --- ECS task state changes -> job FAILED --------------------------------------
+# --- EventBridge -> functions: task state changes, and the watchdog's schedule ---
 
-resource "aws_cloudwatch_event_rule" "task_stopped" {
-  name        = "${var.name}-task-stopped"
-  description = "offload worker tasks that stopped"
-  event_pattern = jsonencode({
-    source        = ["aws.ecs"]
-    "detail-type" = ["ECS Task State Change"]
-    detail = {
-      clusterArn = [var.cluster_arn]
-      lastStatus = ["STOPPED"]
+locals {
+  triggers = {
+    task-stopped = {
+      function    = "task-state"
+      description = "offload worker tasks that stopped"
+      schedule    = null
+      pattern = jsonencode({
+        source        = ["aws.ecs"]
+        "detail-type" = ["ECS Task State Change"]
+        detail = {
+          clusterArn = [var.cluster_arn]
+          lastStatus = ["STOPPED"]
+        }
+      })
     }
-  })
+    watchdog = {
+      function    = "watchdog"
+      description = "offload: count stuck jobs and disconnected agents"
+      schedule    = "rate(5 minutes)"
+      pattern     = null
+    }
+  }
 }
 
-resource "aws_cloudwatch_event_target" "task_stopped" {
-  rule = aws_cloudwatch_event_rule.task_stopped.name
-  arn  = aws_lambda_function.this["task-state"].arn
+resource "aws_cloudwatch_event_rule" "this" {
+  for_each            = local.triggers
+  name                = "${var.name}-${each.key}"
+  description         = each.value.description
+  event_pattern       = each.value.pattern
+  schedule_expression = each.value.schedule
 }
 
-resource "aws_lambda_permission" "task_stopped" {
-  statement_id  = "AllowEventBridge"
+resource "aws_cloudwatch_event_target" "this" {
+  for_each = local.triggers
+  rule     = aws_cloudwatch_event_rule.this[each.key].name
+  arn      = aws_lambda_function.this[each.value.function].arn
+}
+
+resource "aws_lambda_permission" "this" {
+  for_each      = local.triggers
+  statement_id  = "AllowEventBridge-${each.key}"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this["task-state"].function_name
+  function_name = aws_lambda_function.this[each.value.function].function_name
   principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.task_stopped.arn
+  source_arn    = aws_cloudwatch_event_rule.this[each.key].arn
 }
 
-# --- watchdog: metrics for the alarms ----------------------------------------
-
-resource "aws_cloudwatch_event_rule" "watchdog" {
-  name                = "${var.name}-watchdog"
-  description         = "offload: count stuck jobs and disconnected agents"
-  schedule_expression = "rate(5 minutes)"
+# Earlier releases named the task-state wiring on its own.
+moved {
+  from = aws_cloudwatch_event_rule.task_stopped
+  to   = aws_cloudwatch_event_rule.this["task-stopped"]
 }
 
-resource "aws_cloudwatch_event_target" "watchdog" {
-  rule = aws_cloudwatch_event_rule.watchdog.name
-  arn  = aws_lambda_function.this["watchdog"].arn
-}
-
-resource "aws_lambda_permission" "watchdog" {
-  statement_id  = "AllowSchedule"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this["watchdog"].function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.watchdog.arn
+moved {
+  from = aws_cloudwatch_event_target.task_stopped
+  to   = aws_cloudwatch_event_target.this["task-stopped"]
 }
