@@ -119,7 +119,24 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
     if status != jobs.FAILED and not (force and status == jobs.RUNNING):
         hint = " (if its task is gone, pass --force)" if status == jobs.RUNNING else ""
         raise RerunRefused(f"job {job_id} is {status}, not FAILED: only a failed job is rerun{hint}")
-    attempt = int(job.get(jobs.ATTEMPTS, 0)) + 1
+    previous = int(job.get(jobs.ATTEMPTS, 0))
+    attempt = previous + 1
+    # Claim the rerun first: of two operators rerunning at once, one starts a task.
+    try:
+        _update(
+            stack,
+            job_id,
+            "SET #st = :queued, #att = :att, #up = :now REMOVE #reason, #exit, #arn",
+            {
+                ":queued": {"S": jobs.QUEUED},
+                ":att": {"N": str(attempt)},
+                ":seen": {"S": str(status)},
+                ":prev": {"N": str(previous)},
+            },
+            condition="#st = :seen AND (attribute_not_exists(#att) OR #att = :prev)",
+        )
+    except stack.client("dynamodb").exceptions.ConditionalCheckFailedException:
+        raise RerunRefused(f"job {job_id} changed while this rerun started it: see `offload status`") from None
     bucket, key, etag = str(job[jobs.BUCKET]), str(job[jobs.KEY]), str(job[jobs.ETAG])
     response = stack.client("ecs").run_task(
         cluster=stack.cluster,
@@ -132,28 +149,39 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
     )
     if not response.get("tasks"):
         reasons = ", ".join(sorted({f.get("reason", "?") for f in response.get("failures", [])}))
-        raise RerunRefused(f"no instance can take the task ({reasons or 'no reason given'}): see `offload fleet`")
+        why = f"rerun could not be placed ({reasons or 'no reason given'}): see `offload fleet`"
+        _update(
+            stack,
+            job_id,
+            "SET #st = :failed, #reason = :why, #up = :now",
+            {":failed": {"S": jobs.FAILED}, ":why": {"S": why}},
+        )
+        raise RerunRefused(f"job {job_id}: {why}")
     task_arn = str(response["tasks"][0]["taskArn"])
-    stack.client("dynamodb").update_item(
-        TableName=stack.jobs_table,
-        Key={jobs.JOB_ID: {"S": job_id}},
-        UpdateExpression="SET #st = :queued, #arn = :arn, #att = :att, #up = :now REMOVE #reason, #exit",
-        ExpressionAttributeNames={
-            "#st": jobs.STATUS,
-            "#arn": jobs.TASK_ARN,
-            "#att": jobs.ATTEMPTS,
-            "#up": jobs.UPDATED_AT,
-            "#reason": jobs.REASON,
-            "#exit": jobs.EXIT_CODE,
-        },
-        ExpressionAttributeValues={
-            ":queued": {"S": jobs.QUEUED},
-            ":arn": {"S": task_arn},
-            ":att": {"N": str(attempt)},
-            ":now": {"N": str(jobs.now())},
-        },
-    )
+    _update(stack, job_id, "SET #arn = :arn, #up = :now", {":arn": {"S": task_arn}})
     return task_arn
+
+
+def _update(stack: Stack, job_id: str, expression: str, values: dict[str, Any], condition: str | None = None) -> None:
+    names = {
+        "#st": jobs.STATUS,
+        "#att": jobs.ATTEMPTS,
+        "#up": jobs.UPDATED_AT,
+        "#reason": jobs.REASON,
+        "#exit": jobs.EXIT_CODE,
+        "#arn": jobs.TASK_ARN,
+    }
+    used = {k: v for k, v in names.items() if k in expression or (condition and k in condition)}
+    request: dict[str, Any] = {
+        "TableName": stack.jobs_table,
+        "Key": {jobs.JOB_ID: {"S": job_id}},
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": used,
+        "ExpressionAttributeValues": {**values, ":now": {"N": str(jobs.now())}},
+    }
+    if condition:
+        request["ConditionExpression"] = condition
+    stack.client("dynamodb").update_item(**request)
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""`offload rerun`: which jobs it restarts, and what it refuses, in one line each."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from offload import jobs as operator_jobs
+from offload_contract.layout import Layout
+
+from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance, make_cluster
+
+pytestmark = pytest.mark.functional
+
+
+def _stack(twin: str) -> operator_jobs.Stack:
+    return operator_jobs.Stack(region="us-east-1", bucket="orders-bucket", layout=Layout(), jobs_table="jobs",
+                               orders_table="Order", dlq_url="", cluster=CLUSTER, task_definition=FAMILY,
+                               container=CONTAINER, endpoint=twin)
+
+
+def _job(status: str, attempts: int = 1) -> None:
+    boto3.resource("dynamodb").Table("jobs").put_item(Item={
+        "JobId": "j1", "Status": status, "Bucket": "orders-bucket", "Key": "incoming/a.csv", "ETag": '"e1"',
+        "Attempts": attempts, "Reason": "exited with code 137"})
+
+
+def test_a_failed_job_gets_a_new_task_and_is_queued_again(twin: str) -> None:
+    make_cluster()
+    join_instance(twin)
+    _job("FAILED")
+    arn = operator_jobs.rerun(_stack(twin), "j1")
+    job = operator_jobs.get_job(_stack(twin), "j1")
+    assert job is not None and job["Status"] == "QUEUED" and job["Attempts"] == 2 and job["TaskArn"] == arn
+    assert "Reason" not in job
+
+
+@pytest.mark.parametrize("status, force, message", [
+    ("SUCCEEDED", False, "job j1 is SUCCEEDED, not FAILED: only a failed job is rerun"),
+    ("RUNNING", False, "(if its task is gone, pass --force)"),
+])
+def test_jobs_that_are_not_failed_are_refused(twin: str, status: str, force: bool, message: str) -> None:
+    make_cluster()
+    _job(status)
+    with pytest.raises(operator_jobs.RerunRefused, match=message.replace("(", r"\(").replace(")", r"\)")):
+        operator_jobs.rerun(_stack(twin), "j1", force)
+
+
+def test_no_room_puts_the_job_back_to_failed_with_the_reason(twin: str) -> None:
+    make_cluster()
+    join_instance(twin, memory_mib=256)  # too small for the task
+    _job("FAILED")
+    with pytest.raises(operator_jobs.RerunRefused, match="RESOURCE:MEMORY"):
+        operator_jobs.rerun(_stack(twin), "j1")
+    job = operator_jobs.get_job(_stack(twin), "j1")
+    assert job is not None and job["Status"] == "FAILED" and "rerun could not be placed" in job["Reason"]
+
+
+def test_unknown_job_is_one_line_from_the_cli(twin: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from offload import cli as cli_module
+
+    make_cluster()
+    monkeypatch.setattr(cli_module, "_job_stack", lambda target: _stack(twin))
+    result = CliRunner().invoke(cli_module.cli, ["rerun", "nope"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["Error: no job 'nope' in table jobs: see `offload status`"]
