@@ -47,7 +47,7 @@ def test_hostile_input(handler: ModuleType, twin: str, case: Case) -> None:
     loaded = items()
     report = _rejects(case.s3_key)
     figure = (f"hostile {case.name}: status={job['Status']} exit={job['ExitCode']} items={len(loaded)} "
-              f"reason={(job.get('Reason') or report.splitlines()[-1] if report else '')[:90]!r}")
+              f"reason={(job.get('Reason') or (report.splitlines()[-1] if report else ''))[:90]!r}")
     say(figure)
     assert (job["Status"], job["ExitCode"], len(loaded)) == (case.status, case.exit_code, case.loaded), figure
     if case.status == "FAILED":
