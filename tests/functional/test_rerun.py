@@ -5,7 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 from click.testing import CliRunner
-from offload import jobs as operator_jobs
+from offload.lib.jobs import rerun as reruns
+from offload.lib.jobs.store import Stack, get_job
 from offload_contract.layout import Layout
 
 from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance, make_cluster
@@ -13,8 +14,8 @@ from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance, make_c
 pytestmark = pytest.mark.functional
 
 
-def _stack(twin: str) -> operator_jobs.Stack:
-    return operator_jobs.Stack(region="us-east-1", bucket="orders-bucket", layout=Layout(), jobs_table="jobs",
+def _stack(twin: str) -> Stack:
+    return Stack(region="us-east-1", bucket="orders-bucket", layout=Layout(), jobs_table="jobs",
                                orders_table="Order", dlq_url="", cluster=CLUSTER, task_definition=FAMILY,
                                container=CONTAINER, endpoint=twin)
 
@@ -29,8 +30,8 @@ def test_a_failed_job_gets_a_new_task_and_is_queued_again(twin: str) -> None:
     make_cluster()
     join_instance(twin)
     _job("FAILED")
-    arn = operator_jobs.rerun(_stack(twin), "j1")
-    job = operator_jobs.get_job(_stack(twin), "j1")
+    arn = reruns.rerun(_stack(twin), "j1")
+    job = get_job(_stack(twin), "j1")
     assert job is not None and job["Status"] == "QUEUED" and job["Attempts"] == 2 and job["TaskArn"] == arn
     assert "Reason" not in job
 
@@ -42,25 +43,25 @@ def test_a_failed_job_gets_a_new_task_and_is_queued_again(twin: str) -> None:
 def test_jobs_that_are_not_failed_are_refused(twin: str, status: str, force: bool, message: str) -> None:
     make_cluster()
     _job(status)
-    with pytest.raises(operator_jobs.RerunRefused, match=message.replace("(", r"\(").replace(")", r"\)")):
-        operator_jobs.rerun(_stack(twin), "j1", force)
+    with pytest.raises(reruns.RerunRefused, match=message.replace("(", r"\(").replace(")", r"\)")):
+        reruns.rerun(_stack(twin), "j1", force)
 
 
 def test_no_room_puts_the_job_back_to_failed_with_the_reason(twin: str) -> None:
     make_cluster()
     join_instance(twin, memory_mib=256)  # too small for the task
     _job("FAILED")
-    with pytest.raises(operator_jobs.RerunRefused, match="RESOURCE:MEMORY"):
-        operator_jobs.rerun(_stack(twin), "j1")
-    job = operator_jobs.get_job(_stack(twin), "j1")
+    with pytest.raises(reruns.RerunRefused, match="RESOURCE:MEMORY"):
+        reruns.rerun(_stack(twin), "j1")
+    job = get_job(_stack(twin), "j1")
     assert job is not None and job["Status"] == "FAILED" and "rerun could not be placed" in job["Reason"]
 
 
 def test_unknown_job_is_one_line_from_the_cli(twin: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from offload import cli as cli_module
+    from offload.commands import cli, context
 
     make_cluster()
-    monkeypatch.setattr(cli_module, "_job_stack", lambda target: _stack(twin))
-    result = CliRunner().invoke(cli_module.cli, ["rerun", "nope"])
+    monkeypatch.setattr(context, "job_stack", lambda target: _stack(twin))
+    result = CliRunner().invoke(cli, ["rerun", "nope"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == ["Error: no job 'nope' in table jobs: see `offload status`"]

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from offload import demo, jobs
+from offload.demo import run as demo
+from offload.lib.jobs import store as jobs
 
 
 def snapshot(report: demo.Report, path: Path) -> None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from offload import demo
+from offload.demo import run as demo
 from offload_contract import ids
 
 from tests.figures import say

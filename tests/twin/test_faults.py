@@ -19,8 +19,10 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from offload import jobs as operator_jobs
-from offload import sample_orders
+from offload.lib.jobs import rerun as reruns
+from offload.lib.jobs.status import status_text
+from offload.lib.jobs.store import Stack
+from offload.samples import generate as sample_orders
 from offload.twin.onprem import heartbeat
 from offload_contract import confirmation_id
 from offload_contract.layout import Layout
@@ -95,8 +97,8 @@ def _stopped_event(task: dict[str, Any], exit_code: int) -> dict[str, Any]:
     return event
 
 
-def _operator_stack(twin: str) -> operator_jobs.Stack:
-    return operator_jobs.Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs",
+def _operator_stack(twin: str) -> Stack:
+    return Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs",
                                orders_table="Order", dlq_url="", cluster=CLUSTER, task_definition=FAMILY,
                                container=CONTAINER, endpoint=twin)
 
@@ -122,7 +124,7 @@ def test_worker_killed_halfway_then_rerun_loses_and_doubles_nothing(handler: Mod
     assert jobs()[0]["Status"] == "FAILED" and "137" in jobs()[0]["Reason"]
 
     heartbeat(twin, "us-east-1", host.managed_instance_id)  # the machine is back (its agent never left)
-    operator_jobs.rerun(_operator_stack(twin), env["JOB_ID"])
+    reruns.rerun(_operator_stack(twin), env["JOB_ID"])
     rerun_task = next(t for t in tasks() if t["taskArn"] != task["taskArn"])
     assert run_as_agent(twin, rerun_task).code == 0
     after_items, after_output, (job,) = _assert_all_loaded(order_ids, etag), get_text(OUTPUT), jobs()
@@ -219,8 +221,8 @@ def test_past_max_receive_count_the_event_is_in_the_dlq_and_status_says_so(handl
     join_instance(twin, memory_mib=256)
     boto3.client("sqs").send_message(QueueUrl=queue, MessageBody=s3_message(BUCKET, [(KEY, etag)]))
     deliveries = sum(_poll(handler, queue) for _ in range(5))  # the 4th receive moves it to the DLQ
-    status = operator_jobs.status_text(
-        operator_jobs.Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs",
+    status = status_text(
+        Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs",
                             orders_table="Order", dlq_url=dlq, endpoint=twin))
     in_dlq = boto3.client("sqs").receive_message(QueueUrl=dlq).get("Messages", [])
     say(f"runtask failures past maxReceiveCount=3: deliveries={deliveries} in_dlq={len(in_dlq)} tasks={len(tasks())}")

@@ -12,9 +12,9 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
-from offload import stack
-from offload.cli import cli
-from offload.terraform import PLAN_NO_CHANGES, Runner
+from offload.commands import cli
+from offload.lib.terraform import targets as stack
+from offload.lib.terraform.runner import PLAN_NO_CHANGES, Runner
 
 from tests.conftest import REPO
 from tests.figures import say

@@ -6,7 +6,8 @@ import json
 import time
 
 import requests
-from offload import bench, sample_orders
+from offload.bench import p1_p2 as bench
+from offload.samples import generate as sample_orders
 
 
 def test_generated_csv_is_the_size_asked_for_and_valid_orders() -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from offload import image
-from offload.cli import cli
+from offload.commands import cli
+from offload.lib.build import image
 
 REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/offload-worker"
 

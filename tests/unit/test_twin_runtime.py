@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from offload import jobs, sample_orders
-from offload.demo import sample
-from offload.twin import lambda_runtime, s3_shim, sandbox
+from offload.lib.jobs import status as jobs
+from offload.samples import generate as sample_orders
+from offload.samples import sample
+from offload.twin import s3 as s3_shim
 from offload.twin.agent import container_environment, worker_command
+from offload.twin.awslambda import bootstrap as sandbox
+from offload.twin.awslambda import runtime as lambda_runtime
 
 MESSAGE = {"MessageId": "m1", "ReceiptHandle": "r1", "Body": "{}", "MD5OfBody": "x", "Attributes": {"A": "1"}}
 

@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from offload.twin import ecs_shim, lambda_runtime, s3_shim, sqs_shim, ssm_shim
+from offload.twin import awslambda, ecs, s3, sqs, ssm
+from offload.twin.awslambda.runtime import LambdaRuntime
 
 
 class Twin:
@@ -17,7 +18,7 @@ class Twin:
         self.host, self.port = host, port
         self.log_dir = log_dir or Path(tempfile.gettempdir()) / f"offload-twin-{port}"
         self._server: Any = None
-        self._runtime: lambda_runtime.LambdaRuntime | None = None
+        self._runtime: LambdaRuntime | None = None
 
     @property
     def endpoint(self) -> str:
@@ -28,12 +29,12 @@ class Twin:
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         from moto.server import ThreadedMotoServer
 
-        ssm_shim.install()
-        ecs_shim.install()
-        sqs_shim.install()
-        s3_shim.install()
-        self._runtime = lambda_runtime.LambdaRuntime(self.endpoint, self.log_dir)
-        lambda_runtime.install(self._runtime)
+        ssm.install()
+        ecs.install()
+        sqs.install()
+        s3.install()
+        self._runtime = LambdaRuntime(self.endpoint, self.log_dir)
+        awslambda.install(self._runtime)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns everything else
         server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()

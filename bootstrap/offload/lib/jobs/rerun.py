@@ -1,0 +1,66 @@
+"""Run a FAILED job's file again: the same ETag, so the same items; claimed first, so once."""
+
+from __future__ import annotations
+
+from offload_contract import jobs
+from offload_contract.task import task_overrides
+
+from offload.lib.jobs.store import Stack, get_job, update
+
+
+class RerunRefused(Exception):
+    """The job cannot be rerun; str() says why in one line."""
+
+
+def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
+    """Start the worker again for a FAILED job (same file, same ETag); returns the task ARN.
+    Writes are idempotent, so rows a killed run already loaded are written again, not twice.
+    force: also a job still shown RUNNING whose task is known to be gone (host lost)."""
+    job = get_job(stack, job_id)
+    if job is None:
+        raise RerunRefused(f"no job {job_id!r} in table {stack.jobs_table}: see `offload status`")
+    status = job.get(jobs.STATUS)
+    if status != jobs.FAILED and not (force and status == jobs.RUNNING):
+        hint = " (if its task is gone, pass --force)" if status == jobs.RUNNING else ""
+        raise RerunRefused(f"job {job_id} is {status}, not FAILED: only a failed job is rerun{hint}")
+    previous = int(job.get(jobs.ATTEMPTS, 0))
+    attempt = previous + 1
+    # Claim the rerun first: of two operators rerunning at once, one starts a task.
+    try:
+        update(
+            stack,
+            job_id,
+            "SET #st = :queued, #att = :att, #up = :now REMOVE #reason, #exit, #arn",
+            {
+                ":queued": {"S": jobs.QUEUED},
+                ":att": {"N": str(attempt)},
+                ":seen": {"S": str(status)},
+                ":prev": {"N": str(previous)},
+            },
+            condition="#st = :seen AND (attribute_not_exists(#att) OR #att = :prev)",
+        )
+    except stack.client("dynamodb").exceptions.ConditionalCheckFailedException:
+        raise RerunRefused(f"job {job_id} changed while this rerun started it: see `offload status`") from None
+    bucket, key, etag = str(job[jobs.BUCKET]), str(job[jobs.KEY]), str(job[jobs.ETAG])
+    response = stack.client("ecs").run_task(
+        cluster=stack.cluster,
+        taskDefinition=stack.task_definition,
+        launchType="EXTERNAL",
+        count=1,
+        startedBy="offload-rerun",
+        clientToken=f"{job_id}-rerun-{attempt}",  # the dispatcher's token (the job id) would return the old task
+        overrides=task_overrides(stack.container, bucket, key, etag, job_id, stack.jobs_table, stack.orders_table),
+    )
+    if not response.get("tasks"):
+        reasons = ", ".join(sorted({f.get("reason", "?") for f in response.get("failures", [])}))
+        why = f"rerun could not be placed ({reasons or 'no reason given'}): see `offload fleet`"
+        update(
+            stack,
+            job_id,
+            "SET #st = :failed, #reason = :why, #up = :now",
+            {":failed": {"S": jobs.FAILED}, ":why": {"S": why}},
+        )
+        raise RerunRefused(f"job {job_id}: {why}")
+    task_arn = str(response["tasks"][0]["taskArn"])
+    update(stack, job_id, "SET #arn = :arn, #up = :now", {":arn": {"S": task_arn}})
+    return task_arn

@@ -1,0 +1,100 @@
+"""The deployed stack as the job commands see it, and the jobs table read and written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from offload_contract import jobs
+from offload_contract.layout import Layout
+
+FINAL = (jobs.SUCCEEDED, jobs.FAILED)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What the job commands need from the stack's outputs."""
+
+    region: str
+    bucket: str
+    layout: Layout
+    jobs_table: str
+    orders_table: str
+    dlq_url: str
+    cluster: str = ""
+    task_definition: str = ""
+    container: str = ""
+    endpoint: str | None = None
+
+    @classmethod
+    def from_outputs(cls, outputs: dict[str, Any], endpoint: str | None = None) -> Stack:
+        return cls(
+            region=str(outputs["region"]),
+            bucket=str(outputs["bucket"]),
+            layout=Layout(str(outputs["input_prefix"]), str(outputs["output_prefix"]), str(outputs["rejected_prefix"])),
+            jobs_table=str(outputs["jobs_table"]),
+            orders_table=str(outputs["orders_table"]),
+            dlq_url=str(outputs["dlq_url"]),
+            cluster=str(outputs["cluster_name"]),
+            task_definition=str(outputs["task_definition_family"]),
+            container=str(outputs["container_name"]),
+            endpoint=endpoint,
+        )
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint)
+
+
+def get_job(stack: Stack, job_id: str) -> dict[str, Any] | None:
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.jobs_table, Key={jobs.JOB_ID: {"S": job_id}}, ConsistentRead=True
+    )
+    return plain(item["Item"]) if "Item" in item else None
+
+
+def list_jobs(stack: Stack) -> list[dict[str, Any]]:
+    pages = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.jobs_table)
+    found = [plain(item) for page in pages for item in page.get("Items", [])]
+    return sorted(found, key=lambda j: -int(j.get(jobs.CREATED_AT, 0)))
+
+
+def dead_letters(stack: Stack) -> int:
+    attributes = stack.client("sqs").get_queue_attributes(
+        QueueUrl=stack.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", 0))
+
+
+_NAMES = {
+    "#st": jobs.STATUS,
+    "#att": jobs.ATTEMPTS,
+    "#up": jobs.UPDATED_AT,
+    "#reason": jobs.REASON,
+    "#exit": jobs.EXIT_CODE,
+    "#arn": jobs.TASK_ARN,
+}
+
+
+def update(stack: Stack, job_id: str, expression: str, values: dict[str, Any], condition: str | None = None) -> None:
+    """One UpdateItem on a job; `:now` and the attribute names above are filled in."""
+    used = {k: v for k, v in _NAMES.items() if k in expression or (condition and k in condition)}
+    request: dict[str, Any] = {
+        "TableName": stack.jobs_table,
+        "Key": {jobs.JOB_ID: {"S": job_id}},
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": used,
+        "ExpressionAttributeValues": {**values, ":now": {"N": str(jobs.now())}},
+    }
+    if condition:
+        request["ConditionExpression"] = condition
+    stack.client("dynamodb").update_item(**request)
+
+
+def plain(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB JSON -> plain values (numbers as int where whole)."""
+    out: dict[str, Any] = {}
+    for name, typed in item.items():
+        ((kind, value),) = typed.items()
+        out[name] = int(value) if kind == "N" and value.lstrip("-").isdigit() else value
+    return out

@@ -1,0 +1,1 @@
+"""Terraform for each target: where it runs (targets), how it runs (runner), what it needs (tooling), lint."""

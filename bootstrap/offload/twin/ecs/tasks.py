@@ -1,0 +1,149 @@
+"""ECS Anywhere tasks in moto: EXTERNAL task definitions, RunTask placement on `mi-`
+instances, and the agent's SubmitTaskStateChange turned into EventBridge events."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import queue
+import time
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
+from moto.ecs.exceptions import InvalidParameterException
+from moto.ecs.models import ContainerInstance, Task, TaskDefinition
+from moto.ecs.responses import EC2ContainerServiceResponse
+
+from offload.twin.state import shim_state
+
+# Events for the twin's EventBridge (see twin/events.py); the real ECS emits these.
+TASK_EVENTS: queue.Queue[dict[str, Any]] = queue.Queue()
+EXTERNAL = "EXTERNAL"
+original_task_definition_init = TaskDefinition.__init__
+original_run_task = EC2ContainerServiceResponse.run_task
+_task_definition_signature = inspect.signature(original_task_definition_init)
+
+
+def task_definition_init(self: TaskDefinition, *args: Any, **kwargs: Any) -> None:
+    original_task_definition_init(self, *args, **kwargs)
+    bound = _task_definition_signature.bind(self, *args, **kwargs)
+    if EXTERNAL in (bound.arguments.get("requires_compatibilities") or []):
+        self.compatibilities = ["EC2", EXTERNAL]
+        self.network_mode = bound.arguments.get("network_mode") or "bridge"
+
+
+def _shortfall(instance: ContainerInstance, needs: dict[str, Any]) -> str | None:
+    if not instance.agent_connected:
+        return "AGENT"
+    remaining = {r["name"]: r.get("integerValue", 0) for r in instance.remaining_resources}
+    if needs["CPU"] > remaining["CPU"]:
+        return "RESOURCE:CPU"
+    if needs["MEMORY"] > remaining["MEMORY"]:
+        return "RESOURCE:MEMORY"
+    return None
+
+
+def run_task(self: EC2ContainerServiceResponse) -> Any:
+    if self._get_param("launchType") != EXTERNAL:
+        return original_run_task(self)
+    backend = self.ecs_backend
+    tokens = shim_state(backend, "client_tokens")
+    token = self._get_param("clientToken")
+    if token and token in tokens:
+        return ActionResult({"tasks": [t for t in tokens[token]], "failures": []})
+    if self._get_param("networkConfiguration"):
+        raise InvalidParameterException("Network Configuration is not valid for launch type EXTERNAL.")
+    cluster = backend._get_cluster(self._get_param("cluster", "default"))
+    definition = backend.describe_task_definition(self._get_param("taskDefinition"))
+    if EXTERNAL not in definition.compatibilities:
+        raise InvalidParameterException("Task definition does not support launch_type EXTERNAL.")
+    instances = [
+        i
+        for i in backend.container_instances.get(cluster.name, {}).values()
+        if i.status == "ACTIVE" and i.ec2_instance_id.startswith("mi-")
+    ]
+    if not instances:
+        raise InvalidParameterException("No Container Instances were found in your cluster.")
+    needs = backend._calculate_task_resource_requirements(definition)
+    tasks, failures = [], []
+    for _ in range(self._get_int_param("count", 1)):
+        placed = False
+        for instance in sorted(instances, key=lambda i: i.running_tasks_count):
+            if _shortfall(instance, needs) is None:
+                task = Task(
+                    cluster,
+                    definition,
+                    instance.container_instance_arn,
+                    needs,
+                    backend=backend,
+                    group=f"family:{definition.family}",
+                    launch_type=EXTERNAL,
+                    overrides=self._get_param("overrides") or {},
+                    started_by=self._get_param("startedBy") or "",
+                    tags=self._get_param("tags") or [],
+                )
+                for container in task.containers:
+                    container.exitCode = None  # type: ignore[assignment]  # not run yet
+                backend.update_container_instance_resources(instance, needs)
+                backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+                tasks.append(task)
+                placed = True
+                break
+        if not placed:
+            failures = [
+                {"arn": i.container_instance_arn, "reason": _shortfall(i, needs) or "RESOURCE:MEMORY"}
+                for i in instances
+            ]
+            break
+    if token and tasks:
+        tokens[token] = tasks
+    return ActionResult({"tasks": tasks, "failures": failures})
+
+
+def submit_task_state_change(self: EC2ContainerServiceResponse) -> str:
+    backend = self.ecs_backend
+    cluster = self._get_param("cluster", "default")
+    task_arn = self._get_param("task")
+    status = self._get_param("status")
+    task = next((t for t in backend.list_tasks(cluster) if t.task_arn == task_arn), None)
+    if task is None:
+        raise JsonRESTError("InvalidParameterException", f"Task {task_arn} not found")
+    reports = {c.get("containerName"): c for c in self._get_param("containers") or []}
+    for container in task.containers:
+        report = reports.get(container.name, {})
+        if "exitCode" in report:
+            container.exitCode = report["exitCode"]
+        container.last_status = report.get("status", status)
+    if status == "STOPPED" and task.last_status != "STOPPED":
+        backend.stop_task(cluster, task_arn, self._get_param("reason") or "Essential container in task exited")
+        TASK_EVENTS.put(task_state_event(task, self._get_param("reason") or ""))
+    return json.dumps({"acknowledgment": "accepted"})
+
+
+def task_state_event(task: Task, reason: str) -> dict[str, Any]:
+    """The EventBridge event ECS sends when a task stops (the fields the dispatcher reads)."""
+    return {
+        "version": "0",
+        "id": task.id,
+        "detail-type": "ECS Task State Change",
+        "source": "aws.ecs",
+        "account": task._account_id,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": task.region_name,
+        "resources": [task.task_arn],
+        "detail": {
+            "clusterArn": task.cluster_arn,
+            "taskArn": task.task_arn,
+            "taskDefinitionArn": task.task_definition_arn,
+            "containerInstanceArn": task.container_instance_arn,
+            "launchType": task.launch_type,
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "stoppedReason": reason,
+            "stopCode": "EssentialContainerExited",
+            "startedBy": task.started_by,
+            "overrides": task.overrides,
+            "containers": [{"name": c.name, "exitCode": c.exitCode, "lastStatus": "STOPPED"} for c in task.containers],
+        },
+    }

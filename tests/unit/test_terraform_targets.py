@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+from offload.lib.paths import terraform_dir
+from offload.lib.terraform import targets as stack
+
+
+def test_omitted_lines_are_only_the_marked_ones() -> None:
+    text = "a = 1\n  # twin: omit (why)\n  b = 2\n  c {\n  }\n  # twin: end\nd = 3\n"
+    assert stack.strip_twin_omissions(text) == "a = 1\nd = 3\n"
+
+
+def test_twin_copy_differs_from_terraform_only_by_the_marked_arguments(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OFFLOAD_TWIN_DIR", str(tmp_path))
+    made = stack.for_target("twin", "http://127.0.0.1:1")
+    original = (terraform_dir() / "modules/dispatch/main.tf").read_text()
+    copied = (made.workdir / "modules/dispatch/main.tf").read_text()
+    assert "function_response_types" in original and "function_response_types" not in copied
+    assert "maximum_concurrency" not in copied
+    assert len(original.splitlines()) - len(copied.splitlines()) == 6
+    override = (made.workdir / "twin_override.tf").read_text()
+    assert 'version = "3.39.0"' in override and "max_retries                 = 2" in override
+    assert made.env["TF_CLI_CONFIG_FILE"].endswith("twin.tfrc")
+
+
+def test_unknown_target_is_refused() -> None:
+    with pytest.raises(ValueError, match="not one of aws, twin"):
+        stack.for_target("gcp")
+
+
+def test_state_bucket_gives_the_aws_stack_an_s3_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "terraform").mkdir()
+    monkeypatch.setenv("OFFLOAD_REPO", str(tmp_path))
+    stack.for_target("aws")
+    assert not (tmp_path / "terraform/backend_override.tf").exists()
+    monkeypatch.setenv("OFFLOAD_STATE_BUCKET", "team-state")
+    monkeypatch.setenv("OFFLOAD_STATE_REGION", "eu-west-1")
+    stack.for_target("aws")
+    backend = (tmp_path / "terraform/backend_override.tf").read_text()
+    assert 'bucket       = "team-state"' in backend and 'region       = "eu-west-1"' in backend
