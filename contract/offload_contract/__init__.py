@@ -6,6 +6,6 @@ image both carry this package as it is.
 """
 
 from offload_contract import env, jobs, layout
-from offload_contract.ids import confirmation_id, job_id
+from offload_contract.ids import confirmation_id, confirmation_ids, job_id
 
-__all__ = ["confirmation_id", "env", "job_id", "jobs", "layout"]
+__all__ = ["confirmation_id", "confirmation_ids", "env", "job_id", "jobs", "layout"]

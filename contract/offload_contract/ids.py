@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 
 # Fixed namespace: changing it would change every ConfirmationId ever issued.
 _CONFIRMATION_NAMESPACE = uuid.UUID("6f0ad1a4-52c3-4e1b-9a51-0ff10ad0c0de")
@@ -21,5 +22,19 @@ def job_id(bucket: str, key: str, etag_or_version: str) -> str:
 
 def confirmation_id(bucket: str, key: str, etag: str, order_id: str) -> str:
     """A UUID fixed by (bucket, key, ETag, OrderId): reruns write identical items."""
-    material = "\n".join((bucket, key, _normal_etag(etag), order_id))
-    return str(uuid.uuid5(_CONFIRMATION_NAMESPACE, material))
+    return confirmation_ids(bucket, key, etag)(order_id)
+
+
+def confirmation_ids(bucket: str, key: str, etag: str) -> Callable[[str], str]:
+    """confirmation_id for one file's rows: uuid5 computed directly (sha1, version and
+    variant bits), the same value without building a UUID object per row."""
+    prefix = _CONFIRMATION_NAMESPACE.bytes + "\n".join((bucket, key, _normal_etag(etag), "")).encode("utf-8")
+
+    def make(order_id: str) -> str:
+        digest = bytearray(hashlib.sha1(prefix + order_id.encode("utf-8")).digest()[:16])  # noqa: S324 - uuid5 is sha1
+        digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+        digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+        text = digest.hex()
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+    return make

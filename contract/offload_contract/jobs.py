@@ -35,6 +35,7 @@ ROWS_DUPLICATE = "RowsDuplicate"
 OUTPUT_KEY = "OutputKey"
 REJECTS_KEY = "RejectsKey"
 DURATION_MS = "DurationMs"
+THROTTLED_MS = "ThrottledMs"  # time DynamoDB throttled the load (the writer slowed down)
 EXIT_CODE = "ExitCode"
 EXPIRES_AT = "ExpiresAt"  # the table's TTL attribute
 

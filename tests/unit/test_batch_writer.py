@@ -1,3 +1,4 @@
+import json
 import threading
 import time
 from typing import Any
@@ -19,8 +20,8 @@ class FakeDynamo:
         self.max_in_flight = 0
         self._in_flight = 0
 
-    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-        (table, requests), = RequestItems.items()
+    def batch_write(self, body: bytes) -> dict[str, Any]:
+        (table, requests), = json.loads(body)["RequestItems"].items()
         with self.lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
@@ -46,10 +47,16 @@ class FakeDynamo:
                 self._in_flight -= 1
 
 
-def write(fake: FakeDynamo, items: list[dict[str, Any]], concurrency: int = 4, deadline: float = 30) -> BatchWriter:
-    writer = BatchWriter(fake, "Order", "OrderId", concurrency, deadline, sleep=lambda s: None)
+def wire(item: dict[str, Any]) -> str:
+    """The item as the worker sends it: DynamoDB wire JSON."""
+    return json.dumps({k: {"N": str(v)} if isinstance(v, int) else {"S": v} for k, v in item.items()})
+
+
+def write(fake: FakeDynamo, items: list[dict[str, Any]], concurrency: int = 4, deadline: float = 30,
+          adaptive: bool = True) -> BatchWriter:
+    writer = BatchWriter(fake, "Order", concurrency, deadline, sleep=lambda s: None, adaptive=adaptive)
     for item in items:
-        writer.put(item)
+        writer.put(item["OrderId"], wire(item))
     writer.close()
     return writer
 
@@ -84,8 +91,45 @@ def test_deadline_turns_endless_unprocessed_into_a_loud_failure() -> None:
 
 def test_non_retryable_error_fails_with_the_reason() -> None:
     class Refusing(FakeDynamo):
-        def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        def batch_write(self, body: bytes) -> dict[str, Any]:
             raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no table"}}, "x")
 
     with pytest.raises(WriteFailed, match="ResourceNotFoundException: no table"):
         write(Refusing(), [{"OrderId": "1"}])
+
+
+class RateLimitedTable(FakeDynamo):
+    """A table that takes `per_window` items per 10 ms window and leaves the rest unprocessed."""
+
+    def __init__(self, per_window: int) -> None:
+        super().__init__(delay=0.005)
+        self.per_window, self.requests = per_window, 0
+        self._window_start, self._used = time.monotonic(), 0
+
+    def batch_write(self, body: bytes) -> dict[str, Any]:
+        (table, requests), = json.loads(body)["RequestItems"].items()
+        time.sleep(self.delay)
+        with self.lock:
+            self.requests += 1
+            now = time.monotonic()
+            if now - self._window_start > 0.01:
+                self._window_start, self._used = now, 0
+            room = max(0, self.per_window - self._used)
+            done, left = requests[:room], requests[room:]
+            self._used += len(done)
+            for r in done:
+                item = r["PutRequest"]["Item"]
+                self.table[item["OrderId"]["S"]] = item
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+
+def test_a_throttled_table_gets_fewer_requests_with_the_adaptive_window() -> None:
+    items = [{"OrderId": str(i)} for i in range(3000)]
+    fixed, adaptive = RateLimitedTable(per_window=50), RateLimitedTable(per_window=50)
+    write(fixed, items, concurrency=32, adaptive=False)
+    slowed = write(adaptive, items, concurrency=32)
+    assert len(fixed.table) == len(adaptive.table) == 3000  # nothing lost either way
+    assert adaptive.requests < fixed.requests
+    assert slowed.stats.smallest_window < 32 and slowed.stats.throttled_seconds > 0
+    print(f"\nfigure: adaptive window on a throttled table: requests {adaptive.requests} vs {fixed.requests} fixed, "
+          f"window down to {slowed.stats.smallest_window}, throttled {slowed.stats.throttled_seconds:.2f} s")

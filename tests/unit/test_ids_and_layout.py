@@ -49,3 +49,14 @@ def test_overlapping_prefixes_are_refused() -> None:
         Layout(input_prefix="data/", output_prefix="data/out/")
     with pytest.raises(ValueError, match="must be non-empty, end with '/'"):
         Layout(input_prefix="incoming")
+
+
+def test_confirmation_ids_are_exactly_uuid5() -> None:
+    import uuid
+
+    from offload_contract.ids import _CONFIRMATION_NAMESPACE, confirmation_ids
+
+    make = confirmation_ids("b", "incoming/ü.csv", '"e1"')
+    for order_id in ["1", "42", "ünïcode", "x" * 1000, ""]:
+        expected = uuid.uuid5(_CONFIRMATION_NAMESPACE, "\n".join(("b", "incoming/ü.csv", "e1", order_id)))
+        assert make(order_id) == str(expected)

@@ -1,8 +1,10 @@
-from decimal import Decimal
+import json
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from offload_worker.errors import FileRejected
-from offload_worker.orders import COLUMNS, Header, RowRejected, to_item
+from offload_worker.orders import COLUMNS, Header, RowEncoder, RowRejected
 
 from tests.orders_csv import HEADER, row
 
@@ -14,14 +16,22 @@ def fields(text: str) -> list[str]:
 HDR = Header.parse(HEADER.split(","))
 
 
+def to_item(header: Header, row: Sequence[str]) -> dict[str, Any]:
+    """The item as sent to DynamoDB (wire JSON, parsed back)."""
+    order_id, attributes = RowEncoder(header).encode(row)
+    item: dict[str, Any] = json.loads("{" + attributes + "}")
+    assert item["OrderId"] == {"S": order_id}
+    return item
+
+
 def test_item_has_exact_types() -> None:
     item = to_item(HDR, fields(row(" 42 ", UnitPrice="0.10", TotalProfit="-3.50", OrderDate="1/2/2021")))
-    assert item["OrderId"] == "42"
-    assert item["UnitSold"] == 12 and isinstance(item["UnitSold"], int)
-    assert item["UnitPrice"] == Decimal("0.10") and str(item["UnitPrice"]) == "0.10"
-    assert item["TotalProfit"] == Decimal("-3.50")
-    assert item["OrderDate"] == "2021-01-02" and item["ShipDate"] == "2021-03-20"
-    assert item["OrderPriority"] == "2"
+    assert item["OrderId"] == {"S": "42"}
+    assert item["UnitSold"] == {"N": "12"}
+    assert item["UnitPrice"] == {"N": "0.10"}  # exact: the Decimal's own text, trailing zero kept
+    assert item["TotalProfit"] == {"N": "-3.50"}
+    assert item["OrderDate"] == {"S": "2021-01-02"} and item["ShipDate"] == {"S": "2021-03-20"}
+    assert item["OrderPriority"] == {"S": "2"}
 
 
 def test_columns_matched_by_name_in_any_order() -> None:
@@ -29,7 +39,7 @@ def test_columns_matched_by_name_in_any_order() -> None:
     header = Header.parse([*shuffled, "Notes"])
     values = dict(zip(HEADER.split(","), fields(row(7)), strict=True))
     item = to_item(header, [values[c] for c in shuffled] + ["ignored"])
-    assert item["OrderId"] == "7" and item["Region"] == "Ontario"
+    assert item["OrderId"] == {"S": "7"} and item["Region"] == {"S": "Ontario"}
     assert header.ignored == ("Notes",)
 
 
@@ -68,4 +78,10 @@ def test_wrong_field_count_is_rejected() -> None:
 
 
 def test_negative_zero_is_zero() -> None:
-    assert str(to_item(HDR, fields(row(1, TotalProfit="-0.00")))["TotalProfit"]) == "0"
+    assert to_item(HDR, fields(row(1, TotalProfit="-0.00")))["TotalProfit"] == {"N": "0"}
+
+
+@pytest.mark.parametrize(("text", "sent"), [("+5", "5"), ("0012.50", "12.50"), ("1.", "1"), (".5", "0.5"),
+                                            ("0.0000001", "1E-7"), ("-0", "0"), (" 7.25 ", "7.25")])
+def test_numbers_are_sent_in_decimal_form(text: str, sent: str) -> None:
+    assert to_item(HDR, fields(row(1, TotalCost=text)))["TotalCost"] == {"N": sent}

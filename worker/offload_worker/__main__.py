@@ -2,4 +2,5 @@ import sys
 
 from offload_worker.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # load processes are spawned from this module: they must not run main() again
+    sys.exit(main())

@@ -1,36 +1,34 @@
-"""Concurrent BatchWriteItem with retries of UnprocessedItems until a deadline.
+"""Concurrent BatchWriteItem with an adaptive window and retries until a deadline.
 
 The worker runs on-prem, tens of milliseconds from DynamoDB: one batch at a
-time would be bound by latency, so several batches are in flight at once.
-A key still in flight is waited for before its newer version is sent, so the
-later row of a file always wins, as consecutive puts would.
+time would be bound by latency, so up to `concurrency` batches are in flight.
+A throttled table is not hammered: throttling or UnprocessedItems halves the
+window (at most once per round trip), each clean answer widens it again by one
+batch per window (AIMD, as TCP does). A key still in flight is waited for
+before its newer version is sent, so the later row of a file always wins.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as json_string
 from threading import Lock
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from offload_worker.errors import WriteFailed
 
 BATCH_SIZE = 25  # DynamoDB's BatchWriteItem limit
-_RETRYABLE_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-}
-_serializer = TypeSerializer()
+_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+_RETRYABLE_CODES = _THROTTLED | {"InternalServerError", "ServiceUnavailable"}
 
 
 @dataclass
@@ -39,34 +37,40 @@ class WriteStats:
     retries: int = 0
     unprocessed: int = 0
     items: int = 0
+    throttled_seconds: float = 0.0
+    smallest_window: int = 0
 
 
 class BatchWriter:
+    """put(key, item) with the item as wire JSON; `client.batch_write(body)` sends a request body."""
+
     def __init__(
         self,
         client: Any,
         table: str,
-        key_name: str,
         concurrency: int,
         deadline_seconds: float,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        adaptive: bool = True,
     ) -> None:
-        self._client, self._table, self._key_name = client, table, key_name
-        self._concurrency = concurrency
+        self._client, self._table = client, table
+        self._prefix = ('{"RequestItems":{' + json_string(table) + ":[").encode()
+        self._max, self._window, self._adaptive = concurrency, float(concurrency), adaptive
         self._deadline = deadline_seconds
         self._sleep, self._clock = sleep, clock
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ddb")
-        self._pending: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, str] = {}
         self._in_flight: deque[tuple[Future[None], list[str]]] = deque()
         self._key_future: dict[str, Future[None]] = {}
         self._lock = Lock()
-        self.stats = WriteStats()
+        self._latency, self._last_cut = 0.0, -1e9
+        self._throttled_since: float | None = None
+        self.stats = WriteStats(smallest_window=concurrency)
 
-    def put(self, item: dict[str, Any]) -> None:
+    def put(self, key: str, item: str) -> None:
         """Queue one item; a later item with the same key replaces it."""
-        key = item[self._key_name]
-        self._pending[key] = {k: _serializer.serialize(v) for k, v in item.items()}
+        self._pending[key] = item
         if len(self._pending) == BATCH_SIZE:
             self._send()
 
@@ -77,6 +81,7 @@ class BatchWriter:
         while self._in_flight:
             self._retire_oldest()
         self._pool.shutdown(wait=True)
+        self._feedback(throttled=False, latency=self._latency)  # close a throttled spell still open
         return self.stats
 
     def abort(self) -> None:
@@ -90,10 +95,10 @@ class BatchWriter:
             earlier = self._key_future.get(key)
             if earlier is not None:
                 earlier.result()  # the older version of this key must land first
-        while len(self._in_flight) >= self._concurrency:
+        while len(self._in_flight) >= max(1, int(self._window)):
             self._retire_oldest()
         keys = list(batch)
-        future = self._pool.submit(self._write, list(batch.values()))
+        future = self._pool.submit(self._write, ['{"PutRequest":{"Item":' + item + "}}" for item in batch.values()])
         self._in_flight.append((future, keys))
         for key in keys:
             self._key_future[key] = future
@@ -105,14 +110,15 @@ class BatchWriter:
             if self._key_future.get(key) is future:
                 del self._key_future[key]
 
-    def _write(self, items: list[dict[str, Any]]) -> None:
-        requests = [{"PutRequest": {"Item": item}} for item in items]
+    def _write(self, requests: list[str]) -> None:
         started = self._clock()
         attempt = 0
         while True:
+            sent = self._clock()
             try:
-                response = self._client.batch_write_item(RequestItems={self._table: requests})
+                response = self._client.batch_write(self._prefix + ",".join(requests).encode() + b"]}}")
                 left = response.get("UnprocessedItems", {}).get(self._table, [])
+                throttled = bool(left)
             except ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "")
                 if code not in _RETRYABLE_CODES:
@@ -120,12 +126,15 @@ class BatchWriter:
                         f"DynamoDB refused a batch for table {self._table!r}: {code}: "
                         f"{error.response.get('Error', {}).get('Message', '')}"
                     ) from None
-                left = requests
+                left, throttled = requests, code in _THROTTLED
+            except (HTTPClientError, BotoConnectionError):
+                left, throttled = requests, False
+            self._feedback(throttled, self._clock() - sent)
             with self._lock:
                 self.stats.requests += 1
                 self.stats.unprocessed += len(left)
                 if not left:
-                    self.stats.items += len(items)
+                    self.stats.items += len(requests)
                 else:
                     self.stats.retries += 1
             if not left:
@@ -138,4 +147,22 @@ class BatchWriter:
             # Full jitter: concurrent batches must not retry in lockstep.
             self._sleep(random.uniform(0, min(5.0, 0.05 * 2**attempt)))
             attempt += 1
-            requests = left
+            requests = [r if isinstance(r, str) else json.dumps(r, separators=(",", ":")) for r in left]
+
+    def _feedback(self, throttled: bool, latency: float) -> None:
+        """AIMD on the window; the time from the first throttled answer to the next clean one is counted."""
+        with self._lock:
+            now = self._clock()
+            if throttled:
+                if self._throttled_since is None:
+                    self._throttled_since = now
+                if self._adaptive and now - self._last_cut >= self._latency:
+                    self._window, self._last_cut = max(1.0, self._window / 2), now
+                    self.stats.smallest_window = min(self.stats.smallest_window, int(self._window))
+            else:
+                if self._throttled_since is not None:
+                    self.stats.throttled_seconds += now - self._throttled_since
+                    self._throttled_since = None
+                if self._adaptive:
+                    self._window = min(float(self._max), self._window + 1 / self._window)
+            self._latency = latency if not self._latency else 0.8 * self._latency + 0.2 * latency

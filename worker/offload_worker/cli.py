@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 from offload_contract import env, job_id
 
+from offload_worker.dynamodb_wire import WireClient
 from offload_worker.errors import ConfigError, FileRejected, WorkerError
 from offload_worker.ledger import JobLedger
 from offload_worker.run import process, report_file_failure
@@ -23,18 +24,23 @@ logger = Logger(service="offload-worker")
 USAGE = f"""Load one orders CSV from S3 into DynamoDB. Settings come from the environment:
   {env.S3_BUCKET_NAME}, {env.S3_KEY} (required), {env.STATUS_KEY} (ETag), {env.JOB_ID},
   {env.TABLE_NAME} (default {env.DEFAULT_TABLE_NAME}), {env.JOBS_TABLE}, {env.INPUT_PREFIX},
-  {env.OUTPUT_PREFIX}, {env.REJECTED_PREFIX}, {env.WRITE_CONCURRENCY}, {env.WRITE_DEADLINE_SECONDS},
-  AWS_REGION, AWS_ENDPOINT_URL.
+  {env.OUTPUT_PREFIX}, {env.REJECTED_PREFIX}, {env.WRITE_CONCURRENCY},
+  {env.WORKER_PROCESSES}, {env.WRITE_DEADLINE_SECONDS}, AWS_REGION, AWS_ENDPOINT_URL.
 Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 AWS failure: rerun."""
 
 
-def _clients(region: str, concurrency: int) -> tuple[Any, Any, Any]:
-    """S3, the DynamoDB resource (job record) and a plain client (batches we serialize ourselves)."""
-    config = Config(max_pool_connections=concurrency + 4, retries={"mode": "standard", "max_attempts": 5})
+def wire_client(region: str, concurrency: int) -> WireClient:
+    """The client for the item batches, which the worker serializes itself."""
+    return WireClient(boto3.Session(), region, concurrency)
+
+
+def _clients(region: str, concurrency: int) -> tuple[Any, Any, WireClient]:
+    """S3, the DynamoDB resource (job record) and the wire client."""
+    config = Config(max_pool_connections=8, retries={"mode": "standard", "max_attempts": 5})
     return (
         boto3.client("s3", region_name=region, config=config),
         boto3.resource("dynamodb", region_name=region, config=config),
-        boto3.client("dynamodb", region_name=region, config=config),
+        wire_client(region, concurrency),
     )
 
 
@@ -48,7 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"offload-worker: {error}", file=sys.stderr)
         return error.exit_code
-    s3, dynamodb, dynamodb_client = _clients(settings.region, settings.write_concurrency)
+    try:
+        s3, dynamodb, dynamodb_client = _clients(settings.region, settings.write_concurrency)
+    except ConfigError as error:
+        print(f"offload-worker: {error}", file=sys.stderr)
+        return error.exit_code
     ledger = JobLedger(
         dynamodb,
         settings.jobs_table,

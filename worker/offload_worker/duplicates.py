@@ -8,7 +8,6 @@ merged at the end with a small read buffer per run. A 64-bit fingerprint makes a
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import tempfile
 from array import array
@@ -25,8 +24,8 @@ class DuplicateCounter:
         self._runs: list[IO[bytes]] = []
 
     def add(self, key: str) -> None:
-        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=_ITEM_BYTES).digest()
-        self._buffer.append(int.from_bytes(digest, "little"))
+        # str's own 64-bit hash: a fingerprint for this process's lifetime is all a count needs.
+        self._buffer.append(hash(key) & 0xFFFFFFFFFFFFFFFF)
         if len(self._buffer) >= self._chunk:
             self._spill()
 

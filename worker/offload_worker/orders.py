@@ -1,7 +1,8 @@
 """The orders CSV schema: header matching and row-to-item conversion.
 
-Pure functions, no AWS. Numbers stay Decimal end to end so DynamoDB stores
-exactly what the file said (no float rounding, no E-notation).
+Pure functions, no AWS. A row becomes its DynamoDB item in wire JSON directly
+(no SDK serializer on the row path). Numbers are checked as Decimal and sent as
+the Decimal's own text, so DynamoDB stores exactly what the file said.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from json.encoder import encode_basestring_ascii as json_string
 
 from offload_worker.errors import FileRejected
 
@@ -41,6 +42,9 @@ COLUMNS = (
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+# Already in Decimal's own form (no '+', no leading zeros, no exponent, few digits): sent as written.
+_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,29})(?:\.[0-9]{1,6})?")
+_PLAIN_INTEGER = re.compile(r"0|[1-9][0-9]{0,17}")
 _MAX_DIGITS = 38  # DynamoDB number precision
 _MAX_MAGNITUDE = Decimal("9.9999999999999999999999999999999999999E+125")
 _MAX_KEY_BYTES = 1024  # well inside DynamoDB's 2048-byte partition key limit
@@ -81,30 +85,36 @@ class Header:
         return cls(positions={c: positions[c] for c in COLUMNS}, width=len(cleaned), ignored=ignored)
 
 
-def parse_decimal(column: str, text: str) -> Decimal:
+def parse_decimal(column: str, text: str) -> str:
+    """The number's exact text as DynamoDB gets it (Decimal's own form)."""
     value = text.strip()
+    if _PLAIN_DECIMAL.fullmatch(value) and not (value[0] == "-" and column in NON_NEGATIVE):
+        return value if value.strip("-0.") else "0"  # "-0", "0.00" -> 0: one value, one representation
     if not _DECIMAL.fullmatch(value):
         raise RowRejected(f"{column} {text!r} is not a plain decimal number")
     number = Decimal(value)
     if number.is_zero():
-        return Decimal(0)  # "-0", "0.00" -> 0: one value, one representation
+        return "0"
     if len(number.as_tuple().digits) > _MAX_DIGITS:
         raise RowRejected(f"{column} {text!r} has more than {_MAX_DIGITS} significant digits")
     if abs(number) > _MAX_MAGNITUDE:
         raise RowRejected(f"{column} {text!r} is out of DynamoDB's number range")
     if column in NON_NEGATIVE and number < 0:
         raise RowRejected(f"{column} {text!r} must not be negative")
-    return number
+    return str(number)
 
 
-def parse_integer(column: str, text: str) -> int:
+def parse_integer(column: str, text: str) -> str:
+    """The whole number's text as DynamoDB gets it."""
     value = text.strip()
+    if _PLAIN_INTEGER.fullmatch(value):
+        return value
     if not _INTEGER.fullmatch(value) or len(value.lstrip("+-")) > _MAX_DIGITS:
         raise RowRejected(f"{column} {text!r} is not a whole number")
     number = int(value)
     if column in NON_NEGATIVE and number < 0:
         raise RowRejected(f"{column} {text!r} must not be negative")
-    return number
+    return str(number)
 
 
 def parse_date(column: str, text: str) -> str:
@@ -127,18 +137,40 @@ def parse_order_id(text: str) -> str:
     return order_id
 
 
-def to_item(header: Header, row: Sequence[str]) -> dict[str, Any]:
-    """The DynamoDB item for one CSV row, without the per-file attributes."""
-    if len(row) != header.width:
-        raise RowRejected(f"row has {len(row)} fields, the header has {header.width}")
-    pos = header.positions
-    item: dict[str, Any] = {ORDER_ID: parse_order_id(row[pos[ORDER_ID]])}
-    for column in STRING_COLUMNS:
-        item[column] = row[pos[column]].strip()
-    for column in DATE_COLUMNS:
-        item[column] = parse_date(column, row[pos[column]])
-    for column in INTEGER_COLUMNS:
-        item[column] = parse_integer(column, row[pos[column]])
-    for column in DECIMAL_COLUMNS:
-        item[column] = parse_decimal(column, row[pos[column]])
-    return item
+class RowEncoder:
+    """CSV rows of one file -> (OrderId, the item's attributes as DynamoDB wire JSON, without braces)."""
+
+    _DATE_CACHE_LIMIT = 1 << 16  # dates repeat across rows; the cache stays small
+
+    def __init__(self, header: Header) -> None:
+        pos = header.positions
+        self._width = header.width
+        self._order_id = pos[ORDER_ID]
+        self._strings = [(json_string(c), pos[c]) for c in STRING_COLUMNS]
+        self._dates = [(json_string(c), c, pos[c]) for c in DATE_COLUMNS]
+        self._integers = [(json_string(c), c, pos[c]) for c in INTEGER_COLUMNS]
+        self._decimals = [(json_string(c), c, pos[c]) for c in DECIMAL_COLUMNS]
+        self._date_cache: dict[str, str] = {}
+
+    def _date(self, column: str, text: str) -> str:
+        cached = self._date_cache.get(text)
+        if cached is None:
+            if len(self._date_cache) >= self._DATE_CACHE_LIMIT:
+                self._date_cache.clear()
+            cached = self._date_cache[text] = json_string(parse_date(column, text))
+        return cached
+
+    def encode(self, row: Sequence[str]) -> tuple[str, str]:
+        if len(row) != self._width:
+            raise RowRejected(f"row has {len(row)} fields, the header has {self._width}")
+        order_id = parse_order_id(row[self._order_id])
+        parts = [f'"OrderId":{{"S":{json_string(order_id)}}}']
+        for name, index in self._strings:
+            parts.append(f'{name}:{{"S":{json_string(row[index].strip())}}}')
+        for name, column, index in self._dates:
+            parts.append(f'{name}:{{"S":{self._date(column, row[index])}}}')
+        for name, column, index in self._integers:
+            parts.append(f'{name}:{{"N":"{parse_integer(column, row[index])}"}}')
+        for name, column, index in self._decimals:
+            parts.append(f'{name}:{{"N":"{parse_decimal(column, row[index])}"}}')
+        return order_id, ",".join(parts)

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from offload_contract import confirmation_id, jobs
+from offload_contract import jobs
 
-from offload_worker.batch_writer import BatchWriter
-from offload_worker.duplicates import DuplicateCounter
+from offload_worker import parallel
+from offload_worker.batch_writer import BatchWriter, WriteStats
 from offload_worker.errors import FileRejected
-from offload_worker.orders import ORDER_ID, Header, RowRejected, to_item
+from offload_worker.load import Counts, Loader, Row
+from offload_worker.orders import Header
 from offload_worker.s3_writer import S3Writer
 from offload_worker.settings import Settings
-from offload_worker.source import S3Source, not_utf8, read_rows
+from offload_worker.source import S3Source, read_rows
 
 OUTPUT_HEADER = ("OrderId", "ConfirmationId")
 REJECTS_HEADER = ("line", "reason", "raw")
-CONFIRMATION_ID = "ConfirmationId"
-SOURCE_KEY = "SourceKey"
-_MAX_ITEM_BYTES = 350_000  # DynamoDB refuses items over 400 KB, and a whole batch with them
 
 
 @dataclass
@@ -36,6 +35,7 @@ class Result:
     duration_ms: int = 0
     write_requests: int = 0
     write_retries: int = 0
+    throttled_ms: int = 0
     resumes: int = 0
     notes: list[str] = field(default_factory=list)  # worth saying about a file that loaded
 
@@ -50,17 +50,11 @@ class Result:
             jobs.OUTPUT_KEY: self.output_key,
             jobs.REJECTS_KEY: self.rejects_key,
             jobs.DURATION_MS: self.duration_ms,
+            jobs.THROTTLED_MS: self.throttled_ms,
         }
 
     def as_log(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _raw(fields: list[str]) -> str:
-    """The row as CSV text again, for the rejects report."""
-    line = ",".join('"' + f.replace('"', '""') + '"' if any(c in f for c in ',"\r\n') else f for f in fields)
-    # Undecodable bytes (kept as surrogates) are shown as \xNN: the report itself stays UTF-8.
-    return line[:4096].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 class Rejects:
@@ -110,38 +104,14 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
     if header.ignored:
         result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
     output = S3Writer(s3, settings.bucket, result.output_key)
-    output_csv = csv.writer(output, lineterminator="\n")
-    output_csv.writerow(OUTPUT_HEADER)
+    output.write(",".join(OUTPUT_HEADER) + "\n")
     rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key))
-    writer = BatchWriter(
-        dynamodb, settings.table, ORDER_ID, settings.write_concurrency, settings.write_deadline_seconds
-    )
-    duplicates = DuplicateCounter()
     try:
-        for line, fields in rows:
-            result.rows_total += 1
-            if isinstance(fields, RowRejected):
-                rejects.add(line, str(fields), "")
-                continue
-            try:
-                byte = not_utf8(fields)
-                if byte:
-                    raise RowRejected(f"row is not UTF-8 text (byte {byte}): export the file as UTF-8")
-                item = to_item(header, fields)
-                if sum(len(f) for f in fields) > _MAX_ITEM_BYTES:
-                    raise RowRejected("row is larger than DynamoDB's 400 KB item limit")
-            except RowRejected as error:
-                rejects.add(line, str(error), _raw(fields))
-                continue
-            order_id = item[ORDER_ID]
-            item[CONFIRMATION_ID] = confirmation_id(settings.bucket, settings.key, source.etag, order_id)
-            item[SOURCE_KEY] = settings.key
-            writer.put(item)
-            duplicates.add(order_id)
-            output_csv.writerow((order_id, item[CONFIRMATION_ID]))
-            result.rows_loaded += 1
-        stats = writer.close()
-        if result.rows_total == 0:
+        if settings.processes == 1:
+            counts = _load_here(settings, dynamodb, header, source.etag, rows, output, rejects)
+        else:
+            counts = _load_in_processes(settings, names, header, source.etag, rows, output, rejects)
+        if counts.rows == 0:
             result.notes.append("file has a header but no data rows")
         # Rejects first: the output object is the marker that the file is done.
         if rejects.count:
@@ -151,14 +121,63 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
             s3.delete_object(Bucket=settings.bucket, Key=rejects.key)  # a stale report of an older version
         output.commit()
     except BaseException:
-        writer.abort()
         output.abort()
         rejects.abort()
         raise
+    writes = counts.writes or WriteStats()
+    result.rows_total, result.rows_loaded, result.rows_duplicate = counts.rows, counts.loaded, counts.duplicate
     result.rows_rejected = rejects.count
-    result.rows_duplicate = duplicates.count()
-    result.write_requests, result.write_retries = stats.requests, stats.retries
+    result.write_requests, result.write_retries = writes.requests, writes.retries
+    result.throttled_ms = int(writes.throttled_seconds * 1000)
     return result
+
+
+def _load_here(
+    settings: Settings,
+    dynamodb: Any,
+    header: Header,
+    etag: str,
+    rows: Iterable[Row],
+    output: S3Writer,
+    rejects: Rejects,
+) -> Counts:
+    writer = BatchWriter(dynamodb, settings.table, settings.write_concurrency, settings.write_deadline_seconds)
+    loader = Loader(
+        header,
+        settings.bucket,
+        settings.key,
+        etag,
+        writer,
+        lambda _line, text: output.write_bytes(text.encode()),
+        rejects.add,
+    )
+    try:
+        loader.load(rows)
+        return loader.finish()
+    except BaseException:
+        loader.abort()
+        raise
+
+
+def _load_in_processes(
+    settings: Settings,
+    names: list[str],
+    header: Header,
+    etag: str,
+    rows: Iterable[Row],
+    output: S3Writer,
+    rejects: Rejects,
+) -> Counts:
+    shares = parallel.load_in_processes(settings, names, header, etag, rows, settings.processes)
+    try:
+        for _line, text in parallel.merged(s.output for s in shares):
+            output.write_bytes(text)
+        for line, text in parallel.merged(s.rejects for s in shares):
+            _at, reason, raw = text.decode("utf-8").split("\x00", 2)
+            rejects.add(line, reason, raw)
+    finally:
+        parallel.remove_spills(shares)
+    return parallel.total(shares)
 
 
 def report_file_failure(s3: Any, settings: Settings, error: FileRejected) -> str:

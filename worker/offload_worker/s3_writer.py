@@ -22,12 +22,14 @@ class S3Writer:
         self.bytes = 0
 
     def write(self, text: str) -> int:
-        data = text.encode("utf-8")
+        self.write_bytes(text.encode("utf-8"))
+        return len(text)
+
+    def write_bytes(self, data: bytes) -> None:
         self._buffer += data
         self.bytes += len(data)
         if len(self._buffer) >= PART_BYTES:
             self._upload_part()
-        return len(text)
 
     def _upload_part(self) -> None:
         if self._upload_id is None:

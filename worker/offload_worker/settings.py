@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,6 +24,7 @@ class Settings:
     jobs_table: str | None
     layout: Layout
     write_concurrency: int
+    processes: int
     write_deadline_seconds: int
     job_ttl_days: int
 
@@ -58,7 +61,20 @@ class Settings:
             table=environ.get(env.TABLE_NAME) or env.DEFAULT_TABLE_NAME,
             jobs_table=environ.get(env.JOBS_TABLE) or None,
             layout=layout,
-            write_concurrency=bounded(env.WRITE_CONCURRENCY, env.DEFAULT_WRITE_CONCURRENCY, 1, 64),
+            write_concurrency=bounded(
+                env.WRITE_CONCURRENCY, env.DEFAULT_WRITE_CONCURRENCY, 1, env.MAX_WRITE_CONCURRENCY
+            ),
+            processes=bounded(env.WORKER_PROCESSES, usable_cpus(), 1, env.MAX_WORKER_PROCESSES),
             write_deadline_seconds=bounded(env.WRITE_DEADLINE_SECONDS, env.DEFAULT_WRITE_DEADLINE_SECONDS, 1, 86400),
             job_ttl_days=bounded(env.JOB_TTL_DAYS, env.DEFAULT_JOB_TTL_DAYS, 1, 3650),
         )
+
+
+def usable_cpus(cgroup: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """The CPUs this task may use: its affinity, capped by a cgroup v2 CPU quota (the task's `cpu`)."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = open(cgroup).read().split()  # noqa: SIM115 - one short read
+    except (OSError, ValueError):
+        return cpus
+    return cpus if quota == "max" else max(1, min(cpus, math.ceil(int(quota) / int(period))))

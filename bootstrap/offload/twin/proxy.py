@@ -59,6 +59,9 @@ def start(target: str, hooks: Hooks) -> tuple[ThreadingHTTPServer, str]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two sends: without TCP_NODELAY, Nagle and the client's
+        # delayed ACK hold the body ~40 ms on loopback, on top of any delay a hook adds.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: object) -> None:
             pass

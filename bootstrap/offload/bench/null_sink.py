@@ -1,0 +1,98 @@
+"""A null DynamoDB endpoint for `make bench`: answers every call after a fixed RTT, in its own process.
+
+BatchWriteItem gets `{"UnprocessedItems":{}}`, anything else `{}`; nothing is stored.
+It counts the items it was sent (GET /stats) so a run can check that every row arrived.
+asyncio: one thread holds hundreds of delayed requests. Each response is one send on a
+TCP_NODELAY socket, so loopback adds no Nagle/delayed-ACK stall to the configured RTT.
+
+    python -m offload.bench.null_sink PORT RTT_MS
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_OK = b'{"UnprocessedItems":{}}'
+_ITEMS = b'"PutRequest"'
+
+
+class _Counts:
+    requests = 0
+    items = 0
+
+
+async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, rtt: float) -> None:
+    writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            target = b""
+            for line in head.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+                elif name.lower() == b"x-amz-target":
+                    target = value.strip()
+            body = await reader.readexactly(length) if length else b""
+            if head.startswith(b"GET /stats"):
+                answer = json.dumps({"requests": _Counts.requests, "items": _Counts.items}).encode()
+            else:
+                _Counts.requests += 1
+                batch = target.endswith(b"BatchWriteItem")
+                _Counts.items += body.count(_ITEMS) if batch else 0
+                answer = _OK if batch else b"{}"
+                if rtt:
+                    await asyncio.sleep(rtt)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                + f"Content-Length: {len(answer)}\r\nx-amzn-RequestId: null\r\n\r\n".encode()
+                + answer
+            )
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+async def _main(port: int, rtt: float) -> None:
+    server = await asyncio.start_server(lambda r, w: _serve_connection(r, w, rtt), "127.0.0.1", port, backlog=512)
+    async with server:
+        await server.serve_forever()
+
+
+def stats(endpoint: str) -> dict[str, int]:
+    with urllib.request.urlopen(f"{endpoint}/stats", timeout=10) as response:  # noqa: S310 - loopback
+        return dict(json.loads(response.read()))
+
+
+@contextmanager
+def running(port: int, rtt_ms: float) -> Iterator[str]:
+    """The sink in a child process for the duration; yields its endpoint."""
+    process = subprocess.Popen([sys.executable, "-m", "offload.bench.null_sink", str(port), str(rtt_ms)])
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                stats(endpoint)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    asyncio.run(_main(int(sys.argv[1]), float(sys.argv[2]) / 1000))

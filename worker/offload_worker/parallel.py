@@ -1,0 +1,166 @@
+"""Load one file with several processes: the host's cores, not one Python thread's.
+
+This process reads the file once (the same streaming, resuming CSV reader as a
+single-process run, so rows, line numbers and parse rejects are identical) and
+deals each row to a load process by its OrderId's hash. A key's rows therefore
+all reach one process, in file order: the later row wins, and each process counts
+its own repeated keys exactly. Each load process writes its share to DynamoDB and
+spills its output and rejects lines, tagged with line numbers, to a local file;
+those are merged back into file order here. Memory stays flat in every process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import multiprocessing
+import os
+import struct
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import IO, Any
+
+from offload_worker.batch_writer import BatchWriter, WriteStats
+from offload_worker.errors import WorkerError
+from offload_worker.load import Counts, Loader, Row
+from offload_worker.orders import ORDER_ID, Header
+from offload_worker.settings import Settings
+
+_DEAL = 512  # rows per message to a load process
+_RECORD = struct.Struct("<qI")  # line number, length of the text that follows
+
+
+@dataclass
+class Share:
+    """What one load process reports back."""
+
+    counts: Counts
+    output: str  # spill file paths
+    rejects: str
+    error: WorkerError | None = None
+
+
+def _spill(handle: IO[bytes], line: int, text: str) -> None:
+    data = text.encode("utf-8", "surrogateescape")
+    handle.write(_RECORD.pack(line, len(data)) + data)
+
+
+def _read_spill(path: str) -> Iterator[tuple[int, bytes]]:
+    with open(path, "rb", buffering=1 << 16) as handle:
+        while head := handle.read(_RECORD.size):
+            line, size = _RECORD.unpack(head)
+            yield line, handle.read(size)
+
+
+def merged(paths: Iterable[str]) -> Iterator[tuple[int, bytes]]:
+    """The spilled lines of every share, in file order."""
+    return heapq.merge(*(_read_spill(p) for p in paths))
+
+
+def _load_share(settings: Settings, names: list[str], etag: str, concurrency: int, inbox: Connection) -> None:
+    """A load process: rows from the pipe until None, then its Share back on the same pipe."""
+    from offload_worker.cli import wire_client  # a fresh client (and connection pool) per process
+
+    spill_dir = tempfile.mkdtemp(prefix="offload-share-")
+    output_path, rejects_path = os.path.join(spill_dir, "output"), os.path.join(spill_dir, "rejects")
+    with open(output_path, "wb", buffering=1 << 16) as out, open(rejects_path, "wb", buffering=1 << 16) as rej:
+        writer = BatchWriter(
+            wire_client(settings.region, concurrency), settings.table, concurrency, settings.write_deadline_seconds
+        )
+        loader = Loader(
+            Header.parse(names),
+            settings.bucket,
+            settings.key,
+            etag,
+            writer,
+            lambda line, text: _spill(out, line, text),
+            lambda line, reason, raw: _spill(rej, line, f"{line}\x00{reason}\x00{raw}"),
+        )
+        try:
+            while (rows := inbox.recv()) is not None:
+                loader.load(rows)
+            counts = loader.finish()
+        except WorkerError as error:
+            loader.abort()
+            inbox.send(Share(loader.counts, output_path, rejects_path, error))
+            return
+    inbox.send(Share(counts, output_path, rejects_path))
+
+
+def _route(header: Header, processes: int) -> Any:
+    key_at = header.positions[ORDER_ID]
+
+    def share_of(line: int, fields: Any) -> int:
+        if isinstance(fields, list) and len(fields) > key_at:
+            return hash(fields[key_at].strip()) % processes
+        return line % processes  # a row that will be rejected: any share
+
+    return share_of
+
+
+def load_in_processes(
+    settings: Settings, names: list[str], header: Header, etag: str, rows: Iterable[Row], processes: int
+) -> list[Share]:
+    """Deal the rows to `processes` load processes; their Shares, or raise the first one's error."""
+    context = multiprocessing.get_context("spawn")  # no threads or sockets of this process are inherited
+    concurrency = max(1, -(-settings.write_concurrency // processes))
+    pipes, children = [], []
+    for _ in range(processes):
+        ours, theirs = context.Pipe()
+        child = context.Process(target=_load_share, args=(settings, names, etag, concurrency, theirs), daemon=True)
+        child.start()
+        pipes.append(ours)
+        children.append(child)
+    share_of = _route(header, processes)
+    dealt: list[list[Row]] = [[] for _ in range(processes)]
+    try:
+        for line, fields in rows:
+            index = share_of(line, fields)
+            batch = dealt[index]
+            batch.append((line, fields))
+            if len(batch) >= _DEAL:
+                pipes[index].send(batch)
+                dealt[index] = []
+        for pipe, batch in zip(pipes, dealt, strict=True):
+            if batch:
+                pipe.send(batch)
+            pipe.send(None)
+        shares: list[Share] = [pipe.recv() for pipe in pipes]
+    except BaseException:
+        for child in children:
+            child.kill()
+        raise
+    finally:
+        for child in children:
+            child.join(timeout=30)
+    failed = next((s.error for s in shares if s.error is not None), None)
+    if failed is not None:
+        raise failed
+    return shares
+
+
+def total(shares: list[Share]) -> Counts:
+    """The shares' counts added up; throttled time is the longest any share spent (they overlap)."""
+    counts = Counts(writes=WriteStats())
+    assert counts.writes is not None
+    for share in shares:
+        counts.rows += share.counts.rows
+        counts.loaded += share.counts.loaded
+        counts.rejected += share.counts.rejected
+        counts.duplicate += share.counts.duplicate
+        writes = share.counts.writes or WriteStats()
+        counts.writes.requests += writes.requests
+        counts.writes.retries += writes.retries
+        counts.writes.throttled_seconds = max(counts.writes.throttled_seconds, writes.throttled_seconds)
+    return counts
+
+
+def remove_spills(shares: list[Share]) -> None:
+    for share in shares:
+        for path in (share.output, share.rejects):
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(share.output))
