@@ -48,6 +48,7 @@ image: venv ## Build the worker image and push it to the stack's ECR repo, tagge
 	$(OFFLOAD) image
 
 bench: tools ## Benchmarks (not tests): writes bench/results.json and prints a table
+	@$(BIN)/python -c 'import awswrangler' 2>/dev/null || $(BIN)/pip install --quiet awswrangler==3.17.1
 	$(OFFLOAD) bench
 
 plan: tools ## terraform plan (OFFLOAD_TARGET=aws|twin)

@@ -1,4 +1,4 @@
-"""The benchmark's own parts: the generated file, the delay proxy, the null DynamoDB."""
+"""The benchmark's own parts: the generated file, the null DynamoDB sink, and the proxy's latency."""
 
 from __future__ import annotations
 
@@ -6,25 +6,49 @@ import json
 import time
 
 import requests
-from offload.bench import p1_p2 as bench
+from offload.bench import null_sink
+from offload.bench.p2 import GeneratedCsv
 from offload.samples import generate as sample_orders
+from offload.twin import proxy
+from offload.twin.run import free_port
+
+BATCH_TARGET = {"X-Amz-Target": "DynamoDB_20120810.BatchWriteItem"}
 
 
 def test_generated_csv_is_the_size_asked_for_and_valid_orders() -> None:
-    body = bench.GeneratedCsv(200_000).read()
+    body = GeneratedCsv(200_000).read()
     assert 200_000 <= len(body) < 200_000 + 100_000
     lines = body.decode().splitlines()
     assert lines[0] == sample_orders.HEADER and all(len(line.split(",")) >= 13 for line in lines[1:])
 
 
-def test_delay_proxy_holds_each_request_for_the_rtt_and_null_dynamodb_accepts_batches() -> None:
-    sink, null = bench.null_dynamodb()
-    proxy, slow = bench.delay_proxy(null, 0.05)
+def _mean_seconds(session: requests.Session, url: str, count: int = 10) -> float:
+    session.post(url, data=b"{}", headers=BATCH_TARGET, timeout=5)  # connect outside the timing
+    began = time.monotonic()
+    for _ in range(count):
+        reply = session.post(url, data=b'{"PutRequest":1,"PutRequest":2}', headers=BATCH_TARGET, timeout=5)
+    assert json.loads(reply.content) == {"UnprocessedItems": {}}
+    return (time.monotonic() - began) / count
+
+
+def test_null_sink_answers_after_the_rtt_and_counts_items() -> None:
+    with null_sink.running(free_port(), 40) as sink, requests.Session() as session:
+        mean = _mean_seconds(session, sink)
+        assert null_sink.stats(sink)["items"] == 20
+    assert 0.040 <= mean < 0.040 + 0.015, mean  # no Nagle / delayed-ACK stall on top of the RTT
+
+
+class _Answer(proxy.Hooks):
+    def request(self, request: proxy.Request) -> proxy.Reply | None:
+        time.sleep(0.02)
+        return proxy.Reply(200, {"Content-Type": "application/x-amz-json-1.0"}, b'{"UnprocessedItems":{}}')
+
+
+def test_proxy_adds_only_its_hooks_delay() -> None:
+    server, url = proxy.start("http://127.0.0.1:9", _Answer())
     try:
-        began = time.monotonic()
-        reply = requests.post(slow, data=b"{}", headers={"X-Amz-Target": "DynamoDB_20120810.BatchWriteItem"}, timeout=5)
-        assert time.monotonic() - began >= 0.05
-        assert json.loads(reply.content) == {"UnprocessedItems": {}}
+        with requests.Session() as session:
+            mean = _mean_seconds(session, url)
     finally:
-        proxy.shutdown()
-        sink.shutdown()
+        server.shutdown()
+    assert 0.020 <= mean < 0.020 + 0.015, mean  # headers and body in two sends once cost ~40 ms more

@@ -1,6 +1,7 @@
 """A null DynamoDB endpoint for `make bench`: answers every call after a fixed RTT, in its own process.
 
-BatchWriteItem gets `{"UnprocessedItems":{}}`, anything else `{}`; nothing is stored.
+BatchWriteItem gets `{"UnprocessedItems":{}}`, DescribeTable an `Order` table keyed by
+OrderId, anything else `{}`; nothing is stored.
 It counts the items it was sent (GET /stats) so a run can check that every row arrived.
 asyncio: one thread holds hundreds of delayed requests. Each response is one send on a
 TCP_NODELAY socket, so loopback adds no Nagle/delayed-ACK stall to the configured RTT.
@@ -21,6 +22,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _OK = b'{"UnprocessedItems":{}}'
+# What awswrangler's put_df asks before it writes.
+_TABLE = (
+    b'{"Table":{"TableName":"Order","TableStatus":"ACTIVE","KeySchema":[{"AttributeName":"OrderId","KeyType":"HASH"}]}}'
+)
 _ITEMS = b'"PutRequest"'
 
 
@@ -49,7 +54,7 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
                 _Counts.requests += 1
                 batch = target.endswith(b"BatchWriteItem")
                 _Counts.items += body.count(_ITEMS) if batch else 0
-                answer = _OK if batch else b"{}"
+                answer = _OK if batch else _TABLE if target.endswith(b"DescribeTable") else b"{}"
                 if rtt:
                     await asyncio.sleep(rtt)
             writer.write(

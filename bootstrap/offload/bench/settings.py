@@ -10,8 +10,10 @@ Echo = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Settings:
-    rows: int = 20_000
+    rows: int = 200_000  # P1 file for the worker
     rtt_ms: float = 25.0
-    concurrency: int = 16
+    concurrency: int = 64  # the worker's WRITE_CONCURRENCY (its default)
+    processes: int = 0  # the worker's WORKER_PROCESSES; 0: its default (the CPUs it may use)
+    peer_rows: int = 10_000  # P1 file for the one-batch-at-a-time peers (they take ~1 s per 1,000 rows)
     small_mb: int = 20
     large_mb: int = 80

@@ -46,18 +46,22 @@ def demo(keep: bool) -> None:
 
 
 @click.command()
-@click.option("--rows", default=20_000, show_default=True, envvar="BENCH_ROWS", help="P1 file size in rows.")
+@click.option("--rows", default=200_000, show_default=True, envvar="BENCH_ROWS", help="P1 file size in rows.")
 @click.option("--rtt-ms", default=25.0, show_default=True, envvar="BENCH_RTT_MS", help="P1 delay per request.")
-@click.option("--concurrency", default=16, show_default=True, help="The worker's WRITE_CONCURRENCY.")
+@click.option("--concurrency", default=64, show_default=True, help="The worker's WRITE_CONCURRENCY.")
+@click.option("--processes", default=0, show_default=True, help="The worker's WORKER_PROCESSES (0: its default).")
+@click.option("--peer-rows", default=10_000, show_default=True, envvar="BENCH_PEER_ROWS", help="P1 file for peers.")
 @click.option("--small-mb", default=20, show_default=True, envvar="BENCH_SMALL_MB", help="P2 small file (MB).")
 @click.option("--large-mb", default=80, show_default=True, envvar="BENCH_LARGE_MB", help="P2 large file (MB).")
 @click.option("--out", default="bench/results.json", show_default=True, type=click.Path(path_type=Path))
-def bench(rows: int, rtt_ms: float, concurrency: int, small_mb: int, large_mb: int, out: Path) -> None:
+def bench(
+    rows: int, rtt_ms: float, concurrency: int, processes: int, peer_rows: int, small_mb: int, large_mb: int, out: Path
+) -> None:
     """Measure ingest rate at WAN latency, worker memory, demo timings and dispatch; write JSON."""
     from offload.bench import run as benchmarks
     from offload.bench.settings import Settings
 
-    settings = Settings(rows, rtt_ms, concurrency, small_mb, large_mb)
+    settings = Settings(rows, rtt_ms, concurrency, processes, peer_rows, small_mb, large_mb)
     results = benchmarks.run(settings, click.echo, out)
     click.echo(benchmarks.table(results))
     click.echo(f"written to {out}")
