@@ -73,12 +73,13 @@ class Loader:
                 counts.rejected += 1
                 continue
             try:
-                if not all(map(str.isascii, fields)):
+                text = "".join(fields)
+                if not text.isascii():
                     byte = not_utf8(fields)
                     if byte:
                         raise RowRejected(f"row is not UTF-8 text (byte {byte}): export the file as UTF-8")
                 order_id, attributes = self._encode(fields)
-                if sum(map(len, fields)) > _MAX_ITEM_BYTES:
+                if len(text) > _MAX_ITEM_BYTES:
                     raise RowRejected("row is larger than DynamoDB's 400 KB item limit")
             except RowRejected as error:
                 self._reject(line, str(error), raw_text(fields))

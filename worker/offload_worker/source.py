@@ -147,6 +147,6 @@ def _records(reader: Any) -> Iterator[tuple[int, list[str] | RowRejected]]:
             yield line, RowRejected(f"not valid CSV ({where}): {error}")
             line = last + 1
             continue
-        if any(f.strip() for f in fields):  # blank lines and ",,,," lines carry no row
+        if "".join(fields).strip():  # blank lines and ",,,," lines carry no row
             yield line, fields
         line = reader.line_num + 1
