@@ -16,6 +16,7 @@ module "storage" {
   name          = var.name
   bucket_name   = var.bucket_name
   force_destroy = var.force_destroy
+  versioning    = var.versioning
 }
 
 module "cluster" {

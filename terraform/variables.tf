@@ -33,6 +33,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "versioning" {
+  description = "Keep every version of uploaded files (S3 versioning); each upload is then its own job, identical bytes included."
+  type        = bool
+  default     = false
+}
+
 variable "input_prefix" {
   description = "Key prefix that starts jobs."
   type        = string

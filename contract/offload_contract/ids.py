@@ -14,9 +14,11 @@ def _normal_etag(etag: str) -> str:
     return etag.strip().strip('"')
 
 
-def job_id(bucket: str, key: str, etag_or_version: str) -> str:
-    """32 hex chars: a valid ECS clientToken (<= 64) and a short table key."""
-    material = "\n".join((bucket, key, _normal_etag(etag_or_version)))
+def job_id(bucket: str, key: str, etag: str, version_id: str | None = None) -> str:
+    """The one job id rule (docs/contract.md): an upload is identified by its version id when the
+    bucket keeps versions, else by its ETag. 32 hex chars: a valid ECS clientToken and a short key."""
+    identity = version_id if version_id and version_id != "null" else _normal_etag(etag)  # "null": unversioned
+    material = "\n".join((bucket, key, identity))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 

@@ -35,6 +35,12 @@ ROWS_DUPLICATE = "RowsDuplicate"
 OUTPUT_KEY = "OutputKey"
 REJECTS_KEY = "RejectsKey"
 DURATION_MS = "DurationMs"
+# Progress of a RUNNING job, written by the worker every few seconds (PROGRESS_SECONDS)
+ROWS_READ = "RowsRead"
+BYTES_READ = "BytesRead"
+SIZE_BYTES = "SizeBytes"  # the object's size
+ROWS_PER_SECOND = "RowsPerSecond"
+PROGRESS_AT = "ProgressAt"  # epoch seconds of the last progress update
 THROTTLED_MS = "ThrottledMs"  # time DynamoDB throttled the load (the writer slowed down)
 EXIT_CODE = "ExitCode"
 EXPIRES_AT = "ExpiresAt"  # the table's TTL attribute

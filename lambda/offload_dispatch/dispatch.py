@@ -37,7 +37,7 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) ->
             logger.info("ignored: not an input file", extra={"bucket": obj.bucket, "key": obj.key})
             outcome.ignored += 1
             continue
-        jid = job_id(obj.bucket, obj.key, obj.version_tag)
+        jid = job_id(obj.bucket, obj.key, obj.etag, obj.version_id)
         claim, record = ledger.claim(jid, obj)
         problem = settings.layout.key_problem(obj.key, settings.suffixes)
         if problem:

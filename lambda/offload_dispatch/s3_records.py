@@ -15,13 +15,8 @@ class S3Object:
     bucket: str
     key: str  # decoded with unquote_plus: exactly as stored in S3
     etag: str
-    version_id: str | None
+    version_id: str | None  # only on a bucket that keeps versions
     event_name: str
-
-    @property
-    def version_tag(self) -> str:
-        """What makes this upload unique: the version id if versioned, else the ETag."""
-        return self.version_id or self.etag
 
 
 def objects_in(body: str) -> Iterator[S3Object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import ModuleType
 
 import boto3
@@ -112,3 +113,17 @@ def test_task_lost_with_its_host_fails_the_job(handler: ModuleType) -> None:
     event["detail"]["stoppedReason"] = "Host instance lost"
     assert handler.task_state_handler(event, Context()) == {"result": "failed"}
     assert "host lost" in table.get_item(Key={"JobId": "JOB_ID_PLACEHOLDER"})["Item"]["Reason"]
+
+
+def test_a_versioned_bucket_makes_each_upload_its_own_job(handler: ModuleType, twin: str) -> None:
+    join_instance(twin, limit=1)
+    bodies = []
+    for version in ("v-1", "v-2", "v-2"):  # identical bytes uploaded twice, then S3 repeating itself
+        message = json.loads(s3_message(BUCKET, [("incoming/a.csv", '"same-etag"')]))
+        message["Records"][0]["s3"]["object"]["versionId"] = version
+        bodies.append(json.dumps(message))
+    assert handler.lambda_handler(sqs_event(*bodies), Context()) == {"batchItemFailures": []}
+    assert sorted(j["JobId"] for j in jobs()) == sorted(
+        job_id(BUCKET, "incoming/a.csv", "same-etag", v) for v in ("v-1", "v-2")
+    )
+    assert len(tasks()) == 2

@@ -86,7 +86,7 @@ def test_apply_replan_destroy(twin_stack: str, tmp_path: Path, twin_log: Path) -
     sent = runner.invoke(cli, ["submit", str(dropped)])
     assert sent.exit_code == 0 and f"s3://{outputs['bucket']}/incoming/few.csv" in sent.output, sent.output
     table = _status_until(runner, "WAITING_FOR_CAPACITY")
-    assert re.search(r"incoming/few\.csv\s+WAITING_FOR_CAPACITY\s+-\s+-\s+\d+s\s+\S", table), table
+    assert re.search(r"incoming/few\.csv\s+[0-9a-f]{12}\s+WAITING_FOR_CAPACITY\s+-\s+-\s+-\s+\d+s\s+\S", table), table
 
     assert Runner(stack.for_target("twin"), quiet=True).plan() == PLAN_NO_CHANGES
 

@@ -60,3 +60,12 @@ def test_confirmation_ids_are_exactly_uuid5() -> None:
     for order_id in ["1", "42", "ünïcode", "x" * 1000, ""]:
         expected = uuid.uuid5(_CONFIRMATION_NAMESPACE, "\n".join(("b", "incoming/ü.csv", "e1", order_id)))
         assert make(order_id) == str(expected)
+
+
+def test_job_id_is_the_version_when_the_bucket_keeps_versions_else_the_etag() -> None:
+    by_etag = job_id("b", "incoming/a.csv", '"e1"')
+    assert job_id("b", "incoming/a.csv", "e1", None) == by_etag
+    assert job_id("b", "incoming/a.csv", "e1", "null") == by_etag  # a version-suspended bucket's uploads
+    versioned = job_id("b", "incoming/a.csv", "e1", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")
+    assert versioned != by_etag
+    assert versioned != job_id("b", "incoming/a.csv", "e1", "another-version")  # identical bytes, new upload

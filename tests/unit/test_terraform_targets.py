@@ -10,6 +10,11 @@ def test_omitted_lines_are_only_the_marked_ones() -> None:
     assert stack.strip_twin_omissions(text) == "a = 1\nd = 3\n"
 
 
+def test_instead_lines_are_uncommented_for_the_twin_only() -> None:
+    text = "r {\n  # twin: instead (why)\n  # versioning {\n  #   enabled = true\n  # }\n  # twin: end\n}\n"
+    assert stack.strip_twin_omissions(text) == "r {\n  versioning {\n    enabled = true\n  }\n}\n"
+
+
 def test_twin_copy_differs_from_terraform_only_by_the_marked_arguments(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OFFLOAD_TWIN_DIR", str(tmp_path))

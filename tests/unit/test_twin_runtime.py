@@ -80,11 +80,17 @@ def test_shipped_sample_is_the_generators_output() -> None:
     assert sample("orders.csv").read_text() == sample_orders.text(250)
 
 
-def test_jobs_table_shows_key_status_rows_task_age_reason() -> None:
-    rows = [{"Key": "incoming/a.csv", "Status": "SUCCEEDED", "RowsLoaded": 9, "RowsTotal": 10, "CreatedAt": 100,
-             "TaskArn": "arn:aws:ecs:us-east-1:1:task/c/0123456789abcdef"},
-            {"Key": "incoming/b.csv", "Status": "WAITING_FOR_CAPACITY", "CreatedAt": 40, "Reason": "no instance"}]
-    header, first, second = jobs.table(rows, now=160).splitlines()
-    assert header.split() == ["KEY", "STATUS", "ROWS", "TASK", "AGE", "REASON"]
-    assert first.split() == ["incoming/a.csv", "SUCCEEDED", "9/10", "0123456789ab", "60s"]
-    assert second.split() == ["incoming/b.csv", "WAITING_FOR_CAPACITY", "-", "-", "2m", "no", "instance"]
+def test_jobs_table_shows_key_job_status_rows_progress_task_age_reason() -> None:
+    rows = [{"JobId": "a" * 32, "Key": "incoming/a.csv", "Status": "SUCCEEDED", "RowsLoaded": 9, "RowsTotal": 10,
+             "CreatedAt": 100, "TaskArn": "arn:aws:ecs:us-east-1:1:task/c/0123456789abcdef"},
+            {"JobId": "b" * 32, "Key": "incoming/b.csv", "Status": "WAITING_FOR_CAPACITY", "CreatedAt": 40,
+             "Reason": "no instance"},
+            {"JobId": "c" * 32, "Key": "incoming/c.csv", "Status": "RUNNING", "CreatedAt": 100, "StartedAt": 100,
+             "ProgressAt": 130, "BytesRead": 250, "SizeBytes": 1000, "RowsRead": 3000, "RowsPerSecond": 3000}]
+    header, first, second, third = jobs.table(rows, now=160).splitlines()
+    assert header.split() == ["KEY", "JOB", "STATUS", "ROWS", "PROGRESS", "TASK", "AGE", "REASON"]
+    assert first.split() == ["incoming/a.csv", "a" * 12, "SUCCEEDED", "9/10", "100%", "0123456789ab", "60s"]
+    assert second.split() == ["incoming/b.csv", "b" * 12, "WAITING_FOR_CAPACITY", "-", "-", "-", "2m", "no", "instance"]
+    # a quarter of the bytes in 30 s: three quarters to go take 90 s
+    assert third.split() == ["incoming/c.csv", "c" * 12, "RUNNING", "-", "25%", "3,000", "rows/s", "ETA", "90s", "-",
+                             "60s"]

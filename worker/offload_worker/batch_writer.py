@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as json_string
 from threading import Lock
@@ -61,7 +60,7 @@ class BatchWriter:
         self._sleep, self._clock = sleep, clock
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ddb")
         self._pending: dict[str, str] = {}
-        self._in_flight: deque[tuple[Future[None], list[str]]] = deque()
+        self._in_flight: dict[Future[None], list[str]] = {}
         self._key_future: dict[str, Future[None]] = {}
         self._lock = Lock()
         self._latency, self._last_cut = 0.0, -1e9
@@ -79,13 +78,13 @@ class BatchWriter:
         if self._pending:
             self._send()
         while self._in_flight:
-            self._retire_oldest()
+            self._retire_finished()
         self._pool.shutdown(wait=True)
         self._feedback(throttled=False, latency=self._latency)  # close a throttled spell still open
         return self.stats
 
     def abort(self) -> None:
-        for future, _keys in self._in_flight:
+        for future in self._in_flight:
             future.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -96,19 +95,21 @@ class BatchWriter:
             if earlier is not None:
                 earlier.result()  # the older version of this key must land first
         while len(self._in_flight) >= max(1, int(self._window)):
-            self._retire_oldest()
+            self._retire_finished()
         keys = list(batch)
         future = self._pool.submit(self._write, ['{"PutRequest":{"Item":' + item + "}}" for item in batch.values()])
-        self._in_flight.append((future, keys))
+        self._in_flight[future] = keys
         for key in keys:
             self._key_future[key] = future
 
-    def _retire_oldest(self) -> None:
-        future, keys = self._in_flight.popleft()
-        future.result()
-        for key in keys:
-            if self._key_future.get(key) is future:
-                del self._key_future[key]
+    def _retire_finished(self) -> None:
+        """Wait for any batch (not the oldest: one slow answer must not hold the window)."""
+        done, _pending = wait(self._in_flight, return_when=FIRST_COMPLETED)
+        for future in done:
+            future.result()  # raises WriteFailed
+            for key in self._in_flight.pop(future):
+                if self._key_future.get(key) is future:
+                    del self._key_future[key]
 
     def _write(self, requests: list[str]) -> None:
         started = self._clock()

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from offload_contract import env, job_id
 
 from offload_worker.dynamodb_wire import WireClient
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ledger = JobLedger(
         dynamodb,
         settings.jobs_table,
-        settings.job_id or job_id(settings.bucket, settings.key, settings.etag or ""),
+        settings.job_id or _job_id_by_hand(s3, settings),
         settings.job_ttl_days,
     )
     logger.append_keys(bucket=settings.bucket, key=settings.key, job_id=ledger.job_id)
@@ -89,6 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _job_id_by_hand(s3: Any, settings: Settings) -> str:
+    """Run without JOB_ID (by hand): the id the dispatcher gives this upload (docs/contract.md)."""
+    pinned = {"IfMatch": settings.etag} if settings.etag else {}
+    try:
+        head = s3.head_object(Bucket=settings.bucket, Key=settings.key, **pinned)
+    except ClientError:  # the run fails on the object soon enough; record it under the ETag's id
+        return job_id(settings.bucket, settings.key, settings.etag or "")
+    return job_id(settings.bucket, settings.key, str(head["ETag"]), head.get("VersionId"))
 
 
 def _fail(ledger: JobLedger, reason: str, exit_code: int, kind: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from offload_contract import jobs
@@ -43,6 +44,34 @@ class JobLedger:
             },
             remove=(jobs.REASON,),
         )
+
+    def progress(self, rows: int, bytes_read: int, size: int, rows_per_second: int) -> None:
+        """A running job's progress; never over a job that has already ended."""
+        if not self._table:
+            return
+        ended = self._client.meta.client.exceptions.ConditionalCheckFailedException
+        with contextlib.suppress(ended):  # the job ended (or a rerun took it over) meanwhile
+            self._client.Table(self._table).update_item(
+                Key={jobs.JOB_ID: self.job_id},
+                UpdateExpression="SET #r = :r, #b = :b, #s = :s, #p = :p, #at = :at",
+                ConditionExpression="#st = :running",
+                ExpressionAttributeNames={
+                    "#r": jobs.ROWS_READ,
+                    "#b": jobs.BYTES_READ,
+                    "#s": jobs.SIZE_BYTES,
+                    "#p": jobs.ROWS_PER_SECOND,
+                    "#at": jobs.PROGRESS_AT,
+                    "#st": jobs.STATUS,
+                },
+                ExpressionAttributeValues={
+                    ":r": rows,
+                    ":b": bytes_read,
+                    ":s": size,
+                    ":p": rows_per_second,
+                    ":at": jobs.now(),
+                    ":running": jobs.RUNNING,
+                },
+            )
 
     def succeeded(self, summary: dict[str, Any]) -> None:
         self._update({jobs.STATUS: jobs.SUCCEEDED, jobs.FINISHED_AT: jobs.now(), jobs.EXIT_CODE: 0, **summary})

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from offload_contract import jobs
 
 from offload_worker import parallel
@@ -15,10 +16,12 @@ from offload_worker.batch_writer import BatchWriter, WriteStats
 from offload_worker.errors import FileRejected
 from offload_worker.load import Counts, Loader, Row
 from offload_worker.orders import Header
+from offload_worker.progress import Progress
 from offload_worker.s3_writer import S3Writer
 from offload_worker.settings import Settings
 from offload_worker.source import S3Source, read_rows
 
+logger = Logger(service="offload-worker", child=True)
 OUTPUT_HEADER = ("OrderId", "ConfirmationId")
 REJECTS_HEADER = ("line", "reason", "raw")
 
@@ -36,6 +39,7 @@ class Result:
     write_requests: int = 0
     write_retries: int = 0
     throttled_ms: int = 0
+    size_bytes: int = 0
     resumes: int = 0
     notes: list[str] = field(default_factory=list)  # worth saying about a file that loaded
 
@@ -51,6 +55,9 @@ class Result:
             jobs.REJECTS_KEY: self.rejects_key,
             jobs.DURATION_MS: self.duration_ms,
             jobs.THROTTLED_MS: self.throttled_ms,
+            jobs.ROWS_READ: self.rows_total,
+            jobs.BYTES_READ: self.size_bytes,  # all of it: a finished job shows 100 %
+            jobs.SIZE_BYTES: self.size_bytes,
         }
 
     def as_log(self) -> dict[str, Any]:
@@ -89,17 +96,25 @@ def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any) -> Result:
         ledger.running(settings.bucket, settings.key, source.etag)
         if source.size == 0:
             raise FileRejected("file is empty (0 bytes)")
-        result = _load(settings, s3, dynamodb, source)
+        result = _load(settings, s3, dynamodb, source, ledger)
     finally:
         source.close()
-    result.resumes = source.resumes
+    result.resumes, result.size_bytes = source.resumes, source.size
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
 
 
-def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Result:
-    names, rows = read_rows(source)
+def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: Any) -> Result:
+    names, all_rows = read_rows(source)
     header = Header.parse(names)
+    progress = Progress(
+        ledger.progress,
+        lambda: source.position,
+        source.size,
+        settings.progress_seconds,
+        lambda error: logger.warning("progress not recorded", extra={"error": str(error)}),
+    )
+    rows = progress.counted(all_rows)
     result = Result(etag=source.etag, output_key=settings.layout.output_key(settings.key))
     if header.ignored:
         result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
@@ -107,10 +122,11 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source) -> Resul
     output.write(",".join(OUTPUT_HEADER) + "\n")
     rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key))
     try:
-        if settings.processes == 1:
-            counts = _load_here(settings, dynamodb, header, source.etag, rows, output, rejects)
-        else:
-            counts = _load_in_processes(settings, names, header, source.etag, rows, output, rejects)
+        with progress:
+            if settings.processes == 1:
+                counts = _load_here(settings, dynamodb, header, source.etag, rows, output, rejects)
+            else:
+                counts = _load_in_processes(settings, names, header, source.etag, rows, output, rejects)
         if counts.rows == 0:
             result.notes.append("file has a header but no data rows")
         # Rejects first: the output object is the marker that the file is done.

@@ -27,6 +27,7 @@ class Settings:
     processes: int
     write_deadline_seconds: int
     job_ttl_days: int
+    progress_seconds: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -67,6 +68,7 @@ class Settings:
             processes=bounded(env.WORKER_PROCESSES, usable_cpus(), 1, env.MAX_WORKER_PROCESSES),
             write_deadline_seconds=bounded(env.WRITE_DEADLINE_SECONDS, env.DEFAULT_WRITE_DEADLINE_SECONDS, 1, 86400),
             job_ttl_days=bounded(env.JOB_TTL_DAYS, env.DEFAULT_JOB_TTL_DAYS, 1, 3650),
+            progress_seconds=bounded(env.PROGRESS_SECONDS, env.DEFAULT_PROGRESS_SECONDS, 1, 3600),
         )
 
 

@@ -72,6 +72,11 @@ class S3Source(io.RawIOBase):
                 raise FileRejected(f"bucket {self.bucket!r} does not exist") from None
             raise WorkerError(f"cannot read {where}: {code or error}") from None
 
+    @property
+    def position(self) -> int:
+        """Bytes of the object read so far."""
+        return self._pos
+
     def readable(self) -> bool:
         return True
 

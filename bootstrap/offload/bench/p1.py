@@ -5,6 +5,8 @@ loaders' own limits, not moto's (~2,000 items/s here). Every run reads the same 
 object. Figures:
   p1_rows_per_s            the worker as shipped (its default concurrency and processes), at RTT
   p1_ideal_rows_per_s      concurrency x 25 rows / RTT: what its in-flight window allows
+  p1_window_ideal_ratio    the same at WRITE_CONCURRENCY 16, where RTT, not CPU, is the bound:
+                           how close the window itself comes to its ideal
   p1_rows_per_core_rtt0    one load process at RTT 0: rows per CPU-second of the worker (CPU cost)
   p1_seed_rows_per_s       the workshop's algorithm (peers.py), checked against 25 / (RTT + its
                            own service time per batch, measured at RTT 0)
@@ -70,6 +72,11 @@ def measure_p1(settings: Settings, echo: Echo, s3: Any, s3_endpoint: str) -> dic
         results["p1_rows_per_s"] = settings.rows / shipped.seconds
         results["p1_ideal_rows_per_s"] = settings.concurrency * BATCH / rtt
         results["p1_ideal_ratio"] = results["p1_rows_per_s"] / results["p1_ideal_rows_per_s"]
+        window = run_worker(
+            s3_endpoint, slow, "incoming/p1.csv", etag, **{**worker_settings, "WRITE_CONCURRENCY": "16"}
+        )
+        results["p1_window_rows_per_s"] = settings.rows / window.seconds
+        results["p1_window_ideal_ratio"] = results["p1_window_rows_per_s"] / (16 * BATCH / rtt)
         one = run_worker(s3_endpoint, fast, "incoming/p1.csv", etag, **{**worker_settings, "WORKER_PROCESSES": "1"})
         results["p1_rows_per_core_rtt0"] = settings.rows / one.cpu_seconds
         results["p1_rows_per_s_rtt0_one_process"] = settings.rows / one.seconds

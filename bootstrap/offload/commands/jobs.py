@@ -7,11 +7,14 @@ import time
 from pathlib import Path
 
 import click
+from rich.live import Live
 
-from offload.commands import context
+from offload.commands import context, render
 from offload.commands.context import target_option
+from offload.lib.jobs import follow
 from offload.lib.jobs import rerun as reruns
-from offload.lib.jobs.status import status_text
+from offload.lib.jobs.status import dead_letter_note, status_text
+from offload.lib.jobs.store import list_jobs
 from offload.lib.jobs.submit import submit as upload
 
 
@@ -19,14 +22,30 @@ from offload.lib.jobs.submit import submit as upload
 @target_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--prefix", help="Key prefix below the input prefix (e.g. 2026/11/).", default="")
-def submit(target: str, files: tuple[Path, ...], prefix: str) -> None:
+@click.option("--wait", is_flag=True, help="Follow the jobs to their end with a bar each; exit 1 if any failed.")
+def submit(target: str, files: tuple[Path, ...], prefix: str, wait: bool) -> None:
     """Upload files under the stack's input prefix (each one starts a job)."""
     found = context.job_stack(target)
+    sent = []
     for path in files:
         size = path.stat().st_size
         with click.progressbar(length=size, label=path.name, file=sys.stderr) as bar:
-            sent = upload(found, path, found.layout.input_prefix + prefix + path.name, bar.update)
-        click.echo(f"s3://{found.bucket}/{sent.key}  job {sent.job_id}")
+            sent.append(upload(found, path, found.layout.input_prefix + prefix + path.name, bar.update))
+        click.echo(f"s3://{found.bucket}/{sent[-1].key}  job {sent[-1].job_id}")
+    if not wait:
+        return
+    bars = render.job_bars()
+    ids = {s.job_id: bars.add_task(s.key, total=100, detail="") for s in sent}
+    names = {s.job_id: s.key for s in sent}
+    try:
+        with bars:
+            ended = follow.follow(found, list(ids), lambda j, r: render.show(bars, ids[j], names[j], r))
+    except KeyboardInterrupt:
+        click.echo("offload submit: stopped waiting; the jobs go on (`offload status`)", err=True)
+        sys.exit(130)
+    for record in follow.failed(ended):
+        click.echo(f"offload submit: {record.get('Key')} FAILED: {record.get('Reason', '')}", err=True)
+    sys.exit(1 if follow.failed(ended) else 0)
 
 
 @click.command()
@@ -34,9 +53,12 @@ def submit(target: str, files: tuple[Path, ...], prefix: str) -> None:
 @click.argument("job_id")
 @click.option("--force", is_flag=True, help="Also rerun a job still shown RUNNING whose task is gone.")
 def rerun(target: str, job_id: str, force: bool) -> None:
-    """Run a FAILED job's file again (same ETag; rows already loaded are rewritten, not doubled)."""
+    """Run a FAILED job's file again (same ETag; rows already loaded are rewritten, not doubled).
+
+    JOB_ID is the id `offload status` shows (a prefix of at least 6 characters) or the whole id."""
     try:
-        task_arn = reruns.rerun(context.job_stack(target), job_id, force)
+        found = context.job_stack(target)
+        task_arn = reruns.rerun(found, reruns.resolve(found, job_id), force)
     except reruns.RerunRefused as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"job {job_id}: task {task_arn.rsplit('/', 1)[-1]} started; follow it with `offload status --watch`")
@@ -44,18 +66,21 @@ def rerun(target: str, job_id: str, force: bool) -> None:
 
 @click.command()
 @target_option
-@click.option("--watch", is_flag=True, help="Refresh every 2 seconds until Ctrl-C.")
+@click.option("--watch", is_flag=True, help="Live: refresh every 2 seconds, with a bar per running job, until Ctrl-C.")
 def status(target: str, watch: bool) -> None:
-    """The jobs table: key, status, rows, task, age, reason; and the dead-letter queue."""
+    """The jobs table: key, job, status, rows, progress (percent, rate, ETA), task, age, reason; and the DLQ."""
     found = context.job_stack(target)
-    while True:
-        text = status_text(found)
-        if watch:
-            click.clear()
-        click.echo(text)
-        if not watch:
-            return
-        time.sleep(2)
+    if not watch:
+        click.echo(status_text(found))
+        return
+    try:
+        with Live(refresh_per_second=1) as live:
+            while True:
+                note = dead_letter_note(found) or "Ctrl-C to stop watching"
+                live.update(render.live_status(list_jobs(found), note))
+                time.sleep(follow.POLL_SECONDS)
+    except KeyboardInterrupt:
+        return
 
 
 COMMANDS = (submit, status, rerun)

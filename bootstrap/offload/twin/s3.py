@@ -1,4 +1,7 @@
-"""Bucket policies in moto, with the request facts the twin can vouch for.
+"""S3 in moto: bucket policies with the request facts the twin can vouch for, and versionId in events.
+
+moto's S3 event notification leaves out the object's `versionId`, which S3 sends for every
+upload to a bucket that keeps versions; the dispatcher's job id depends on it.
 
 moto evaluates a bucket policy without request context, and a statement whose
 condition does not hold counts as an explicit deny (in AWS it simply does not
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.s3 import notifications
 from moto.s3.models import FakeBucket
 
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
@@ -47,5 +51,17 @@ def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:
     return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
 
 
+_original_event = notifications._get_s3_event
+
+
+def _event_with_version(event_name: str, bucket: FakeBucket, key: Any, notification_id: str) -> Any:
+    event = _original_event(event_name, bucket, key, notification_id)
+    if key.version_id and key.version_id != "null":
+        for record in event["Records"]:
+            record["s3"]["object"]["versionId"] = key.version_id
+    return event
+
+
 def install() -> None:
     FakeBucket.get_permission = _get_permission  # type: ignore[method-assign]
+    notifications._get_s3_event = _event_with_version

@@ -9,7 +9,24 @@ resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_21:inputs are immutable drops keyed by ETag; versioning is optional
   # checkov:skip=CKV2_AWS_62:event notifications are configured in the dispatch module
   # checkov:skip=CKV2_AWS_61:lifecycle rules depend on the user's retention policy
+
+  # twin: instead (provider 3.39 has no aws_s3_bucket_versioning: the bucket takes the block)
+  # versioning {
+  #   enabled = var.versioning
+  # }
+  # twin: end
 }
+
+# twin: omit
+resource "aws_s3_bucket_versioning" "this" {
+  count  = var.versioning ? 1 : 0
+  bucket = aws_s3_bucket.this.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+# twin: end
 
 resource "aws_s3_bucket_public_access_block" "this" {
   bucket                  = aws_s3_bucket.this.id

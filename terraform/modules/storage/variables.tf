@@ -26,3 +26,9 @@ variable "point_in_time_recovery" {
   type        = bool
   default     = true
 }
+
+variable "versioning" {
+  description = "Keep every version of uploaded files (S3 versioning). Each upload is then its own job, identical bytes included (docs/contract.md)."
+  type        = bool
+  default     = false
+}

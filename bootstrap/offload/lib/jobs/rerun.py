@@ -5,11 +5,23 @@ from __future__ import annotations
 from offload_contract import jobs
 from offload_contract.task import task_overrides
 
-from offload.lib.jobs.store import Stack, get_job, update
+from offload.lib.jobs.store import Stack, get_job, list_jobs, update
 
 
 class RerunRefused(Exception):
     """The job cannot be rerun; str() says why in one line."""
+
+
+def resolve(stack: Stack, shown: str) -> str:
+    """The full job id from the prefix `offload status` shows (or the whole id)."""
+    if len(shown) == 32:
+        return shown
+    matches = [str(j[jobs.JOB_ID]) for j in list_jobs(stack) if str(j.get(jobs.JOB_ID, "")).startswith(shown)]
+    if not matches:
+        raise RerunRefused(f"no job {shown!r} in table {stack.jobs_table}: see `offload status`")
+    if len(shown) < 6 or len(matches) > 1:
+        raise RerunRefused(f"job id {shown!r} is ambiguous: give more of it (see `offload status`)")
+    return matches[0]
 
 
 def rerun(stack: Stack, job_id: str, force: bool = False) -> str:

@@ -1,10 +1,11 @@
-"""What `offload status` shows: the jobs as a table, then the dead-letter queue."""
+"""What `offload status` shows: the jobs as a table, with progress for running ones, then the dead-letter queue."""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from offload_contract import jobs
@@ -12,37 +13,76 @@ from offload_contract import jobs
 from offload.lib.jobs.store import Stack, dead_letters, list_jobs
 from offload.lib.text import age
 
+JOB_ID_SHOWN = 12  # `offload rerun` takes this prefix (or more) of a job id
 
-def status_text(stack: Stack, now: float | None = None) -> str:
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a job is, from its record: a fraction of the object's bytes, a rate and an ETA."""
+
+    fraction: float | None
+    rows: int
+    rows_per_second: int
+    eta_seconds: float | None
+
+    @classmethod
+    def of(cls, job: dict[str, Any]) -> Progress:
+        rows = int(job.get(jobs.ROWS_READ, 0))
+        rate = int(job.get(jobs.ROWS_PER_SECOND, 0))
+        if job.get(jobs.STATUS) == jobs.SUCCEEDED:
+            return cls(1.0, rows, rate, 0.0)
+        size, done = int(job.get(jobs.SIZE_BYTES, 0)), int(job.get(jobs.BYTES_READ, 0))
+        if not size:
+            return cls(None, rows, rate, None)
+        elapsed = int(job.get(jobs.PROGRESS_AT, 0)) - int(job.get(jobs.STARTED_AT, 0))
+        eta = (size - done) * elapsed / done if done and elapsed > 0 else None
+        return cls(min(1.0, done / size), rows, rate, eta)
+
+    def text(self) -> str:
+        if self.fraction is None:
+            return "-"
+        if self.fraction >= 1.0:
+            return "100%"
+        eta = f" ETA {age(self.eta_seconds)}" if self.eta_seconds is not None else ""
+        return f"{self.fraction:.0%} {self.rows_per_second:,} rows/s{eta}"
+
+
+def status_text(stack: Stack, now: float | None = None, with_dead_letters: bool = True) -> str:
     """What `offload status` shows: the jobs, then any events the dispatcher gave up on."""
-    text = table(list_jobs(stack), now)
+    note = dead_letter_note(stack) if with_dead_letters else ""
+    return table(list_jobs(stack), now) + (os.linesep + note if note else "")
+
+
+def dead_letter_note(stack: Stack) -> str:
     stuck = dead_letters(stack)
-    if stuck:
-        text += (
-            f"{os.linesep}{stuck} event(s) in the dead-letter queue {stack.dlq_url}: the dispatcher gave up on them; "
-            "once instances have room, redrive them to the queue (SQS console: Start DLQ redrive)"
-        )
-    return text
+    if not stuck:
+        return ""
+    return (
+        f"{stuck} event(s) in the dead-letter queue {stack.dlq_url}: the dispatcher gave up on them; "
+        "once instances have room, redrive them to the queue (SQS console: Start DLQ redrive)"
+    )
 
 
 def table(rows: Iterable[dict[str, Any]], now: float | None = None) -> str:
-    """The jobs as an aligned text table: key, status, rows, task, age, reason."""
+    """The jobs as an aligned text table: key, job, status, rows, progress, task, age, reason."""
     current = now if now is not None else time.time()
-    lines = [("KEY", "STATUS", "ROWS", "TASK", "AGE", "REASON")]
+    lines = [("KEY", "JOB", "STATUS", "ROWS", "PROGRESS", "TASK", "AGE", "REASON")]
     for job in rows:
         counted = jobs.ROWS_LOADED in job
         lines.append(
             (
                 str(job.get(jobs.KEY, "")),
+                str(job.get(jobs.JOB_ID, "-"))[:JOB_ID_SHOWN],
                 str(job.get(jobs.STATUS, "")),
                 f"{job.get(jobs.ROWS_LOADED, 0)}/{job.get(jobs.ROWS_TOTAL, 0)}" if counted else "-",
+                Progress.of(job).text(),
                 str(job.get(jobs.TASK_ARN, "-")).rsplit("/", 1)[-1][:12],
                 age(current - int(job.get(jobs.CREATED_AT, current))),
                 str(job.get(jobs.REASON, "")),
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(5)]
+    widths = [max(len(line[i]) for line in lines) for i in range(7)]
     return os.linesep.join(
-        ("  ".join(cell.ljust(width) for cell, width in zip(line[:5], widths, strict=True)) + "  " + line[5]).rstrip()
+        ("  ".join(cell.ljust(width) for cell, width in zip(line[:7], widths, strict=True)) + "  " + line[7]).rstrip()
         for line in lines
     )

@@ -28,5 +28,6 @@ def submit(
     s3 = stack.client("s3")
     s3.upload_file(str(path), stack.bucket, key, Callback=progress)
     uploaded_at = time.monotonic()
-    etag = s3.head_object(Bucket=stack.bucket, Key=key)["ETag"]
-    return Submitted(key, etag, ids.job_id(stack.bucket, key, etag), uploaded_at)
+    head = s3.head_object(Bucket=stack.bucket, Key=key)
+    job = ids.job_id(stack.bucket, key, head["ETag"], head.get("VersionId"))
+    return Submitted(key, head["ETag"], job, uploaded_at)

@@ -18,7 +18,7 @@ from offload.twin.credentials import sdk_environment
 
 TARGETS = ("aws", "twin")
 TWIN_REGION = "us-east-1"
-_OMIT, _END = "# twin: omit", "# twin: end"
+_OMIT, _INSTEAD, _END = "# twin: omit", "# twin: instead", "# twin: end"
 # Services the stack touches; each gets the twin's endpoint.
 _SERVICES = (
     "cloudwatch",
@@ -47,15 +47,19 @@ class Workspace:
 
 
 def strip_twin_omissions(text: str) -> str:
-    """Drop the lines a '# twin: omit' ... '# twin: end' pair encloses (arguments 3.39 lacks)."""
-    kept, omitting = [], False
+    """The twin's copy of a .tf file: lines between '# twin: omit' and '# twin: end' dropped (what
+    3.39 lacks), commented lines between '# twin: instead' and '# twin: end' uncommented (3.39's way)."""
+    kept, mode = [], None
     for line in text.splitlines(keepends=True):
         marker = line.strip()
-        if marker.startswith(_OMIT):
-            omitting = True
+        if marker.startswith((_OMIT, _INSTEAD)):
+            mode = marker[: len(_OMIT if marker.startswith(_OMIT) else _INSTEAD)]
         elif marker.startswith(_END):
-            omitting = False
-        elif not omitting:
+            mode = None
+        elif mode == _INSTEAD:
+            indent = line[: len(line) - len(line.lstrip())]
+            kept.append(indent + line.lstrip()[2:] if line.lstrip().startswith("# ") else line)
+        elif mode is None:
             kept.append(line)
     return "".join(kept)
 
