@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).parents[2] / "bootstrap" / "register-instance.sh"
+PIN = SCRIPT.with_name("ecs-anywhere-install.pin")
 INSTANCE = "mi-0123456789abcdef0"
 ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/offload/5f1e"
 # Stands in for the official script: records its arguments and does what it would (register, start the agent).
@@ -166,3 +168,9 @@ def test_deregister_leaves_the_cluster_and_the_machine_can_join_again(host: Host
 def test_missing_settings_name_the_command_that_provides_them(host: Host) -> None:
     done = host.run(OFFLOAD_CLUSTER="")
     assert done.returncode == 1 and "offload activation --env" in done.stderr
+
+
+def test_the_shipped_pin_names_a_commit_and_its_real_hash() -> None:
+    pin = dict(line.split("=", 1) for line in PIN.read_text().splitlines() if line and not line.startswith("#"))
+    assert re.fullmatch(r"[0-9a-f]{64}", pin["sha256"]), "the pin must hold the script's sha256"
+    assert re.search(r"/amazon-ecs-agent/[0-9a-f]{40}/scripts/ecs-anywhere-install\.sh$", pin["url"])
