@@ -72,6 +72,17 @@ module "alarms" {
   email          = var.alarm_email
 }
 
+module "dashboard" {
+  source = "./modules/dashboard"
+  count  = var.dashboard_enabled ? 1 : 0
+
+  name              = var.name
+  cluster_name      = module.cluster.cluster_name
+  dlq_name          = module.dispatch.dlq_name
+  function_names    = values(module.dispatch.function_names)
+  orders_table_name = module.storage.orders_table_name
+}
+
 module "activation" {
   source = "./modules/activation"
 

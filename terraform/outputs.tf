@@ -98,3 +98,13 @@ output "alarm_topic_arn" {
   description = "SNS topic the alarms notify (null when alarms_enabled is false)."
   value       = var.alarms_enabled ? module.alarms[0].topic_arn : null
 }
+
+output "dashboard_name" {
+  description = "The pipeline's CloudWatch dashboard (null when dashboard_enabled is false)."
+  value       = var.dashboard_enabled ? module.dashboard[0].dashboard_name : null
+}
+
+output "dashboard_url" {
+  description = "The pipeline's CloudWatch dashboard (null when dashboard_enabled is false)."
+  value       = var.dashboard_enabled ? module.dashboard[0].dashboard_url : null
+}

@@ -141,6 +141,12 @@ variable "alarm_email" {
   default     = null
 }
 
+variable "dashboard_enabled" {
+  description = "Create a CloudWatch dashboard of the pipeline (jobs, rows, throttling, DLQ, agents, Lambda errors)."
+  type        = bool
+  default     = true
+}
+
 variable "stuck_after_minutes" {
   description = "A job RUNNING longer than this counts as stuck (the jobs-stuck-running alarm)."
   type        = number

@@ -55,8 +55,8 @@ def task_state_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
 @logger.inject_lambda_context
 def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     stuck = watchdog.stuck_jobs(clients.dynamodb().Table(SETTINGS.jobs_table), SETTINGS.stuck_after_seconds, jobs.now())
-    lost = watchdog.disconnected_agents(clients.ecs(), SETTINGS.cluster)
-    watchdog.publish(clients.cloudwatch(), SETTINGS.cluster, len(stuck), len(lost))
+    connected, lost = watchdog.agents(clients.ecs(), SETTINGS.cluster)
+    watchdog.publish(clients.cloudwatch(), SETTINGS.cluster, len(stuck), len(connected), len(lost))
     if stuck or lost:
         logger.warning("needs attention", extra={"stuck_jobs": stuck[:20], "disconnected_instances": lost[:20]})
     return {"stuck": len(stuck), "disconnected": len(lost)}

@@ -2,7 +2,8 @@
 
 - JobsStuckRunning: jobs RUNNING for longer than STUCK_AFTER_SECONDS (a worker hung, or
   its host vanished without ECS noticing yet).
-- AgentsDisconnected: ACTIVE container instances whose ECS agent is not connected.
+- AgentsDisconnected / AgentsConnected: ACTIVE container instances whose ECS agent is not
+  connected / is (the dashboard shows both).
 """
 
 from __future__ import annotations
@@ -10,11 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
-from offload_contract import jobs
-
-NAMESPACE = "Offload"
-STUCK_METRIC = "JobsStuckRunning"
-DISCONNECTED_METRIC = "AgentsDisconnected"
+from offload_contract import jobs, metrics
 
 
 def stuck_jobs(table: Any, stuck_after_seconds: int, now: int) -> list[str]:
@@ -34,26 +31,33 @@ def stuck_jobs(table: Any, stuck_after_seconds: int, now: int) -> list[str]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def disconnected_agents(ecs: Any, cluster: str) -> list[str]:
-    """ARNs of the cluster's ACTIVE container instances whose agent is not connected."""
+def agents(ecs: Any, cluster: str) -> tuple[list[str], list[str]]:
+    """ARNs of the cluster's ACTIVE container instances whose agent is connected, and is not."""
     arns = [
         arn
         for page in ecs.get_paginator("list_container_instances").paginate(cluster=cluster, status="ACTIVE")
         for arn in page.get("containerInstanceArns", [])
     ]
+    connected: list[str] = []
     lost: list[str] = []
     for start in range(0, len(arns), 100):  # DescribeContainerInstances takes up to 100
         described = ecs.describe_container_instances(cluster=cluster, containerInstances=arns[start : start + 100])
-        lost += [i["containerInstanceArn"] for i in described["containerInstances"] if not i.get("agentConnected")]
-    return lost
+        for instance in described["containerInstances"]:
+            (connected if instance.get("agentConnected") else lost).append(instance["containerInstanceArn"])
+    return connected, lost
 
 
-def publish(cloudwatch: Any, cluster: str, stuck: int, disconnected: int) -> None:
-    dimensions = [{"Name": "Cluster", "Value": cluster}]
+def publish(cloudwatch: Any, cluster: str, stuck: int, connected: int, disconnected: int) -> None:
+    dimensions = [{"Name": metrics.DIMENSION, "Value": cluster}]
+    figures = {
+        metrics.JOBS_STUCK_RUNNING: stuck,
+        metrics.AGENTS_CONNECTED: connected,
+        metrics.AGENTS_DISCONNECTED: disconnected,
+    }
     cloudwatch.put_metric_data(
-        Namespace=NAMESPACE,
+        Namespace=metrics.NAMESPACE,
         MetricData=[
-            {"MetricName": STUCK_METRIC, "Dimensions": dimensions, "Value": stuck, "Unit": "Count"},
-            {"MetricName": DISCONNECTED_METRIC, "Dimensions": dimensions, "Value": disconnected, "Unit": "Count"},
+            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
+            for name, value in figures.items()
         ],
     )

@@ -35,7 +35,7 @@ def test_stuck_jobs_and_a_silent_agent_are_counted(handler: ModuleType, twin: st
         table.put_item(Item={"JobId": key, "Key": key, "Status": status, "StartedAt": started})
     healthy = handler.watchdog_handler({}, Context())
     assert healthy == {"stuck": 1, "disconnected": 0}
-    assert _latest("JobsStuckRunning") == 1
+    assert _latest("JobsStuckRunning") == 1 and _latest("AgentsConnected") == 1
     time.sleep(PING_TIMEOUT + 0.5)  # no heartbeat: the host has gone quiet
     silent = handler.watchdog_handler({}, Context())
     say(f"watchdog: stuck={silent['stuck']} disconnected={silent['disconnected']}")

@@ -1,6 +1,7 @@
 """One job id everywhere (docs/contract.md), on the stack as Terraform applies it, with and without
 S3 versioning: `offload submit --wait` follows its files, a re-upload of identical bytes does what the
-contract says, and `offload rerun` takes the id `offload status` shows."""
+contract says, and `offload rerun` takes the id `offload status` shows. The same run checks that every
+widget of the applied dashboard shows a metric the worker or the watchdog actually emitted."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from offload.twin import onprem
 from offload.twin.agent import LocalAgent
 
 from tests.figures import say
+from tests.twin import dashboard_check
 from tests.orders_csv import csv_text, many
 
 pytestmark = pytest.mark.twin
@@ -41,7 +43,8 @@ def test_submit_wait_reupload_and_rerun_by_the_shown_id(
     outputs = Runner(targets.for_target("twin"), quiet=True).outputs()
     instance = onprem.join(twin, outputs["region"], outputs["cluster_name"], outputs["activation_id"],
                            outputs["activation_code"])
-    agent = LocalAgent(instance, twin, outputs["region"], tmp_path / "logs").start()
+    # The session's twin counts a host lost after PING_TIMEOUT s: heartbeat well within it.
+    agent = LocalAgent(instance, twin, outputs["region"], tmp_path / "logs", heartbeat_seconds=1).start()
     try:
         good, bad = tmp_path / "orders.csv", tmp_path / "bad.csv"
         good.write_text(csv_text(many(20)))
@@ -61,6 +64,7 @@ def test_submit_wait_reupload_and_rerun_by_the_shown_id(
         assert bad_id[:12] in shown and ids[1][:12] in shown
         rerun = runner.invoke(cli, ["rerun", bad_id[:12]])
         assert rerun.exit_code == 0 and "started" in rerun.output, rerun.output
+        assert dashboard_check.unbacked(outputs, tmp_path / "logs") == []
         say(f"job ids ({'versioned' if versioning else 'unversioned'} bucket): re-upload of identical bytes "
             f"{'new job' if ids[0] != ids[1] else 'same job'}; submit --wait exit 0/1; rerun by shown id ok")
     finally:

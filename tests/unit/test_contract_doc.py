@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from offload_contract import env, jobs, layout
+from offload_contract import env, jobs, layout, metrics
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "contract.md").read_text()
 
@@ -12,7 +12,7 @@ def names(module: object) -> list[str]:
     return [v for k, v in vars(module).items() if k.isupper() and isinstance(v, str)]
 
 
-@pytest.mark.parametrize("name", names(env) + names(jobs))
+@pytest.mark.parametrize("name", names(env) + names(jobs) + names(metrics))
 def test_every_name_is_documented(name: str) -> None:
     assert f"`{name}`" in DOC, name
 

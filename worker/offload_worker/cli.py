@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from offload_contract import env, job_id
 
 from offload_worker.dynamodb_wire import WireClient
+from offload_worker import metrics
 from offload_worker.errors import ConfigError, FileRejected, WorkerError
 from offload_worker.ledger import JobLedger
 from offload_worker.run import process, report_file_failure
@@ -78,10 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report_file_failure(s3, settings, error)
             except Exception as report_error:  # noqa: BLE001 - the job record still carries the reason
                 logger.error("could not write the rejects report", extra={"error": str(report_error)})
-        return _fail(ledger, str(error), error.exit_code, error.kind)
+        return _fail(ledger, settings, str(error), error.exit_code, error.kind)
     except Exception as error:  # noqa: BLE001 - anything else is reported, not a traceback
-        return _fail(ledger, f"{type(error).__name__}: {error}", 3, "unexpected")
+        return _fail(ledger, settings, f"{type(error).__name__}: {error}", 3, "unexpected")
     ledger.succeeded(result.job_fields())
+    if settings.cluster:
+        metrics.emit(settings.cluster, result)
     logger.info("file loaded", extra={"result": result.as_log()})
     print(
         f"offload-worker: loaded {result.rows_loaded}/{result.rows_total} rows "
@@ -102,11 +105,13 @@ def _job_id_by_hand(s3: Any, settings: Settings) -> str:
     return job_id(settings.bucket, settings.key, str(head["ETag"]), head.get("VersionId"))
 
 
-def _fail(ledger: JobLedger, reason: str, exit_code: int, kind: str) -> int:
+def _fail(ledger: JobLedger, settings: Settings, reason: str, exit_code: int, kind: str) -> int:
     logger.error("file failed", extra={"reason": reason, "kind": kind, "exit_code": exit_code})
     try:
         ledger.failed(reason, exit_code)
     except Exception as error:  # noqa: BLE001 - the job's own failure is the news here
         logger.error("could not record the failure", extra={"error": str(error)})
+    if settings.cluster:
+        metrics.emit(settings.cluster, None)
     print(f"offload-worker: {reason}", file=sys.stderr)
     return exit_code

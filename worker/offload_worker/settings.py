@@ -28,6 +28,7 @@ class Settings:
     write_deadline_seconds: int
     job_ttl_days: int
     progress_seconds: int
+    cluster: str | None  # the ECS cluster: the dimension of the job's metrics
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -68,6 +69,7 @@ class Settings:
             processes=bounded(env.WORKER_PROCESSES, usable_cpus(), 1, env.MAX_WORKER_PROCESSES),
             write_deadline_seconds=bounded(env.WRITE_DEADLINE_SECONDS, env.DEFAULT_WRITE_DEADLINE_SECONDS, 1, 86400),
             job_ttl_days=bounded(env.JOB_TTL_DAYS, env.DEFAULT_JOB_TTL_DAYS, 1, 3650),
+            cluster=environ.get(env.CLUSTER_NAME) or None,
             progress_seconds=bounded(env.PROGRESS_SECONDS, env.DEFAULT_PROGRESS_SECONDS, 1, 3600),
         )
 

@@ -54,8 +54,16 @@ def worker_command(image: str, env: dict[str, str], use_docker: bool) -> list[st
 
 
 class LocalAgent:
-    def __init__(self, instance: onprem.OnPremInstance, endpoint: str, region: str, log_dir: Path) -> None:
+    def __init__(
+        self,
+        instance: onprem.OnPremInstance,
+        endpoint: str,
+        region: str,
+        log_dir: Path,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    ) -> None:
         self.instance = instance
+        self._heartbeat_seconds = heartbeat_seconds
         self.endpoint, self.region = endpoint, region
         self.log_dir = log_dir
         self._ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=region)
@@ -102,7 +110,7 @@ class LocalAgent:
         beats = 0.0
         while not self._stop.wait(_POLL_SECONDS):
             beats += _POLL_SECONDS
-            if beats >= HEARTBEAT_SECONDS:
+            if beats >= self._heartbeat_seconds:
                 beats = 0.0
                 onprem.heartbeat(self.endpoint, self.region, self.instance.managed_instance_id)
             arns = self._ecs.list_tasks(

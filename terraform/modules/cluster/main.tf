@@ -147,6 +147,7 @@ resource "aws_ecs_task_definition" "this" {
     environment = [for k, v in merge({
       AWS_REGION         = data.aws_region.current.name
       AWS_DEFAULT_REGION = data.aws_region.current.name
+      CLUSTER_NAME       = aws_ecs_cluster.this.name # the dimension of the worker's metrics
       }, var.environment) : {
       name  = k
       value = v

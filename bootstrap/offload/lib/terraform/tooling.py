@@ -101,10 +101,30 @@ def provider_mirror() -> Path:
     return mirror
 
 
+# Where a machine image may keep a filesystem mirror of a current hashicorp/aws (Terraform's own
+# implied mirror directories among them); OFFLOAD_PROVIDER_MIRROR names another.
+CURRENT_MIRRORS = ("/opt/tf-plugins", "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins")
+
+
+def current_provider_mirror() -> tuple[Path, str] | None:
+    """(mirror, version) of the newest hashicorp/aws >= 5 this machine has offline, if any."""
+    found: list[tuple[tuple[int, ...], Path, str]] = []
+    for base in filter(None, (os.environ.get("OFFLOAD_PROVIDER_MIRROR"), *CURRENT_MIRRORS)):
+        for version in (Path(base) / "registry.terraform.io" / "hashicorp" / "aws").glob("[0-9]*.[0-9]*.[0-9]*"):
+            if re.fullmatch(r"\d+\.\d+\.\d+", version.name) and int(version.name.split(".")[0]) >= 5:
+                found.append((tuple(int(p) for p in version.name.split(".")), Path(base), version.name))
+    return (max(found)[1], max(found)[2]) if found else None
+
+
 def twin_cli_config() -> Path:
-    """A Terraform CLI config that takes hashicorp/aws from the mirror only."""
-    mirror = provider_mirror()
-    config = tools_dir() / "twin.tfrc"
+    """A Terraform CLI config that takes hashicorp/aws 3.39 from the twin's mirror only."""
+    return cli_config(provider_mirror(), "twin.tfrc")
+
+
+def cli_config(mirror: Path, name: str) -> Path:
+    """A Terraform CLI config that takes hashicorp/aws from this mirror only."""
+    config = tools_dir() / name
+    config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(
         "provider_installation {\n"
         f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
@@ -115,3 +135,12 @@ def twin_cli_config() -> Path:
     )
     (tools_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
     return config
+
+
+def module_test_config() -> tuple[Path, str]:
+    """(CLI config, aws provider version) for `terraform test`: the newest provider this machine
+    has offline, else the twin's 3.39."""
+    current = current_provider_mirror()
+    if current:
+        return cli_config(current[0], "current.tfrc"), current[1]
+    return twin_cli_config(), TWIN_PROVIDER_VERSION

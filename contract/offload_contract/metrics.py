@@ -1,0 +1,25 @@
+"""CloudWatch metrics in the Offload namespace: who emits which, with dimension Cluster.
+
+The worker emits its per-job figures as Embedded Metric Format lines on stdout (awslogs ships
+them; CloudWatch Logs turns them into metrics); the watchdog function puts its own. The
+dashboard and the alarms (terraform/) name only these.
+"""
+
+NAMESPACE = "Offload"
+DIMENSION = "Cluster"
+
+# Worker, once per job
+JOBS_SUCCEEDED = "JobsSucceeded"
+JOBS_FAILED = "JobsFailed"
+ROWS_LOADED = "RowsLoaded"
+ROWS_REJECTED = "RowsRejected"
+ROWS_PER_SECOND = "RowsPerSecond"
+THROTTLED_MS = "ThrottledMs"
+DURATION_MS = "DurationMs"
+WORKER_METRICS = (JOBS_SUCCEEDED, JOBS_FAILED, ROWS_LOADED, ROWS_REJECTED, ROWS_PER_SECOND, THROTTLED_MS, DURATION_MS)
+
+# Watchdog, every 5 minutes
+JOBS_STUCK_RUNNING = "JobsStuckRunning"
+AGENTS_DISCONNECTED = "AgentsDisconnected"
+AGENTS_CONNECTED = "AgentsConnected"
+WATCHDOG_METRICS = (JOBS_STUCK_RUNNING, AGENTS_DISCONNECTED, AGENTS_CONNECTED)

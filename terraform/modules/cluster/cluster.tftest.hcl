@@ -1,0 +1,73 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/mock"
+    }
+  }
+}
+
+variables {
+  name             = "offload"
+  bucket_arn       = "arn:aws:s3:::orders"
+  input_prefix     = "incoming/"
+  output_prefix    = "processed/"
+  rejected_prefix  = "rejected/"
+  orders_table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Order"
+  jobs_table_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
+}
+
+run "task_definition_is_external_with_awslogs" {
+  command = apply # mocked: the container definitions need the (mock) log group and repository
+
+  assert {
+    condition     = aws_ecs_task_definition.this.requires_compatibilities == toset(["EXTERNAL"]) && aws_ecs_task_definition.this.network_mode == "bridge"
+    error_message = "the worker runs on ECS Anywhere: EXTERNAL, bridge"
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].logConfiguration.logDriver == "awslogs"
+    error_message = "the worker's output (and its EMF metrics) goes to CloudWatch Logs"
+  }
+
+  assert {
+    condition = alltrue([for d in [data.aws_iam_policy_document.task, data.aws_iam_policy_document.execution, data.aws_iam_policy_document.ecs_tasks_trust] : alltrue([
+      for s in d.statement : alltrue([for a in s.actions : !strcontains(a, "*")])
+    ])])
+    error_message = "the task and execution policies name no wildcard action"
+  }
+}
+
+run "awsvpc_is_refused" {
+  command = plan
+
+  variables {
+    network_mode = "awsvpc"
+  }
+
+  expect_failures = [var.network_mode]
+}
+
+run "tiny_cpu_is_refused" {
+  command = plan
+
+  variables {
+    worker_cpu = 64
+  }
+
+  expect_failures = [var.worker_cpu]
+}

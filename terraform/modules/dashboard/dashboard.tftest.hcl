@@ -1,0 +1,56 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+}
+
+variables {
+  name              = "offload"
+  cluster_name      = "offload"
+  dlq_name          = "offload-events-dlq"
+  function_names    = ["offload-dispatch", "offload-task-state", "offload-watchdog"]
+  orders_table_name = "Order"
+}
+
+run "widgets_show_the_stack_metrics" {
+  command = plan
+
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 6
+    error_message = "jobs, rows, throttling, DLQ, agents, Lambda errors"
+  }
+
+  assert {
+    condition = alltrue([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : alltrue([
+      for m in w.properties.metrics : m[0] != "Offload" || (m[2] == "Cluster" && m[3] == "offload")
+    ])])
+    error_message = "every Offload metric is shown for the stack's cluster (docs/contract.md)"
+  }
+
+  assert {
+    condition     = length([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w if w.properties.title == "Lambda errors"][0].properties.metrics) == 3
+    error_message = "one Lambda errors line per function"
+  }
+}
+
+run "period_must_be_one_cloudwatch_keeps" {
+  command = plan
+
+  variables {
+    period_seconds = 30
+  }
+
+  expect_failures = [var.period_seconds]
+}

@@ -1,0 +1,63 @@
+# One CloudWatch dashboard of the pipeline. Metric names: docs/contract.md (Offload namespace,
+# dimension Cluster: the worker's EMF lines and the watchdog), plus AWS's own for the stack's
+# queue, functions and table. A test checks every widget against what is actually emitted.
+data "aws_region" "current" {}
+
+locals {
+  region = data.aws_region.current.name
+  c      = var.cluster_name
+
+  widgets = [
+    {
+      title   = "Jobs by status"
+      stat    = "Sum"
+      metrics = [["Offload", "JobsSucceeded", "Cluster", local.c], ["Offload", "JobsFailed", "Cluster", local.c], ["Offload", "JobsStuckRunning", "Cluster", local.c, { stat = "Maximum" }]]
+    },
+    {
+      title   = "Rows loaded per minute"
+      stat    = "Sum"
+      metrics = [["Offload", "RowsLoaded", "Cluster", local.c], ["Offload", "RowsRejected", "Cluster", local.c]]
+    },
+    {
+      title   = "Load rate and throttling"
+      stat    = "Maximum"
+      metrics = [["Offload", "RowsPerSecond", "Cluster", local.c], ["Offload", "ThrottledMs", "Cluster", local.c, { stat = "Sum", yAxis = "right" }], ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", var.orders_table_name, { stat = "Sum", yAxis = "right" }]]
+    },
+    {
+      title   = "Dead-letter queue depth"
+      stat    = "Maximum"
+      metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name]]
+    },
+    {
+      title   = "Agents"
+      stat    = "Maximum"
+      metrics = [["Offload", "AgentsConnected", "Cluster", local.c], ["Offload", "AgentsDisconnected", "Cluster", local.c]]
+    },
+    {
+      title   = "Lambda errors"
+      stat    = "Sum"
+      metrics = [for f in var.function_names : ["AWS/Lambda", "Errors", "FunctionName", f]]
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = var.name
+  dashboard_body = jsonencode({
+    widgets = [for i, w in local.widgets : {
+      type   = "metric"
+      x      = (i % 2) * 12
+      y      = floor(i / 2) * 6
+      width  = 12
+      height = 6
+      properties = {
+        title   = w.title
+        region  = local.region
+        stat    = w.stat
+        period  = var.period_seconds
+        view    = "timeSeries"
+        metrics = w.metrics
+      }
+    }]
+  })
+}

@@ -1,0 +1,35 @@
+variable "name" {
+  description = "The dashboard's name (offload's resource prefix)."
+  type        = string
+}
+
+variable "cluster_name" {
+  description = "ECS cluster: the Cluster dimension of the Offload metrics (docs/contract.md)."
+  type        = string
+}
+
+variable "dlq_name" {
+  description = "Dead-letter queue of the dispatcher's events."
+  type        = string
+}
+
+variable "function_names" {
+  description = "The stack's Lambda functions, whose errors the dashboard shows."
+  type        = list(string)
+}
+
+variable "orders_table_name" {
+  description = "The DynamoDB table the worker loads, whose write throttling the dashboard shows."
+  type        = string
+}
+
+variable "period_seconds" {
+  description = "Aggregation period of the rate widgets."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.period_seconds)
+    error_message = "period_seconds must be one of 60, 300, 900, 3600."
+  }
+}

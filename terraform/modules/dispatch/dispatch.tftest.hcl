@@ -1,0 +1,66 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+}
+
+variables {
+  name                   = "offload"
+  bucket_id              = "orders"
+  bucket_arn             = "arn:aws:s3:::orders"
+  input_prefix           = "incoming/"
+  environment            = { TABLE_NAME = "Order" }
+  lambda_zip             = "dispatch.tftest.hcl" # any file: the mock never uploads it
+  cluster_arn            = "arn:aws:ecs:us-east-1:123456789012:cluster/offload"
+  task_definition_family = "offload-worker"
+  pass_role_arns         = ["arn:aws:iam::123456789012:role/offload-task"]
+  jobs_table_arn         = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
+}
+
+run "functions_and_policies" {
+  command = plan
+
+  assert {
+    condition     = length(aws_lambda_function.this) == 3
+    error_message = "dispatch, task-state and watchdog"
+  }
+
+  assert {
+    condition = alltrue([for d in [data.aws_iam_policy_document.this, data.aws_iam_policy_document.queue, data.aws_iam_policy_document.lambda_trust] : alltrue([
+      for s in d.statement : alltrue([for a in s.actions : !strcontains(a, "*")])
+    ])])
+    error_message = "the functions' and queue's policies name no wildcard action"
+  }
+}
+
+run "a_non_python_runtime_is_refused" {
+  command = plan
+
+  variables {
+    lambda_runtime = "nodejs20.x"
+  }
+
+  expect_failures = [var.lambda_runtime]
+}
+
+run "max_concurrency_below_the_sqs_minimum_is_refused" {
+  command = plan
+
+  variables {
+    max_concurrency = 1
+  }
+
+  expect_failures = [var.max_concurrency]
+}

@@ -1,0 +1,40 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+}
+
+variables {
+  name = "offload"
+}
+
+run "tables_on_demand_and_bucket_tls_only" {
+  command = plan
+
+  assert {
+    condition     = aws_dynamodb_table.orders.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.orders.hash_key == "OrderId"
+    error_message = "the Order table is on demand, keyed by OrderId"
+  }
+
+  assert {
+    condition     = one(data.aws_iam_policy_document.tls_only.statement).effect == "Deny"
+    error_message = "the bucket policy denies insecure transport"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.this.block_public_acls && aws_s3_bucket_public_access_block.this.restrict_public_buckets
+    error_message = "public access is blocked"
+  }
+}
