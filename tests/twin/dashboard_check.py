@@ -31,7 +31,8 @@ def emitted_by_watchdog(function: str) -> set[tuple[str, str, tuple[tuple[str, s
 
 
 def widget_metrics(dashboard: str) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
-    body: dict[str, Any] = json.loads(boto3.client("cloudwatch").get_dashboard(DashboardName=dashboard)["DashboardBody"])
+    shown = boto3.client("cloudwatch").get_dashboard(DashboardName=dashboard)
+    body: dict[str, Any] = json.loads(shown["DashboardBody"])
     found = []
     for widget in body["widgets"]:
         for metric in widget["properties"]["metrics"]:

@@ -17,8 +17,8 @@ from offload.twin import onprem
 from offload.twin.agent import LocalAgent
 
 from tests.figures import say
-from tests.twin import dashboard_check
 from tests.orders_csv import csv_text, many
+from tests.twin import dashboard_check
 
 pytestmark = pytest.mark.twin
 

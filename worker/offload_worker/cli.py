@@ -14,8 +14,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from offload_contract import env, job_id
 
-from offload_worker.dynamodb_wire import WireClient
 from offload_worker import metrics
+from offload_worker.dynamodb_wire import WireClient
 from offload_worker.errors import ConfigError, FileRejected, WorkerError
 from offload_worker.ledger import JobLedger
 from offload_worker.run import process, report_file_failure

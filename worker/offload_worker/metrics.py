@@ -23,7 +23,9 @@ def emit(cluster: str, result: Result | None) -> None:
         seconds = max(result.duration_ms, 1) / 1000
         figures.add_metric(name=names.ROWS_LOADED, unit=MetricUnit.Count, value=result.rows_loaded)
         figures.add_metric(name=names.ROWS_REJECTED, unit=MetricUnit.Count, value=result.rows_rejected)
-        figures.add_metric(name=names.ROWS_PER_SECOND, unit=MetricUnit.CountPerSecond, value=result.rows_total / seconds)
+        figures.add_metric(
+            name=names.ROWS_PER_SECOND, unit=MetricUnit.CountPerSecond, value=result.rows_total / seconds
+        )
         figures.add_metric(name=names.THROTTLED_MS, unit=MetricUnit.Milliseconds, value=result.throttled_ms)
         figures.add_metric(name=names.DURATION_MS, unit=MetricUnit.Milliseconds, value=result.duration_ms)
     figures.flush_metrics()

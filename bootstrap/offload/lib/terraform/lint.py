@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from offload.lib.paths import terraform_dir
+from offload.lib.paths import terraform_dir, tools_dir
 from offload.lib.terraform import targets, tooling
 
 
@@ -25,7 +25,8 @@ def steps() -> tuple[list[list[str]], dict[str, str], bool]:
         [binary, f"-chdir={twin.workdir}", "init", "-backend=false", "-input=false", "-no-color"],
         [binary, f"-chdir={twin.workdir}", "validate", "-no-color"],
     ]
-    checkov = shutil.which("checkov", path=str(tooling.venv_bin())) or shutil.which("checkov")
+    own = tools_dir() / "checkov" / "bin"  # where `make lint` installs it, apart from the project's venv
+    checkov = shutil.which("checkov", path=str(own)) or shutil.which("checkov")
     if checkov:
         commands.append(
             [checkov, "--quiet", "--compact", "--skip-download", "-d", str(terraform_dir()), "--framework", "terraform"]
