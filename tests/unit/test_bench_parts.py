@@ -35,7 +35,7 @@ def test_null_sink_answers_after_the_rtt_and_counts_items() -> None:
     with null_sink.running(free_port(), 40) as sink, requests.Session() as session:
         mean = _mean_seconds(session, sink)
         assert null_sink.stats(sink)["items"] == 20
-    assert 0.040 <= mean < 0.040 + 0.015, mean  # no Nagle / delayed-ACK stall on top of the RTT
+    assert 0.040 <= mean < 0.040 + 0.025, mean  # no Nagle / delayed-ACK stall (~40 ms) on top of the RTT
 
 
 class _Answer(proxy.Hooks):
@@ -51,4 +51,4 @@ def test_proxy_adds_only_its_hooks_delay() -> None:
             mean = _mean_seconds(session, url)
     finally:
         server.shutdown()
-    assert 0.020 <= mean < 0.020 + 0.015, mean  # headers and body in two sends once cost ~40 ms more
+    assert 0.020 <= mean < 0.020 + 0.025, mean  # headers and body in two sends once cost ~40 ms more
