@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 # Fixed namespace: changing it would change every ConfirmationId ever issued.
 _CONFIRMATION_NAMESPACE = uuid.UUID("6f0ad1a4-52c3-4e1b-9a51-0ff10ad0c0de")
+_VARIANT = {f"{n:x}": f"{(n & 0x3) | 0x8:x}" for n in range(16)}
 
 
 def _normal_etag(etag: str) -> str:
@@ -33,10 +34,8 @@ def confirmation_ids(bucket: str, key: str, etag: str) -> Callable[[str], str]:
     prefix = _CONFIRMATION_NAMESPACE.bytes + "\n".join((bucket, key, _normal_etag(etag), "")).encode("utf-8")
 
     def make(order_id: str) -> str:
-        digest = bytearray(hashlib.sha1(prefix + order_id.encode("utf-8")).digest()[:16])  # noqa: S324 - uuid5 is sha1
-        digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-        digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-        text = digest.hex()
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        h = hashlib.sha1(prefix + order_id.encode("utf-8")).hexdigest()  # noqa: S324 - uuid5 is sha1
+        # version nibble 5; the variant's top bits 10 (RFC 4122)
+        return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
     return make

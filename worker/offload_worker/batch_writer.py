@@ -11,10 +11,11 @@ before its newer version is sent, so the later row of a file always wins.
 from __future__ import annotations
 
 import json
+import queue
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as json_string
 from threading import Lock
@@ -61,6 +62,7 @@ class BatchWriter:
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ddb")
         self._pending: dict[str, str] = {}
         self._in_flight: dict[Future[None], list[str]] = {}
+        self._finished: queue.SimpleQueue[Future[None]] = queue.SimpleQueue()  # filled by done callbacks
         self._key_future: dict[str, Future[None]] = {}
         self._lock = Lock()
         self._latency, self._last_cut = 0.0, -1e9
@@ -99,17 +101,17 @@ class BatchWriter:
         keys = list(batch)
         future = self._pool.submit(self._write, ['{"PutRequest":{"Item":' + item + "}}" for item in batch.values()])
         self._in_flight[future] = keys
+        future.add_done_callback(self._finished.put)
         for key in keys:
             self._key_future[key] = future
 
     def _retire_finished(self) -> None:
         """Wait for any batch (not the oldest: one slow answer must not hold the window)."""
-        done, _pending = wait(self._in_flight, return_when=FIRST_COMPLETED)
-        for future in done:
-            future.result()  # raises WriteFailed
-            for key in self._in_flight.pop(future):
-                if self._key_future.get(key) is future:
-                    del self._key_future[key]
+        future = self._finished.get()
+        future.result()  # raises WriteFailed
+        for key in self._in_flight.pop(future):
+            if self._key_future.get(key) is future:
+                del self._key_future[key]
 
     def _write(self, requests: list[str]) -> None:
         started = self._clock()

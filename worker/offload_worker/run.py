@@ -158,21 +158,33 @@ def _load_here(
     rejects: Rejects,
 ) -> Counts:
     writer = BatchWriter(dynamodb, settings.table, settings.write_concurrency, settings.write_deadline_seconds)
-    loader = Loader(
-        header,
-        settings.bucket,
-        settings.key,
-        etag,
-        writer,
-        lambda _line, text: output.write_bytes(text.encode()),
-        rejects.add,
-    )
+    lines = _Blocks(output)
+    loader = Loader(header, settings.bucket, settings.key, etag, writer, lines.add, rejects.add)
     try:
         loader.load(rows)
+        lines.flush()
         return loader.finish()
     except BaseException:
         loader.abort()
         raise
+
+
+class _Blocks:
+    """Output lines handed to the S3 writer a block at a time: a call per row would cost more than the row."""
+
+    def __init__(self, output: S3Writer, size: int = 4096) -> None:
+        self._output, self._size = output, size
+        self._lines: list[str] = []
+
+    def add(self, _line: int, text: str) -> None:
+        self._lines.append(text)
+        if len(self._lines) >= self._size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._lines:
+            self._output.write("".join(self._lines))
+            self._lines = []
 
 
 def _load_in_processes(

@@ -84,7 +84,11 @@ def table(r: dict[str, float]) -> str:
             f"{wrangler:,.0f} rows/s" if wrangler else "-",
             _times(r, "p1_awswrangler_rows_per_s"),
         ),
-        ("P1 per core at RTT 0", f"{r['p1_rows_per_core_rtt0']:,.0f} rows/s", "rows per CPU-second, one process"),
+        (
+            "P1 per core at RTT 0",
+            f"{r['p1_rows_per_core_rtt0']:,.0f} rows/s",
+            f"rows per CPU-second, one process (start-up {r['p1_worker_start_up_cpu_s']:.1f} CPU-s apart)",
+        ),
         ("P1 1 GB file", f"{r['p1_1gb_minutes']:.1f} min", "projected at the shipped rate"),
         (f"P2 peak RSS {r['p2_mb_small']:.0f} MB", f"{r['p2_rss_mb_small']:.0f} MB", "per process"),
         (
