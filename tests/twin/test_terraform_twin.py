@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from offload.commands import cli
 from offload.lib.terraform import targets as stack
+from offload.lib.terraform import tooling
 from offload.lib.terraform.runner import PLAN_NO_CHANGES, Runner
 
 from tests.conftest import REPO
@@ -41,7 +42,15 @@ def _status_until(runner: CliRunner, wanted: str, timeout: float = 30) -> str:
         time.sleep(0.5)
 
 
-def test_apply_replan_destroy(twin_stack: str, tmp_path: Path, twin_log: Path) -> None:
+@pytest.mark.parametrize("provider", ["3.39", "current"])
+def test_apply_replan_destroy(
+    provider: str, twin_stack: str, tmp_path: Path, twin_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the twin's 3.39 and, where the machine has one offline, the current provider (5.x)."""
+    if provider == "current" and tooling.current_provider_mirror() is None:
+        pytest.skip("no aws provider >= 5 offline on this machine: the twin runs 3.39 only")
+    monkeypatch.setenv("OFFLOAD_TWIN_PROVIDER", provider)
+    version = stack.twin_provider()
     runner = CliRunner()
     applied = runner.invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output
@@ -101,6 +110,7 @@ def test_apply_replan_destroy(twin_stack: str, tmp_path: Path, twin_log: Path) -
     assert [r for r in boto3.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("offload")] == []
     clusters = ecs.describe_clusters(clusters=[outputs["cluster_name"]])["clusters"]
     assert all(c["status"] == "INACTIVE" for c in clusters)
+    say(f"twin stack with aws provider {version}: applied, re-planned with no changes, destroyed")
 
 
 def _flat(value: Any) -> Any:
