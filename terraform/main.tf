@@ -34,7 +34,11 @@ module "cluster" {
   worker_cpu         = var.worker_cpu
   worker_memory      = var.worker_memory
   log_retention_days = var.log_retention_days
-  environment        = merge(local.shared_environment, { WRITE_CONCURRENCY = tostring(var.write_concurrency) })
+  environment = merge(
+    local.shared_environment,
+    { WRITE_CONCURRENCY = tostring(var.write_concurrency) },
+    { for k, v in { WORKER_PROCESSES = var.worker_processes } : k => tostring(v) if v != null },
+  )
 }
 
 module "dispatch" {

@@ -106,9 +106,25 @@ variable "worker_memory" {
 }
 
 variable "write_concurrency" {
-  description = "BatchWriteItem requests the worker keeps in flight."
+  description = "BatchWriteItem requests the worker keeps in flight (its window shrinks while DynamoDB throttles): 64 x 25 items at 25 ms is 64,000 rows/s, above a table's default quota."
   type        = number
-  default     = 16
+  default     = 64
+
+  validation {
+    condition     = var.write_concurrency >= 1 && var.write_concurrency <= 256
+    error_message = "write_concurrency must be from 1 to 256."
+  }
+}
+
+variable "worker_processes" {
+  description = "Load processes per task; null: the host CPUs the task may use (its affinity and cgroup quota)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.worker_processes == null || try(var.worker_processes >= 1 && var.worker_processes <= 64, false)
+    error_message = "worker_processes must be null or from 1 to 64."
+  }
 }
 
 variable "instance_count" {
