@@ -38,8 +38,9 @@ def run(module: str) -> ModuleTest:
     env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
     with tempfile.TemporaryDirectory(prefix=f"offload-tftest-{module}-") as scratch:
-        workdir = Path(scratch) / module
+        workdir = Path(scratch) / "modules" / module  # beside ../../tests/mocks, as in the checkout
         shutil.copytree(terraform_dir() / "modules" / module, workdir)
+        shutil.copytree(terraform_dir() / "tests", Path(scratch) / "tests")
         tests = sorted(workdir.glob("*.tftest.hcl"))
         if twin:
             env["TF_VAR_lambda_runtime"] = "python3.8"  # the newest 3.39 accepts, as the twin's stack uses
