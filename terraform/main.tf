@@ -33,6 +33,7 @@ module "cluster" {
   worker_image_tag   = var.worker_image_tag
   worker_cpu         = var.worker_cpu
   worker_memory      = var.worker_memory
+  worker_gpus        = var.worker_gpus
   log_retention_days = var.log_retention_days
   environment = merge(
     local.shared_environment,
@@ -62,7 +63,7 @@ module "dispatch" {
     CONTAINER_NAME      = module.cluster.container_name
     INPUT_SUFFIXES      = join(",", var.input_suffixes)
     STUCK_AFTER_SECONDS = tostring(var.stuck_after_minutes * 60)
-  })
+  }, { for k, v in { PLACEMENT_CONSTRAINT = var.placement_constraint } : k => v if v != null })
 }
 
 module "alarms" {

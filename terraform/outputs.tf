@@ -108,3 +108,8 @@ output "dashboard_url" {
   description = "The pipeline's CloudWatch dashboard (null when dashboard_enabled is false)."
   value       = var.dashboard_enabled ? module.dashboard[0].dashboard_url : null
 }
+
+output "placement_constraint" {
+  description = "The expression every worker task must satisfy (null: any instance); offload rerun applies it too."
+  value       = var.placement_constraint
+}

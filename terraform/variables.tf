@@ -105,6 +105,28 @@ variable "worker_memory" {
   default     = 512
 }
 
+variable "placement_constraint" {
+  description = "ECS cluster query language expression every worker task must satisfy, e.g. 'attribute:site == dc1' (register-instance.sh sets OFFLOAD_INSTANCE_ATTRIBUTES); null: any instance."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.placement_constraint == null || try(length(trimspace(var.placement_constraint)) > 0 && length(var.placement_constraint) <= 2000, false)
+    error_message = "placement_constraint must be null or a non-empty expression of at most 2000 characters."
+  }
+}
+
+variable "worker_gpus" {
+  description = "GPUs each worker task needs (hosts joined with --enable-gpu); 0: none."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.worker_gpus >= 0 && var.worker_gpus <= 8 && floor(var.worker_gpus) == var.worker_gpus
+    error_message = "worker_gpus must be a whole number from 0 to 8."
+  }
+}
+
 variable "write_concurrency" {
   description = "BatchWriteItem requests the worker keeps in flight (its window shrinks while DynamoDB throttles): 64 x 25 items at 25 ms is 64,000 rows/s, above a table's default quota."
   type        = number

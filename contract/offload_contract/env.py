@@ -21,6 +21,7 @@ STUCK_AFTER_SECONDS = "STUCK_AFTER_SECONDS"  # the watchdog's "stuck RUNNING" th
 CLUSTER_NAME = "CLUSTER_NAME"
 TASK_DEFINITION = "TASK_DEFINITION"
 CONTAINER_NAME = "CONTAINER_NAME"
+PLACEMENT_CONSTRAINT = "PLACEMENT_CONSTRAINT"  # ECS cluster query language, for every RunTask; empty: none
 
 # The overrides the dispatcher passes to every task, in this order.
 TASK_OVERRIDES = (S3_BUCKET_NAME, S3_KEY, STATUS_KEY, JOB_ID, JOBS_TABLE, TABLE_NAME)

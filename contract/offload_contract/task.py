@@ -1,11 +1,19 @@
-"""What every worker task is started with: the container overrides (docs/contract.md).
-Built here once for the dispatcher's RunTask and the operator's `offload rerun`."""
+"""What every worker task is started with: the container overrides and the placement
+(docs/contract.md). Built here once for the dispatcher's RunTask and the operator's `offload rerun`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from offload_contract import env
+
+
+def placement(constraint: str | None) -> dict[str, Any]:
+    """RunTask's placement: tasks spread over the on-prem instances, on those the constraint admits."""
+    chosen: dict[str, Any] = {"placementStrategy": [{"type": "spread", "field": "instanceId"}]}
+    if constraint:
+        chosen["placementConstraints"] = [{"type": "memberOf", "expression": constraint}]
+    return chosen
 
 
 def task_overrides(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from offload_contract.task import task_overrides
+from offload_contract.task import placement, task_overrides
 
 from offload_dispatch.s3_records import S3Object
 from offload_dispatch.settings import Settings
@@ -43,6 +43,7 @@ def run_task(ecs: Any, settings: Settings, obj: S3Object, job_id: str) -> str:
             startedBy=STARTED_BY,
             clientToken=job_id,  # a repeated call returns the same task instead of a second one
             overrides=overrides(settings, obj, job_id),
+            **placement(settings.placement_constraint),
         )
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")

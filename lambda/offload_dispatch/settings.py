@@ -26,6 +26,7 @@ class Settings:
     suffixes: tuple[str, ...]
     job_ttl_days: int
     stuck_after_seconds: int
+    placement_constraint: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -59,6 +60,7 @@ class Settings:
             suffixes=suffixes,
             job_ttl_days=int(ttl),
             stuck_after_seconds=int(stuck),
+            placement_constraint=environ.get(env.PLACEMENT_CONSTRAINT) or None,
         )
 
 

@@ -127,3 +127,19 @@ def test_a_versioned_bucket_makes_each_upload_its_own_job(handler: ModuleType, t
         job_id(BUCKET, "incoming/a.csv", "same-etag", v) for v in ("v-1", "v-2")
     )
     assert len(tasks()) == 2
+
+
+def test_the_placement_constraint_applies_to_every_run_task(twin: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.dispatcher import load_handler
+
+    monkeypatch.setenv("PLACEMENT_CONSTRAINT", "attribute:site == dc2")
+    handler = load_handler(monkeypatch)
+    join_instance(twin, attributes={"site": "dc1"})
+    body = s3_message(BUCKET, [("incoming/a.csv", '"etag-a"')])
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    (record,) = jobs()
+    assert record["Status"] == "WAITING_FOR_CAPACITY" and "MemberOf placement constraint" in record["Reason"]
+    dc2 = join_instance(twin, attributes={"site": "dc2"})
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
+    (started,) = tasks()
+    assert started["containerInstanceArn"] == dc2.container_instance_arn

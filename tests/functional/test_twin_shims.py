@@ -122,3 +122,33 @@ def test_full_instance_answers_failures_and_a_stopped_task_frees_it(twin: str) -
 def test_aws_managed_policies_are_loaded(twin: str) -> None:
     policy = boto3.client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
     assert policy["Policy"]["PolicyName"] == "AmazonSSMManagedInstanceCore"
+
+
+def test_placement_spreads_and_honours_constraints_and_gpus(twin: str) -> None:
+    from offload.twin.ecs.placement import MEMBER_OF_UNMET
+    from offload_contract.task import placement
+
+    make_cluster()
+    dc1 = join_instance(twin, attributes={"site": "dc1"})
+    dc2 = join_instance(twin, attributes={"site": "dc2"}, gpus=1)
+    ecs = boto3.client("ecs")
+    boto3.client("ecs").register_task_definition(
+        family="gpu-worker", requiresCompatibilities=["EXTERNAL"], networkMode="bridge",
+        containerDefinitions=[{"name": "worker", "image": "w", "memory": 256, "cpu": 128, "essential": True,
+                               "resourceRequirements": [{"type": "GPU", "value": "1"}]}])
+
+    def run(family: str, constraint: str | None) -> dict:
+        return ecs.run_task(cluster=CLUSTER, taskDefinition=family, launchType="EXTERNAL", **placement(constraint))
+
+    spread = [run(FAMILY, None)["tasks"][0]["containerInstanceArn"] for _ in range(2)]
+    assert sorted(spread) == sorted([dc1.container_instance_arn, dc2.container_instance_arn])
+    assert run(FAMILY, "attribute:site == dc2")["tasks"][0]["containerInstanceArn"] == dc2.container_instance_arn
+    assert run(FAMILY, "attribute:site in [dc1, dc3]")["tasks"][0]["containerInstanceArn"] == dc1.container_instance_arn
+    nowhere = run(FAMILY, "attribute:site == dc3")
+    assert nowhere["tasks"] == [] and {f["reason"] for f in nowhere["failures"]} == {MEMBER_OF_UNMET}
+    assert run("gpu-worker", None)["tasks"][0]["containerInstanceArn"] == dc2.container_instance_arn
+    no_gpu = run("gpu-worker", "attribute:site == dc1")
+    assert {f["arn"]: f["reason"] for f in no_gpu["failures"]} == {
+        dc1.container_instance_arn: "RESOURCE:GPU", dc2.container_instance_arn: MEMBER_OF_UNMET}
+    with pytest.raises(ClientError, match="the twin's placement understands"):
+        run(FAMILY, "attribute:site =~ dc.*")

@@ -90,6 +90,8 @@ def join(
     activation_code: str,
     cpu: int | None = None,
     memory_mib: int | None = None,
+    attributes: dict[str, str] | None = None,
+    gpus: int = 0,
 ) -> OnPremInstance:
     """Register one managed instance and its container instance; returns their ids."""
     instance_id = register_managed_instance(endpoint, region, activation_id, activation_code)
@@ -103,7 +105,12 @@ def join(
         totalResources=[
             {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
             {"name": "MEMORY", "type": "INTEGER", "integerValue": memory_mib},
+            *([{"name": "GPU", "type": "STRINGSET", "stringSetValue": [f"GPU-{n}" for n in range(gpus)]}] * bool(gpus)),
         ],
-        attributes=[{"name": "ecs.capability.external", "value": "true"}],
+        # ECS_INSTANCE_ATTRIBUTES (register-instance.sh sets them) arrive as attributes, as from the real agent
+        attributes=[
+            {"name": "ecs.capability.external", "value": "true"},
+            *({"name": k, "value": v} for k, v in (attributes or {}).items()),
+        ],
     )["containerInstance"]
     return OnPremInstance(instance_id, registered["containerInstanceArn"], cluster)

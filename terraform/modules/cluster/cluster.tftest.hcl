@@ -33,6 +33,19 @@ run "task_definition_is_external_with_awslogs" {
   }
 }
 
+run "gpus_become_a_resource_requirement" {
+  command = apply # mocked
+
+  variables {
+    worker_gpus = 2
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].resourceRequirements == [{ type = "GPU", value = "2" }]
+    error_message = "worker_gpus asks ECS for that many GPUs"
+  }
+}
+
 run "awsvpc_is_refused" {
   command = plan
 

@@ -144,6 +144,8 @@ resource "aws_ecs_task_definition" "this" {
     essential = true
     cpu       = var.worker_cpu
     memory    = var.worker_memory
+    # ECS places a GPU task only on an instance that registered enough GPUs
+    resourceRequirements = var.worker_gpus > 0 ? [{ type = "GPU", value = tostring(var.worker_gpus) }] : null
     environment = [for k, v in merge({
       AWS_REGION         = data.aws_region.current.name
       AWS_DEFAULT_REGION = data.aws_region.current.name

@@ -73,6 +73,17 @@ variable "worker_memory" {
   }
 }
 
+variable "worker_gpus" {
+  description = "GPUs the worker container needs (ECS Anywhere hosts joined with --enable-gpu); 0: none."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.worker_gpus >= 0 && var.worker_gpus <= 8 && floor(var.worker_gpus) == var.worker_gpus
+    error_message = "worker_gpus must be a whole number from 0 to 8."
+  }
+}
+
 variable "network_mode" {
   description = "Docker network mode of the task on the on-prem host."
   type        = string

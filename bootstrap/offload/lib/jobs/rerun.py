@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from offload_contract import jobs
-from offload_contract.task import task_overrides
+from offload_contract.task import placement, task_overrides
 
 from offload.lib.jobs.store import Stack, get_job, list_jobs, update
 
@@ -62,6 +62,7 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
         startedBy="offload-rerun",
         clientToken=f"{job_id}-rerun-{attempt}",  # the dispatcher's token (the job id) would return the old task
         overrides=task_overrides(stack.container, bucket, key, etag, job_id, stack.jobs_table, stack.orders_table),
+        **placement(stack.placement_constraint),
     )
     if not response.get("tasks"):
         reasons = ", ".join(sorted({f.get("reason", "?") for f in response.get("failures", [])}))

@@ -25,6 +25,7 @@ class Stack:
     cluster: str = ""
     task_definition: str = ""
     container: str = ""
+    placement_constraint: str | None = None
     endpoint: str | None = None
 
     @classmethod
@@ -39,6 +40,7 @@ class Stack:
             cluster=str(outputs["cluster_name"]),
             task_definition=str(outputs["task_definition_family"]),
             container=str(outputs["container_name"]),
+            placement_constraint=outputs.get("placement_constraint") or None,
             endpoint=endpoint,
         )
 

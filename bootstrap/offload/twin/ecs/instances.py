@@ -34,6 +34,7 @@ class ExternalContainerInstance(ContainerInstance):
         cpu: int,
         memory: int,
         attributes: dict[str, str],
+        gpus: list[str] | None = None,
     ) -> None:
         self.ec2_instance_id = managed_instance_id
         self.status = "ACTIVE"
@@ -57,6 +58,17 @@ class ExternalContainerInstance(ContainerInstance):
                 "type": "STRINGSET",
             },
         ]
+        if gpus:  # an agent joined with --enable-gpu reports its devices
+            resources.append(
+                {
+                    "doubleValue": 0.0,
+                    "integerValue": 0,
+                    "longValue": 0,
+                    "name": "GPU",
+                    "stringSetValue": gpus,
+                    "type": "STRINGSET",
+                }
+            )
         self.registered_resources = [dict(r) for r in resources]
         self.remaining_resources = [json.loads(json.dumps(r)) for r in resources]
         self.pending_tasks_count = 0
@@ -90,6 +102,7 @@ def register_container_instance(self: EC2ContainerServiceResponse) -> Any:
     if cluster_name not in backend.clusters:
         raise JsonRESTError("ClusterNotFoundException", "Cluster not found.")
     totals = {r["name"]: r.get("integerValue", 0) for r in self._get_param("totalResources") or []}
+    gpus = next((r.get("stringSetValue") for r in self._get_param("totalResources") or [] if r["name"] == "GPU"), None)
     attributes = {a["name"]: a.get("value", "") for a in self._get_param("attributes") or []}
     instance = ExternalContainerInstance(
         instance_id,
@@ -100,6 +113,7 @@ def register_container_instance(self: EC2ContainerServiceResponse) -> Any:
         int(totals.get("CPU", 2048)),
         int(totals.get("MEMORY", 3800)),
         attributes,
+        gpus,
     )
     backend.container_instances.setdefault(cluster_name, {})[instance.container_instance_arn.split("/")[-1]] = instance
     backend.clusters[cluster_name].registered_container_instances_count += 1

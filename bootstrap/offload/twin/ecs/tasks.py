@@ -15,6 +15,7 @@ from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import ContainerInstance, Task, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
+from offload.twin.ecs import placement
 from offload.twin.state import shim_state
 
 # Events for the twin's EventBridge (see twin/events.py); the real ECS emits these.
@@ -33,9 +34,13 @@ def task_definition_init(self: TaskDefinition, *args: Any, **kwargs: Any) -> Non
         self.network_mode = bound.arguments.get("network_mode") or "bridge"
 
 
-def _shortfall(instance: ContainerInstance, needs: dict[str, Any]) -> str | None:
+def _shortfall(instance: ContainerInstance, needs: dict[str, Any], member_of: list[str], gpus: int) -> str | None:
+    if not all(placement.matches(e, instance.attributes) for e in member_of):
+        return placement.MEMBER_OF_UNMET
     if not instance.agent_connected:
         return "AGENT"
+    if gpus > placement.gpus_of(instance):
+        return "RESOURCE:GPU"
     remaining = {r["name"]: r.get("integerValue", 0) for r in instance.remaining_resources}
     if needs["CPU"] > remaining["CPU"]:
         return "RESOURCE:CPU"
@@ -66,11 +71,15 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
     if not instances:
         raise InvalidParameterException("No Container Instances were found in your cluster.")
     needs = backend._calculate_task_resource_requirements(definition)
+    member_of = placement.member_of(
+        [*(definition.placement_constraints or []), *(self._get_param("placementConstraints") or [])]
+    )
+    gpus = placement.gpus_needed(definition)
     tasks, failures = [], []
     for _ in range(self._get_int_param("count", 1)):
         placed = False
         for instance in sorted(instances, key=lambda i: i.running_tasks_count):
-            if _shortfall(instance, needs) is None:
+            if _shortfall(instance, needs, member_of, gpus) is None:
                 task = Task(
                     cluster,
                     definition,
@@ -92,7 +101,7 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
                 break
         if not placed:
             failures = [
-                {"arn": i.container_instance_arn, "reason": _shortfall(i, needs) or "RESOURCE:MEMORY"}
+                {"arn": i.container_instance_arn, "reason": _shortfall(i, needs, member_of, gpus) or "RESOURCE:MEMORY"}
                 for i in instances
             ]
             break
