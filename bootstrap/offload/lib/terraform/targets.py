@@ -182,7 +182,7 @@ def for_target(target: str, endpoint: str | None = None) -> Workspace:
     _copy_tree(terraform_dir(), workdir, strip=twin_only)  # nothing is left out for a current provider
     endpoint = endpoint or twin_endpoint()
     (workdir / "twin_override.tf").write_text(twin_override(endpoint, build_dir() / "dispatcher.zip", provider))
-    config = tooling.twin_cli_config() if twin_only else tooling.module_test_config()[0]
+    config = tooling.twin_cli_config() if twin_only else tooling.current_cli_config()
     env = {
         "TF_CLI_CONFIG_FILE": str(config),
         "TF_IN_AUTOMATION": "1",

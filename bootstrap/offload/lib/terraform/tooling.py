@@ -121,19 +121,22 @@ def twin_cli_config() -> Path:
     return cli_config(provider_mirror(), "twin.tfrc")
 
 
-def cli_config(mirror: Path, name: str) -> Path:
-    """A Terraform CLI config that takes hashicorp/aws from this mirror only."""
+def cli_config(mirror: Path, name: str, cache: str = "plugin-cache") -> Path:
+    """A Terraform CLI config that takes hashicorp/aws from this mirror only. Terraform's plugin
+    cache is not safe for concurrent inits: callers that may run beside each other use their own."""
     config = tools_dir() / name
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(
+    staged = config.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: readers never see half
+    staged.write_text(
         "provider_installation {\n"
         f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
         '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         "}\n"
-        f'plugin_cache_dir = "{tools_dir() / "plugin-cache"}"\n'
+        f'plugin_cache_dir = "{tools_dir() / cache}"\n'
     )
-    (tools_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
+    staged.replace(config)
+    (tools_dir() / cache).mkdir(parents=True, exist_ok=True)
     return config
 
 
@@ -142,5 +145,13 @@ def module_test_config() -> tuple[Path, str]:
     has offline, else the twin's 3.39."""
     current = current_provider_mirror()
     if current:
-        return cli_config(current[0], "current.tfrc"), current[1]
-    return twin_cli_config(), TWIN_PROVIDER_VERSION
+        return cli_config(current[0], "module-tests.tfrc", "plugin-cache-module-tests"), current[1]
+    return cli_config(provider_mirror(), "module-tests.tfrc", "plugin-cache-module-tests"), TWIN_PROVIDER_VERSION
+
+
+def current_cli_config() -> Path:
+    """A Terraform CLI config for the twin's stack with the current provider (see current_provider_mirror)."""
+    current = current_provider_mirror()
+    if current is None:
+        raise ToolError("no aws provider >= 5 offline on this machine: the twin runs 3.39 only")
+    return cli_config(current[0], "current.tfrc")
