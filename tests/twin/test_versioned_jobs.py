@@ -70,4 +70,4 @@ def test_submit_wait_reupload_and_rerun_by_the_shown_id(
     finally:
         agent.stop()
         destroyed = runner.invoke(cli, ["destroy", "--auto-approve"])
-        assert destroyed.exit_code == 0, destroyed.output
+        assert destroyed.exit_code == 0, (destroyed.output, destroyed.exc_info)

@@ -7,6 +7,7 @@ must not change when the code has not: fixed timestamps, modes and order.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def build(out: Path | None = None) -> Path:
     entries = dict(_files(_dependencies_dir()))
     for package in (repo_root() / "lambda" / "offload_dispatch", repo_root() / "contract" / "offload_contract"):
         entries.update({f"{package.name}/{name}": path for name, path in _files(package)})
-    staging = out.with_suffix(".tmp")
+    staging = out.with_suffix(f".{os.getpid()}.tmp")  # two builds at once (parallel tests) never share one
     with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
