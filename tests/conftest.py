@@ -8,7 +8,6 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import boto3
 import pytest
@@ -130,28 +129,6 @@ def handler(twin: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     from tests.dispatcher import load_handler
 
     return load_handler(monkeypatch)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n` (make test), the twin tests share one worker: they run one after another,
-    as Terraform's plugin cache and the twin's ports expect; unit and functional tests fill the other."""
-    for item in items:
-        if "/tests/twin/" in str(item.path):
-            item.add_marker(pytest.mark.xdist_group("twin"))
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    from tests.figures import FIGURES
-
-    output = getattr(session.config, "workeroutput", None)
-    if output is not None:  # an xdist worker: its figures go to the controller
-        output["figures"] = list(FIGURES)
-
-
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    from tests.figures import FIGURES
-
-    FIGURES.extend(getattr(node, "workeroutput", {}).get("figures", []))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

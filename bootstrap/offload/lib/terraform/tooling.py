@@ -134,6 +134,9 @@ def cli_config(mirror: Path, name: str, cache: str = "plugin-cache") -> Path:
         '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         "}\n"
         f'plugin_cache_dir = "{tools_dir() / cache}"\n'
+        # The mirror is local and trusted: link from the cache even where a fresh workdir has no lock
+        # file yet, instead of rewriting a cached provider binary another terraform may be running.
+        "plugin_cache_may_break_dependency_lock_file = true\n"
     )
     staged.replace(config)
     (tools_dir() / cache).mkdir(parents=True, exist_ok=True)
