@@ -13,10 +13,11 @@ locals {
 module "storage" {
   source = "./modules/storage"
 
-  name          = var.name
-  bucket_name   = var.bucket_name
-  force_destroy = var.force_destroy
-  versioning    = var.versioning
+  name                = var.name
+  bucket_name         = var.bucket_name
+  force_destroy       = var.force_destroy
+  versioning          = var.versioning
+  staged_parts_prefix = "${var.output_prefix}.offload-shards/" # SHARD_PARTS in contract/offload_contract/layout.py
 }
 
 module "cluster" {
@@ -63,6 +64,8 @@ module "dispatch" {
     CONTAINER_NAME      = module.cluster.container_name
     INPUT_SUFFIXES      = join(",", var.input_suffixes)
     STUCK_AFTER_SECONDS = tostring(var.stuck_after_minutes * 60)
+    SHARD_BYTES         = tostring(var.shard_bytes)
+    MAX_SHARDS          = tostring(var.max_shards)
   }, { for k, v in { PLACEMENT_CONSTRAINT = var.placement_constraint } : k => v if v != null })
 }
 

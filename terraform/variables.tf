@@ -195,3 +195,25 @@ variable "stuck_after_minutes" {
     error_message = "stuck_after_minutes must be at least 1."
   }
 }
+
+variable "shard_bytes" {
+  description = "A file this size (bytes) or larger runs as several shard tasks spread over the instances, one per shard_bytes, at most max_shards. Default 256 MiB."
+  type        = number
+  default     = 268435456
+
+  validation {
+    condition     = var.shard_bytes >= 1 && floor(var.shard_bytes) == var.shard_bytes
+    error_message = "shard_bytes must be a whole number of bytes >= 1."
+  }
+}
+
+variable "max_shards" {
+  description = "Most shard tasks one file runs as; 1: every file is one task."
+  type        = number
+  default     = 16
+
+  validation {
+    condition     = var.max_shards >= 1 && var.max_shards <= 100 && floor(var.max_shards) == var.max_shards
+    error_message = "max_shards must be a whole number from 1 to 100."
+  }
+}

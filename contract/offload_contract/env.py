@@ -16,15 +16,23 @@ WRITE_DEADLINE_SECONDS = "WRITE_DEADLINE_SECONDS"
 JOB_TTL_DAYS = "JOB_TTL_DAYS"
 PROGRESS_SECONDS = "PROGRESS_SECONDS"  # how often the worker records a running job's progress
 STUCK_AFTER_SECONDS = "STUCK_AFTER_SECONDS"  # the watchdog's "stuck RUNNING" threshold
+# A shard task's part of a sharded job (task overrides; absent on a whole-file task)
+SHARD_INDEX = "SHARD_INDEX"  # 0-based
+SHARD_COUNT = "SHARD_COUNT"
+SHARD_RANGE = "SHARD_RANGE"  # "START-END": the bytes whose rows this shard loads, END exclusive
+SHARD_WAIT_SECONDS = "SHARD_WAIT_SECONDS"  # how long a shard waits for the previous one's boundary
 
 # Dispatcher only
 CLUSTER_NAME = "CLUSTER_NAME"
 TASK_DEFINITION = "TASK_DEFINITION"
 CONTAINER_NAME = "CONTAINER_NAME"
 PLACEMENT_CONSTRAINT = "PLACEMENT_CONSTRAINT"  # ECS cluster query language, for every RunTask; empty: none
+SHARD_BYTES = "SHARD_BYTES"  # a file this size or larger runs as several shard tasks
+MAX_SHARDS = "MAX_SHARDS"  # at most this many; 1: never shard
 
-# The overrides the dispatcher passes to every task, in this order.
+# The overrides the dispatcher passes to every task, in this order; a shard task has SHARD_OVERRIDES too.
 TASK_OVERRIDES = (S3_BUCKET_NAME, S3_KEY, STATUS_KEY, JOB_ID, JOBS_TABLE, TABLE_NAME)
+SHARD_OVERRIDES = (SHARD_INDEX, SHARD_COUNT, SHARD_RANGE)
 
 DEFAULT_TABLE_NAME = "Order"
 DEFAULT_WRITE_CONCURRENCY = 64  # 64 x 25 items / 25 ms RTT = 64,000 rows/s ideal, above the table quota
@@ -35,3 +43,7 @@ DEFAULT_JOB_TTL_DAYS = 30
 DEFAULT_PROGRESS_SECONDS = 5
 DEFAULT_STUCK_AFTER_SECONDS = 3600
 DEFAULT_INPUT_SUFFIXES = (".csv",)
+DEFAULT_SHARD_BYTES = 256 << 20
+DEFAULT_MAX_SHARDS = 16
+MAX_MAX_SHARDS = 100
+DEFAULT_SHARD_WAIT_SECONDS = 120

@@ -44,6 +44,20 @@ PROGRESS_AT = "ProgressAt"  # epoch seconds of the last progress update
 THROTTLED_MS = "ThrottledMs"  # time DynamoDB throttled the load (the writer slowed down)
 EXIT_CODE = "ExitCode"
 EXPIRES_AT = "ExpiresAt"  # the table's TTL attribute
+# A sharded job (docs/contract.md): one record, its shards in a map
+SHARD_COUNT = "ShardCount"
+SHARDS = "Shards"  # {"0": {Status, TaskArn, Start, End, Entry, Rows..., ...}, "1": ...}
+SHARDS_DONE = "ShardsDone"  # number set of the shards whose rows are written and parts staged
+# A shard's own attributes, inside Shards: Status, TaskArn, Reason, ExitCode, the Rows* counts,
+# RowsRead and BytesRead as above, and these
+SHARD_START = "Start"
+SHARD_END = "End"
+SHARD_ENTRY = "Entry"  # where its first row starts: {Offset, Line, Quoted}, published by the shard before it
+ENTRY_OFFSET = "Offset"
+ENTRY_LINE = "Line"
+ENTRY_QUOTED = "Quoted"  # -1: a row starts there; else the length of the quoted field still open
+OUTPUT_BYTES = "OutputBytes"  # its staged part of the output
+REJECTS_BYTES = "RejectsBytes"
 
 
 def now() -> int:

@@ -11,6 +11,7 @@ DEFAULT_INPUT_PREFIX = "incoming/"
 DEFAULT_OUTPUT_PREFIX = "processed/"
 DEFAULT_REJECTED_PREFIX = "rejected/"
 REJECTS_SUFFIX = ".rejects.csv"
+SHARD_PARTS = ".offload-shards/"  # below the output prefix: a sharded job's staged parts, deleted once assembled
 MAX_KEY_BYTES = 1024  # S3's limit on a key's UTF-8 length
 
 
@@ -50,6 +51,10 @@ class Layout:
 
     def rejects_key(self, key: str) -> str:
         return self.rejected_prefix + self.relative(key) + REJECTS_SUFFIX
+
+    def shard_part_key(self, job_id: str, index: int, kind: str) -> str:
+        """A shard's staged part (kind: output, rejects or keys) until the job's results are assembled."""
+        return f"{self.output_prefix}{SHARD_PARTS}{job_id}/{index:04d}.{kind}"
 
     def is_result(self, key: str) -> bool:
         return key.startswith(self.output_prefix) or key.startswith(self.rejected_prefix)

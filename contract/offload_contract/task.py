@@ -17,8 +17,16 @@ def placement(constraint: str | None) -> dict[str, Any]:
 
 
 def task_overrides(
-    container: str, bucket: str, key: str, etag: str, job_id: str, jobs_table: str, table: str
+    container: str,
+    bucket: str,
+    key: str,
+    etag: str,
+    job_id: str,
+    jobs_table: str,
+    table: str,
+    shard: tuple[int, int, int, int] | None = None,
 ) -> dict[str, Any]:
+    """shard: (index, count, start, end) for one shard of a sharded job."""
     values = {
         env.S3_BUCKET_NAME: bucket,
         env.S3_KEY: key,
@@ -27,8 +35,11 @@ def task_overrides(
         env.JOBS_TABLE: jobs_table,
         env.TABLE_NAME: table,
     }
+    names: tuple[str, ...] = env.TASK_OVERRIDES
+    if shard is not None:
+        index, count, start, end = shard
+        values.update({env.SHARD_INDEX: str(index), env.SHARD_COUNT: str(count), env.SHARD_RANGE: f"{start}-{end}"})
+        names += env.SHARD_OVERRIDES
     return {
-        "containerOverrides": [
-            {"name": container, "environment": [{"name": name, "value": values[name]} for name in env.TASK_OVERRIDES]}
-        ]
+        "containerOverrides": [{"name": container, "environment": [{"name": n, "value": values[n]} for n in names]}]
     }

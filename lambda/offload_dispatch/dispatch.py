@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from offload_contract import job_id
+from offload_contract import job_id, jobs
+from offload_contract.shards import plan
 
 from offload_dispatch.launch import NoCapacity, run_task
 from offload_dispatch.ledger import Claim, Ledger
-from offload_dispatch.s3_records import objects_in
+from offload_dispatch.s3_records import S3Object, objects_in
 from offload_dispatch.settings import Settings
 
 logger = Logger(service="offload-dispatch", child=True)
@@ -38,7 +39,8 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) ->
             outcome.ignored += 1
             continue
         jid = job_id(obj.bucket, obj.key, obj.etag, obj.version_id)
-        claim, record = ledger.claim(jid, obj)
+        ranges = plan(obj.size, settings.shard_bytes, settings.max_shards)
+        claim, record = ledger.claim(jid, obj, ranges)
         problem = settings.layout.key_problem(obj.key, settings.suffixes)
         if problem:
             # Recorded, not dropped: the uploader sees why nothing ran in `offload status`.
@@ -55,7 +57,12 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) ->
             outcome.duplicates += 1
             continue
         try:
-            task_arn = run_task(ecs, settings, obj, jid)
+            if len(ranges) > 1:
+                task_arn = None
+                outcome.launched += _launch_shards(ecs, settings, obj, jid, ranges, record, ledger)
+            else:
+                task_arn = run_task(ecs, settings, obj, jid)
+                outcome.launched += 1
         except NoCapacity as error:
             ledger.waiting(jid, str(error))
             logger.warning("waiting for capacity", extra={"job_id": jid, "key": obj.key, "reason": str(error)})
@@ -65,7 +72,36 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger) ->
         logger.info(
             "task started", extra={"job_id": jid, "key": obj.key, "task_arn": task_arn, "retry": claim is Claim.RETRY}
         )
-        outcome.launched += 1
     if waiting:
         raise WaitingForCapacity("; ".join(waiting))
     return outcome
+
+
+def _launch_shards(
+    ecs: Any,
+    settings: Settings,
+    obj: S3Object,
+    jid: str,
+    ranges: list[tuple[int, int]],
+    record: dict[str, Any],
+    ledger: Ledger,
+) -> int:
+    """RunTask for every shard without a task yet; raises NoCapacity (after trying them all) if
+    some could not be placed: those wait, the others run."""
+    known = record.get(jobs.SHARDS, {})
+    started, unplaced = 0, []
+    for index, (start, end) in enumerate(ranges):
+        if known.get(str(index), {}).get(jobs.TASK_ARN):
+            continue
+        try:
+            arn = run_task(ecs, settings, obj, jid, (index, len(ranges), start, end))
+        except NoCapacity as error:
+            ledger.shard_waiting(jid, index, str(error))
+            unplaced.append(f"shard {index + 1}/{len(ranges)}: {error}")
+            continue
+        ledger.shard_launched(jid, index, arn)
+        logger.info("shard task started", extra={"job_id": jid, "shard": index, "task_arn": arn})
+        started += 1
+    if unplaced:
+        raise NoCapacity("; ".join(unplaced))
+    return started

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
+from offload_contract.shards import client_token
 from offload_contract.task import placement, task_overrides
 
 from offload_dispatch.s3_records import S3Object
@@ -26,14 +27,19 @@ class NoCapacity(Exception):
     """The task could not be placed now; str() is the reason shown on the job."""
 
 
-def overrides(settings: Settings, obj: S3Object, job_id: str) -> dict[str, Any]:
+def overrides(
+    settings: Settings, obj: S3Object, job_id: str, shard: tuple[int, int, int, int] | None = None
+) -> dict[str, Any]:
     return task_overrides(
-        settings.container, obj.bucket, obj.key, obj.etag, job_id, settings.jobs_table, settings.table
+        settings.container, obj.bucket, obj.key, obj.etag, job_id, settings.jobs_table, settings.table, shard
     )
 
 
-def run_task(ecs: Any, settings: Settings, obj: S3Object, job_id: str) -> str:
-    """Start the worker for one file; returns the task ARN or raises NoCapacity."""
+def run_task(
+    ecs: Any, settings: Settings, obj: S3Object, job_id: str, shard: tuple[int, int, int, int] | None = None
+) -> str:
+    """Start the worker for one file, or one shard (index, count, start, end) of it; returns the
+    task ARN or raises NoCapacity."""
     try:
         response = ecs.run_task(
             cluster=settings.cluster,
@@ -41,8 +47,9 @@ def run_task(ecs: Any, settings: Settings, obj: S3Object, job_id: str) -> str:
             launchType="EXTERNAL",  # no networkConfiguration: ECS refuses one for EXTERNAL
             count=1,
             startedBy=STARTED_BY,
-            clientToken=job_id,  # a repeated call returns the same task instead of a second one
-            overrides=overrides(settings, obj, job_id),
+            # A repeated call returns the same task instead of a second one.
+            clientToken=job_id if shard is None else client_token(job_id, shard[0]),
+            overrides=overrides(settings, obj, job_id, shard),
             **placement(settings.placement_constraint),
         )
     except ClientError as error:

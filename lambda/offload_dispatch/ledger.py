@@ -27,9 +27,10 @@ class Ledger:
     def __init__(self, table: Any, ttl_days: int) -> None:
         self._table, self._ttl_days = table, ttl_days
 
-    def claim(self, job_id: str, obj: S3Object) -> tuple[Claim, dict[str, Any]]:
+    def claim(self, job_id: str, obj: S3Object, ranges: list[tuple[int, int]]) -> tuple[Claim, dict[str, Any]]:
+        """ranges: the shards' byte ranges (one: a whole-file job)."""
         now = jobs.now()
-        item = {
+        item: dict[str, Any] = {
             jobs.JOB_ID: job_id,
             jobs.STATUS: jobs.QUEUED,
             jobs.BUCKET: obj.bucket,
@@ -40,6 +41,12 @@ class Ledger:
             jobs.UPDATED_AT: now,
             jobs.EXPIRES_AT: jobs.expires_at(self._ttl_days, now),
         }
+        if len(ranges) > 1:
+            item[jobs.SHARD_COUNT] = len(ranges)
+            item[jobs.SHARDS] = {
+                str(i): {jobs.STATUS: jobs.QUEUED, jobs.SHARD_START: start, jobs.SHARD_END: end}
+                for i, (start, end) in enumerate(ranges)
+            }
         try:
             self._table.put_item(
                 Item=item,
@@ -51,6 +58,11 @@ class Ledger:
             if not _conditional_failed(error):
                 raise
         existing: dict[str, Any] = self._table.get_item(Key={jobs.JOB_ID: job_id}, ConsistentRead=True)["Item"]
+        shards = existing.get(jobs.SHARDS)
+        if shards:  # a sharded job: RunTask again for the shards no task is known for
+            unlaunched = any(not s.get(jobs.TASK_ARN) for s in shards.values())
+            retry = unlaunched and existing.get(jobs.STATUS) not in jobs.FINAL_STATUSES
+            return (Claim.RETRY if retry else Claim.DUPLICATE), existing
         if existing.get(jobs.STATUS) in _RELAUNCHABLE and not existing.get(jobs.TASK_ARN):
             return Claim.RETRY, existing
         return Claim.DUPLICATE, existing
@@ -65,30 +77,71 @@ class Ledger:
                 raise
             return False
 
-    def launched(self, job_id: str, task_arn: str) -> None:
-        """Record the task; the status goes back to QUEUED unless the worker already moved it on."""
-        values = {":arn": task_arn, ":now": jobs.now(), ":one": 1, ":zero": 0}
+    def launched(self, job_id: str, task_arn: str | None) -> None:
+        """Record the task (a sharded job's are on its shards); the status goes back to QUEUED
+        unless the worker already moved it on."""
+        names = {"#up": jobs.UPDATED_AT, "#st": jobs.STATUS, "#att": jobs.ATTEMPTS, "#reason": jobs.REASON}
+        values: dict[str, Any] = {":now": jobs.now(), ":one": 1, ":zero": 0}
+        expression = "SET #up = :now, #st = :queued, #att = if_not_exists(#att, :zero) + :one REMOVE #reason"
+        if task_arn:
+            names["#arn"], values[":arn"] = jobs.TASK_ARN, task_arn
+            expression = "SET #arn = :arn, " + expression.removeprefix("SET ")
         recorded = self._update_if(
             job_id,
-            UpdateExpression="SET #arn = :arn, #up = :now, #st = :queued, "
-            "#att = if_not_exists(#att, :zero) + :one REMOVE #reason",
+            UpdateExpression=expression,
             ConditionExpression="#st IN (:queued, :waiting)",
-            ExpressionAttributeNames={
-                "#arn": jobs.TASK_ARN,
-                "#up": jobs.UPDATED_AT,
-                "#st": jobs.STATUS,
-                "#att": jobs.ATTEMPTS,
-                "#reason": jobs.REASON,
-            },
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues={**values, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY},
         )
-        if not recorded:  # the worker got there first: only add the task
+        if not recorded and task_arn:  # the worker got there first: only add the task
             self._table.update_item(
                 Key={jobs.JOB_ID: job_id},
                 UpdateExpression="SET #arn = :arn",
                 ExpressionAttributeNames={"#arn": jobs.TASK_ARN},
                 ExpressionAttributeValues={":arn": task_arn},
             )
+
+    def shard_launched(self, job_id: str, index: int, task_arn: str) -> None:
+        names = {"#sh": jobs.SHARDS, "#i": str(index), "#arn": jobs.TASK_ARN, "#st": jobs.STATUS, "#r": jobs.REASON}
+        moved_on = not self._update_if(
+            job_id,
+            UpdateExpression="SET #sh.#i.#arn = :arn, #sh.#i.#st = :queued REMOVE #sh.#i.#r",
+            ConditionExpression="#sh.#i.#st IN (:queued, :waiting)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":arn": task_arn, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY},
+        )
+        if moved_on:  # its worker started already: only add the task
+            self._table.update_item(
+                Key={jobs.JOB_ID: job_id},
+                UpdateExpression="SET #sh.#i.#arn = :arn",
+                ExpressionAttributeNames={"#sh": jobs.SHARDS, "#i": str(index), "#arn": jobs.TASK_ARN},
+                ExpressionAttributeValues={":arn": task_arn},
+            )
+
+    def shard_waiting(self, job_id: str, index: int, reason: str) -> None:
+        self._update_if(
+            job_id,
+            UpdateExpression="SET #sh.#i.#st = :waiting, #sh.#i.#r = :reason",
+            ConditionExpression="#sh.#i.#st IN (:queued, :waiting)",
+            ExpressionAttributeNames={"#sh": jobs.SHARDS, "#i": str(index), "#st": jobs.STATUS, "#r": jobs.REASON},
+            ExpressionAttributeValues={
+                ":waiting": jobs.WAITING_FOR_CAPACITY,
+                ":queued": jobs.QUEUED,
+                ":reason": reason,
+            },
+        )
+
+    def shard_failed(self, job_id: str, index: int, reason: str, exit_code: int | None) -> bool:
+        """A shard's task stopped without finishing: the shard and its job are FAILED."""
+        names = {"#sh": jobs.SHARDS, "#i": str(index), "#st": jobs.STATUS, "#r": jobs.REASON}
+        self._table.update_item(
+            Key={jobs.JOB_ID: job_id},
+            UpdateExpression="SET #sh.#i.#st = :failed, #sh.#i.#r = :reason",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":failed": jobs.FAILED, ":reason": reason},
+        )
+        count = self._table.get_item(Key={jobs.JOB_ID: job_id}).get("Item", {}).get(jobs.SHARD_COUNT, "?")
+        return self.failed(job_id, f"shard {index + 1}/{count}: {reason}", exit_code)
 
     def waiting(self, job_id: str, reason: str) -> None:
         self._update_if(

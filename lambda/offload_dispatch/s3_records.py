@@ -17,6 +17,7 @@ class S3Object:
     etag: str
     version_id: str | None  # only on a bucket that keeps versions
     event_name: str
+    size: int = 0
 
 
 def objects_in(body: str) -> Iterator[S3Object]:
@@ -34,4 +35,5 @@ def objects_in(body: str) -> Iterator[S3Object]:
             etag=obj.etag,
             version_id=obj.version_id,
             event_name=record.event_name,
+            size=int(obj.get("size") or 0),
         )

@@ -27,6 +27,8 @@ class Settings:
     job_ttl_days: int
     stuck_after_seconds: int
     placement_constraint: str | None = None
+    shard_bytes: int = env.DEFAULT_SHARD_BYTES
+    max_shards: int = env.DEFAULT_MAX_SHARDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -45,6 +47,14 @@ class Settings:
         stuck = environ.get(env.STUCK_AFTER_SECONDS) or str(env.DEFAULT_STUCK_AFTER_SECONDS)
         if not stuck.isdigit() or int(stuck) < 60:
             raise SettingsError(f"{env.STUCK_AFTER_SECONDS}={stuck!r} must be a whole number of seconds >= 60")
+        shard_bytes = environ.get(env.SHARD_BYTES) or str(env.DEFAULT_SHARD_BYTES)
+        if not shard_bytes.isdigit() or int(shard_bytes) < 1:
+            raise SettingsError(f"{env.SHARD_BYTES}={shard_bytes!r} must be a whole number of bytes >= 1")
+        max_shards = environ.get(env.MAX_SHARDS) or str(env.DEFAULT_MAX_SHARDS)
+        if not max_shards.isdigit() or not 1 <= int(max_shards) <= env.MAX_MAX_SHARDS:
+            raise SettingsError(
+                f"{env.MAX_SHARDS}={max_shards!r} must be a whole number from 1 to {env.MAX_MAX_SHARDS}"
+            )
         try:
             layout = Layout.from_env(environ)
             suffixes = parse_suffixes(environ.get(env.INPUT_SUFFIXES))
@@ -61,6 +71,8 @@ class Settings:
             job_ttl_days=int(ttl),
             stuck_after_seconds=int(stuck),
             placement_constraint=environ.get(env.PLACEMENT_CONSTRAINT) or None,
+            shard_bytes=int(shard_bytes),
+            max_shards=int(max_shards),
         )
 
 

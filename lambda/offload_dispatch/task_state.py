@@ -9,14 +9,21 @@ from offload_contract import env
 from offload_dispatch.ledger import Ledger
 
 
-def job_of(detail: dict[str, Any], container: str) -> str | None:
+def _overrides(detail: dict[str, Any], container: str) -> dict[str, str]:
     for override in detail.get("overrides", {}).get("containerOverrides", []):
-        if override.get("name") != container:
-            continue
-        for variable in override.get("environment", []):
-            if variable.get("name") == env.JOB_ID:
-                return str(variable["value"])
-    return None
+        if override.get("name") == container:
+            return {str(v.get("name")): str(v.get("value")) for v in override.get("environment", [])}
+    return {}
+
+
+def job_of(detail: dict[str, Any], container: str) -> str | None:
+    return _overrides(detail, container).get(env.JOB_ID)
+
+
+def shard_of(detail: dict[str, Any], container: str) -> int | None:
+    """The shard a task loads (None: the whole file)."""
+    index = _overrides(detail, container).get(env.SHARD_INDEX, "")
+    return int(index) if index.isdigit() else None
 
 
 def stopped_task_failure(detail: dict[str, Any], container: str) -> tuple[str, int | None] | None:
@@ -41,4 +48,7 @@ def handle_task_change(detail: dict[str, Any], container: str, ledger: Ledger) -
     if failure is None:
         return "ok: exited 0"
     reason, exit_code = failure
+    shard = shard_of(detail, container)
+    if shard is not None:
+        return "failed" if ledger.shard_failed(jid, shard, reason, exit_code) else "shard failed; job already ended"
     return "failed" if ledger.failed(jid, reason, exit_code) else "ignored: job already ended"

@@ -15,7 +15,7 @@ def load(name: str) -> dict[str, Any]:
     return json.loads((HERE / f"{name}.json").read_text())  # type: ignore[no-any-return]
 
 
-def s3_message(bucket: str, keys_and_etags: list[tuple[str, str]]) -> str:
+def s3_message(bucket: str, keys_and_etags: list[tuple[str, str]], size: int | None = None) -> str:
     """An S3 notification body naming these objects; keys URL-encoded as S3 does."""
     template = json.loads(load("sqs_s3_object_created")["Records"][0]["body"])
     record = template["Records"][0]
@@ -25,6 +25,8 @@ def s3_message(bucket: str, keys_and_etags: list[tuple[str, str]]) -> str:
         r["s3"]["bucket"]["name"] = bucket
         r["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
         r["s3"]["object"].update(key=quote_plus(key), eTag=etag.strip('"'))
+        if size is not None:
+            r["s3"]["object"]["size"] = size
         records.append(r)
     return json.dumps({"Records": records})
 

@@ -143,3 +143,33 @@ def test_the_placement_constraint_applies_to_every_run_task(twin: str, monkeypat
     assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
     (started,) = tasks()
     assert started["containerInstanceArn"] == dc2.container_instance_arn
+
+
+def test_a_large_file_runs_as_shards_and_redelivery_starts_only_those_that_waited(
+    twin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.dispatcher import load_handler
+
+    monkeypatch.setenv("SHARD_BYTES", "1000")
+    monkeypatch.setenv("MAX_SHARDS", "3")
+    handler = load_handler(monkeypatch)
+    join_instance(twin, memory_mib=600)  # room for one task
+    body = s3_message(BUCKET, [("incoming/big.csv", "e1")], size=10_000)
+    first = handler.lambda_handler(sqs_event(body), Context())
+    (record,) = jobs()
+    shards = record["Shards"]
+    assert len(first["batchItemFailures"]) == 1 and record["Status"] == "WAITING_FOR_CAPACITY"
+    assert [shards[i]["Status"] for i in "012"] == ["QUEUED", "WAITING_FOR_CAPACITY", "WAITING_FOR_CAPACITY"]
+    assert [(shards[i]["Start"], shards[i]["End"]) for i in "012"] == [(0, 3333), (3333, 6666), (6666, 10_000)]
+    assert "shard 2/3" in record["Reason"] and "RESOURCE:MEMORY" in record["Reason"]
+    join_instance(twin, memory_mib=600)
+    join_instance(twin, memory_mib=600)
+    again = handler.lambda_handler(sqs_event(body), Context())
+    more = handler.lambda_handler(sqs_event(body), Context())  # S3 repeats itself: nothing new starts
+    started = tasks()
+    assert again == more == {"batchItemFailures": []} and len(started) == 3
+    assert sorted(overrides_of(t)["SHARD_RANGE"] for t in started) == ["0-3333", "3333-6666", "6666-10000"]
+    assert len({t["containerInstanceArn"] for t in started}) == 3
+    (record,) = jobs()
+    assert record["Status"] == "QUEUED" and all(record["Shards"][i]["TaskArn"] for i in "012")
+    say(f"sharded dispatch: 3 shards, 2 waited for capacity, then started; tasks={len(started)} on 3 instances")

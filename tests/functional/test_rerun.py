@@ -30,7 +30,7 @@ def test_a_failed_job_gets_a_new_task_and_is_queued_again(twin: str) -> None:
     make_cluster()
     join_instance(twin)
     _job("FAILED")
-    arn = reruns.rerun(_stack(twin), "j1")
+    (arn,) = reruns.rerun(_stack(twin), "j1")
     job = get_job(_stack(twin), "j1")
     assert job is not None and job["Status"] == "QUEUED" and job["Attempts"] == 2 and job["TaskArn"] == arn
     assert "Reason" not in job
@@ -65,3 +65,23 @@ def test_unknown_job_is_one_line_from_the_cli(twin: str, monkeypatch: pytest.Mon
     result = CliRunner().invoke(cli, ["rerun", "nope"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == ["Error: no job 'nope' in table jobs: see `offload status`"]
+
+
+def test_a_sharded_job_reruns_only_the_shards_that_did_not_finish(twin: str) -> None:
+    make_cluster()
+    join_instance(twin)
+    ranges = [(0, 100), (100, 200), (200, 300)]
+    shards = {str(i): {"Status": s, "Start": a, "End": b, "TaskArn": f"arn:old/{i}"}
+              for i, (s, (a, b)) in enumerate(zip(("SUCCEEDED", "FAILED", "RUNNING"), ranges, strict=True))}
+    boto3.resource("dynamodb").Table("jobs").put_item(Item={
+        "JobId": "j1", "Status": "FAILED", "Bucket": "orders-bucket", "Key": "incoming/a.csv", "ETag": '"e1"',
+        "Attempts": 1, "Reason": "shard 2/3: exited with code 137", "ShardCount": 3, "Shards": shards})
+    arns = reruns.rerun(_stack(twin), "j1", force=False)
+    job = get_job(_stack(twin), "j1")
+    assert job is not None and job["Status"] == "QUEUED" and len(arns) == 2
+    assert [job["Shards"][i]["Status"] for i in "012"] == ["SUCCEEDED", "QUEUED", "QUEUED"]
+    assert [job["Shards"][i]["TaskArn"] for i in "12"] == arns
+    started = boto3.client("ecs").describe_tasks(cluster="offload", tasks=arns)["tasks"]
+    ranges_started = sorted(next(v["value"] for v in t["overrides"]["containerOverrides"][0]["environment"]
+                                 if v["name"] == "SHARD_RANGE") for t in started)
+    assert ranges_started == ["100-200", "200-300"]

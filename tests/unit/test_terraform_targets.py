@@ -44,3 +44,9 @@ def test_state_bucket_gives_the_aws_stack_an_s3_backend(tmp_path: Path, monkeypa
     stack.for_target("aws")
     backend = (tmp_path / "terraform/backend_override.tf").read_text()
     assert 'bucket       = "team-state"' in backend and 'region       = "eu-west-1"' in backend
+
+
+def test_skipped_lines_leave_every_twin_copy_and_a_current_providers_keeps_the_rest() -> None:
+    text = "a = 1\n# twin: skip (slow)\nr {}\n# twin: end\n# twin: omit (3.39)\nb = 2\n# twin: end\n"
+    assert stack.strip_twin_omissions(text) == "a = 1\n"
+    assert stack.strip_twin_omissions(text, twin_provider=False) == "a = 1\n# twin: omit (3.39)\nb = 2\n"

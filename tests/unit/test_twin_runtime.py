@@ -94,3 +94,18 @@ def test_jobs_table_shows_key_job_status_rows_progress_task_age_reason() -> None
     # a quarter of the bytes in 30 s: three quarters to go take 90 s
     assert third.split() == ["incoming/c.csv", "c" * 12, "RUNNING", "-", "25%", "3,000", "rows/s", "ETA", "90s", "-",
                              "60s"]
+
+
+def test_a_sharded_job_shows_its_shards_done_rows_and_combined_progress() -> None:
+    shards = {"0": {"Status": "SUCCEEDED", "Start": 0, "End": 600, "BytesRead": 600, "RowsRead": 60,
+                    "RowsLoaded": 59},
+              "1": {"Status": "RUNNING", "Start": 600, "End": 1200, "BytesRead": 0, "RowsRead": 0,
+                    "RowsPerSecond": 100},
+              "2": {"Status": "RUNNING", "Start": 1200, "End": 1800, "BytesRead": 300, "RowsRead": 30,
+                    "RowsPerSecond": 200}}
+    job = {"JobId": "d" * 32, "Key": "incoming/big.csv", "Status": "RUNNING", "CreatedAt": 100, "StartedAt": 100,
+           "ProgressAt": 130, "ShardCount": 3, "Shards": shards}
+    _header, line = jobs.table([job], now=160).splitlines()
+    # half the bytes in 30 s: 30 s to go; the running shards' rates add up
+    assert line.split() == ["incoming/big.csv", "d" * 12, "RUNNING", "59/90", "50%", "300", "rows/s", "ETA", "30s",
+                            "shards", "1/3", "60s"]

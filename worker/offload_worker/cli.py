@@ -18,8 +18,10 @@ from offload_worker import metrics
 from offload_worker.dynamodb_wire import WireClient
 from offload_worker.errors import ConfigError, FileRejected, WorkerError
 from offload_worker.ledger import JobLedger
-from offload_worker.run import process, report_file_failure
+from offload_worker.run import Result, process, report_file_failure
 from offload_worker.settings import Settings
+from offload_worker.shards.record import ShardLedger
+from offload_worker.shards.shard import process_shard
 
 logger = Logger(service="offload-worker")
 
@@ -64,15 +66,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"offload-worker: {error}", file=sys.stderr)
         return error.exit_code
-    ledger = JobLedger(
-        dynamodb,
-        settings.jobs_table,
-        settings.job_id or _job_id_by_hand(s3, settings),
-        settings.job_ttl_days,
-    )
+    jid = settings.job_id or _job_id_by_hand(s3, settings)
+    ledger: JobLedger
+    if settings.shard is None:
+        ledger = JobLedger(dynamodb, settings.jobs_table, jid, settings.job_ttl_days)
+    else:
+        index, count = settings.shard[:2]
+        ledger = ShardLedger(dynamodb, settings.jobs_table, jid, settings.job_ttl_days, index, count)
+        logger.append_keys(shard=f"{index + 1}/{count}")
     logger.append_keys(bucket=settings.bucket, key=settings.key, job_id=ledger.job_id)
     try:
-        result = process(settings, s3, dynamodb_client, ledger)
+        if isinstance(ledger, ShardLedger):
+            result = process_shard(settings, s3, dynamodb_client, ledger)
+        else:
+            result = process(settings, s3, dynamodb_client, ledger)
     except WorkerError as error:
         if isinstance(error, FileRejected):
             try:
@@ -82,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(ledger, settings, str(error), error.exit_code, error.kind)
     except Exception as error:  # noqa: BLE001 - anything else is reported, not a traceback
         return _fail(ledger, settings, f"{type(error).__name__}: {error}", 3, "unexpected")
+    if isinstance(ledger, ShardLedger):  # the last shard records the job when it assembles the results
+        return _shard_done(settings, result)
     ledger.succeeded(result.job_fields())
     if settings.cluster:
         metrics.emit(settings.cluster, result)
@@ -90,6 +99,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"offload-worker: loaded {result.rows_loaded}/{result.rows_total} rows "
         f"({result.rows_rejected} rejected, {result.rows_duplicate} duplicate) "
         f"into {settings.table} in {result.duration_ms} ms; output s3://{settings.bucket}/{result.output_key}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _shard_done(settings: Settings, result: Result) -> int:
+    assert settings.shard is not None
+    index, count = settings.shard[:2]
+    assembled = bool(result.output_key)
+    if assembled and settings.cluster:
+        metrics.emit(settings.cluster, result)
+    logger.info("shard loaded", extra={"result": result.as_log(), "assembled": assembled})
+    print(
+        f"offload-worker: shard {index + 1}/{count} loaded {result.rows_loaded}/{result.rows_total} rows "
+        f"({result.rows_rejected} rejected)"
+        + (f"; all shards done, output s3://{settings.bucket}/{result.output_key}" if assembled else ""),
         file=sys.stderr,
     )
     return 0

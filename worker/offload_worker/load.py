@@ -94,6 +94,12 @@ class Loader:
                 output(line, order_id + "," + confirmation + "\n")
             counts.loaded += 1
 
+    def item(self, fields: list[str]) -> tuple[str, str]:
+        """(OrderId, wire item) of a row loaded before: a key settled after a sharded load."""
+        order_id, attributes = self._encode(fields)
+        confirmation = self._confirm(order_id)
+        return order_id, "{" + attributes + ',"ConfirmationId":{"S":"' + confirmation + '"}' + self._per_file
+
     def finish(self) -> Counts:
         """Wait for every write (raises WriteFailed); then count the repeated keys."""
         self.counts.writes = self._writer.close()

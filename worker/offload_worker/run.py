@@ -14,7 +14,7 @@ from offload_contract import jobs
 from offload_worker import parallel
 from offload_worker.batch_writer import BatchWriter, WriteStats
 from offload_worker.errors import FileRejected
-from offload_worker.load import Counts, Loader, Row
+from offload_worker.load import Counts, Loader, OutputSink, Row
 from offload_worker.orders import Header
 from offload_worker.progress import Progress
 from offload_worker.s3_writer import S3Writer
@@ -67,14 +67,20 @@ class Result:
 class Rejects:
     """The rejects report: written only if some row was rejected."""
 
-    def __init__(self, s3: Any, bucket: str, key: str) -> None:
+    def __init__(self, s3: Any, bucket: str, key: str, header: bool = True) -> None:
+        """header: False for a shard's staged part (the assembled report gets one)."""
         self._writer = S3Writer(s3, bucket, key)
         self._csv = csv.writer(self._writer, lineterminator="\n")
+        self._header = header
         self.count = 0
         self.key = key
 
+    @property
+    def bytes(self) -> int:
+        return self._writer.bytes
+
     def add(self, line: int, reason: str, raw: str) -> None:
-        if self.count == 0:
+        if self.count == 0 and self._header:
             self._csv.writerow(REJECTS_HEADER)
         self._csv.writerow((line, reason, raw))
         self.count += 1
@@ -123,10 +129,7 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: 
     rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key))
     try:
         with progress:
-            if settings.processes == 1:
-                counts = _load_here(settings, dynamodb, header, source.etag, rows, output, rejects)
-            else:
-                counts = _load_in_processes(settings, names, header, source.etag, rows, output, rejects)
+            counts = load_rows(settings, dynamodb, names, header, source.etag, rows, output, rejects)
         if counts.rows == 0:
             result.notes.append("file has a header but no data rows")
         # Rejects first: the output object is the marker that the file is done.
@@ -148,6 +151,23 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: 
     return result
 
 
+def load_rows(
+    settings: Settings,
+    dynamodb: Any,
+    names: list[str],
+    header: Header,
+    etag: str,
+    rows: Iterable[Row],
+    output: S3Writer,
+    rejects: Rejects,
+    loaded: OutputSink | None = None,
+) -> Counts:
+    """Load the rows, in this process or in WORKER_PROCESSES; `loaded` also sees each output line."""
+    if settings.processes == 1:
+        return _load_here(settings, dynamodb, header, etag, rows, output, rejects, loaded)
+    return _load_in_processes(settings, names, header, etag, rows, output, rejects, loaded)
+
+
 def _load_here(
     settings: Settings,
     dynamodb: Any,
@@ -156,10 +176,20 @@ def _load_here(
     rows: Iterable[Row],
     output: S3Writer,
     rejects: Rejects,
+    loaded: OutputSink | None,
 ) -> Counts:
     writer = BatchWriter(dynamodb, settings.table, settings.write_concurrency, settings.write_deadline_seconds)
     lines = _Blocks(output)
-    loader = Loader(header, settings.bucket, settings.key, etag, writer, lines.add, rejects.add)
+    sink: OutputSink = lines.add
+    if loaded is not None:
+
+        def both(line: int, text: str) -> None:
+            loaded(line, text)
+            lines.add(line, text)
+
+        sink = both
+
+    loader = Loader(header, settings.bucket, settings.key, etag, writer, sink, rejects.add)
     try:
         loader.load(rows)
         lines.flush()
@@ -195,11 +225,14 @@ def _load_in_processes(
     rows: Iterable[Row],
     output: S3Writer,
     rejects: Rejects,
+    loaded: OutputSink | None,
 ) -> Counts:
     shares = parallel.load_in_processes(settings, names, header, etag, rows, settings.processes)
     try:
-        for _line, text in parallel.merged(s.output for s in shares):
+        for line, text in parallel.merged(s.output for s in shares):
             output.write_bytes(text)
+            if loaded is not None:
+                loaded(line, text.decode("utf-8", "surrogateescape"))
         for line, text in parallel.merged(s.rejects for s in shares):
             _at, reason, raw = text.decode("utf-8").split("\x00", 2)
             rejects.add(line, reason, raw)

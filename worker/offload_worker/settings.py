@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from offload_contract import env
 from offload_contract.layout import Layout
+from offload_contract.shards import parse_range
 
 from offload_worker.errors import ConfigError
 
@@ -29,6 +30,8 @@ class Settings:
     job_ttl_days: int
     progress_seconds: int
     cluster: str | None  # the ECS cluster: the dimension of the job's metrics
+    shard: tuple[int, int, int, int] | None = None  # (index, count, start, end) of a shard task
+    shard_wait_seconds: int = env.DEFAULT_SHARD_WAIT_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -55,6 +58,8 @@ class Settings:
         except ValueError as error:
             raise ConfigError(str(error)) from None
         return cls(
+            shard=_shard(environ),
+            shard_wait_seconds=bounded(env.SHARD_WAIT_SECONDS, env.DEFAULT_SHARD_WAIT_SECONDS, 1, 86400),
             region=region,
             bucket=required(env.S3_BUCKET_NAME),
             key=required(env.S3_KEY),
@@ -72,6 +77,25 @@ class Settings:
             cluster=environ.get(env.CLUSTER_NAME) or None,
             progress_seconds=bounded(env.PROGRESS_SECONDS, env.DEFAULT_PROGRESS_SECONDS, 1, 3600),
         )
+
+
+def _shard(environ: Mapping[str, str]) -> tuple[int, int, int, int] | None:
+    given = [environ.get(name) for name in env.SHARD_OVERRIDES]
+    if not any(given):
+        return None
+    index, count, span = given
+    if not (index and count and span and index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise ConfigError(
+            f"{', '.join(env.SHARD_OVERRIDES)} must all be set, with {env.SHARD_INDEX} below {env.SHARD_COUNT}: "
+            "the dispatcher sets them on a shard task"
+        )
+    if not environ.get(env.JOBS_TABLE):
+        raise ConfigError(f"a shard task needs {env.JOBS_TABLE}: its shards meet in the job record")
+    try:
+        start, end = parse_range(span)
+    except ValueError as error:
+        raise ConfigError(f"{env.SHARD_RANGE}: {error}") from None
+    return int(index), int(count), start, end
 
 
 def usable_cpus(cgroup: str = "/sys/fs/cgroup/cpu.max") -> int:

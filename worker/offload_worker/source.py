@@ -6,8 +6,10 @@ was overwritten since is never half-read as a mix of two versions.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,20 +37,25 @@ _MAX_FIELD_BYTES = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 csv.field_size_limit(_MAX_FIELD_BYTES)
+Record = tuple[int, "list[str] | RowRejected"]  # (first line, fields), or the reason it is no row
 
 
 class S3Source(io.RawIOBase):
     """A raw byte stream over GetObject that reopens at its offset on a broken read."""
 
-    def __init__(self, client: Any, bucket: str, key: str, etag: str | None, resume_attempts: int = 5) -> None:
+    def __init__(
+        self, client: Any, bucket: str, key: str, etag: str | None, resume_attempts: int = 5, start: int = 0
+    ) -> None:
+        """start: read from this offset on (a shard's range)."""
         super().__init__()
         self._client, self.bucket, self.key = client, bucket, key
         self._resume_attempts = resume_attempts
         self.resumes = 0
-        self._pos = 0
-        response = self._get(etag, None)
+        self._pos = start
+        response = self._get(etag, start)
         self.etag: str = response["ETag"]
-        self.size: int = response["ContentLength"]
+        ranged = response.get("ContentRange")  # "bytes START-END/SIZE"
+        self.size: int = int(ranged.rsplit("/", 1)[1]) if ranged else response["ContentLength"]
         self._body = response["Body"]
 
     def _get(self, etag: str | None, start: int | None) -> dict[str, Any]:
@@ -129,6 +136,27 @@ def read_rows(raw: io.RawIOBase) -> tuple[list[str], Iterator[tuple[int, list[st
     raise FileRejected("file has no header line (it is empty or blank)")
 
 
+def rows_from(
+    raw: io.RawIOBase, offset: int, line: int, open_field: str
+) -> Iterator[tuple[int, list[str] | RowRejected]]:
+    """The records of a stream that starts inside the file at a line start: at `line`, and inside
+    a quoted field when `open_field` (its opening quote and as many characters) is given. The
+    record in progress there is not returned: it started before the stream."""
+    buffered = io.BufferedReader(raw, buffer_size=1 << 16)
+    text = io.TextIOWrapper(
+        buffered, encoding="utf-8-sig" if offset == 0 else "utf-8", errors="surrogateescape", newline=""
+    )
+    lines: Iterator[str] = text
+    if open_field:
+        first = text.readline()
+        lines = itertools.chain([open_field + first] if first else [], text)
+    reader = csv.reader(lines, strict=True)
+    if open_field:
+        with contextlib.suppress(StopIteration, csv.Error):
+            next(reader)
+    return _records(reader, line - 1)
+
+
 def not_utf8(fields: list[str]) -> str | None:
     """The first undecodable byte in a row, as text (None if the row is UTF-8)."""
     for field in fields:
@@ -139,19 +167,20 @@ def not_utf8(fields: list[str]) -> str | None:
     return None
 
 
-def _records(reader: Any) -> Iterator[tuple[int, list[str] | RowRejected]]:
-    line = 1
+def _records(reader: Any, offset: int = 0) -> Iterator[Record]:
+    """The reader's records with their first line's number; `offset`: lines of the file before the reader's."""
+    line = reader.line_num + offset + 1
     while True:
         try:
             fields = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            last = reader.line_num
+            last = reader.line_num + offset
             where = f"lines {line}-{last}" if last > line else f"line {line}"
             yield line, RowRejected(f"not valid CSV ({where}): {error}")
             line = last + 1
             continue
         if "".join(fields).strip():  # blank lines and ",,,," lines carry no row
             yield line, fields
-        line = reader.line_num + 1
+        line = reader.line_num + offset + 1

@@ -58,10 +58,12 @@ def rerun(target: str, job_id: str, force: bool) -> None:
     JOB_ID is the id `offload status` shows (a prefix of at least 6 characters) or the whole id."""
     try:
         found = context.job_stack(target)
-        task_arn = reruns.rerun(found, reruns.resolve(found, job_id), force)
+        task_arns = reruns.rerun(found, reruns.resolve(found, job_id), force)
     except reruns.RerunRefused as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"job {job_id}: task {task_arn.rsplit('/', 1)[-1]} started; follow it with `offload status --watch`")
+    started = ", ".join(arn.rsplit("/", 1)[-1] for arn in task_arns)
+    what = "task" if len(task_arns) == 1 else f"{len(task_arns)} shard tasks"
+    click.echo(f"job {job_id}: {what} {started} started; follow it with `offload status --watch`")
 
 
 @click.command()

@@ -80,13 +80,18 @@ data "aws_iam_policy_document" "task" {
     resources = ["${var.bucket_arn}/${var.rejected_prefix}*"]
   }
   statement {
+    sid       = "AssembleShardParts" # a sharded job's last shard reads and removes the staged parts
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    resources = ["${var.bucket_arn}/${var.output_prefix}.offload-shards/*"]
+  }
+  statement {
     sid       = "LoadOrders"
     actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
     resources = [var.orders_table_arn]
   }
   statement {
     sid       = "RecordJob"
-    actions   = ["dynamodb:UpdateItem"]
+    actions   = ["dynamodb:UpdateItem", "dynamodb:GetItem"] # GetItem: shards read the boundaries they hand on
     resources = [var.jobs_table_arn]
   }
 }

@@ -8,7 +8,6 @@ resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_145:SSE-S3 (default) is used; a CMK needs key policy for S3 events to SQS
   # checkov:skip=CKV_AWS_21:inputs are immutable drops keyed by ETag; versioning is optional
   # checkov:skip=CKV2_AWS_62:event notifications are configured in the dispatch module
-  # checkov:skip=CKV2_AWS_61:lifecycle rules depend on the user's retention policy
 
   # twin: instead (provider 3.39 has no aws_s3_bucket_versioning: the bucket takes the block)
   # versioning {
@@ -16,6 +15,36 @@ resource "aws_s3_bucket" "this" {
   # }
   # twin: end
 }
+
+# twin: skip (provider 5.x waits for 3 identical reads 10 s apart; the twin expires nothing anyway)
+# A sharded job's parts are removed once assembled; these rules catch those of a job that never was,
+# and uploads a killed worker left unfinished (invisible, but billed).
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    id     = "staged-shard-parts"
+    status = "Enabled"
+    filter {
+      prefix = var.staged_parts_prefix
+    }
+    expiration {
+      days = var.staged_parts_expire_days
+    }
+  }
+
+  rule {
+    id     = "unfinished-uploads"
+    status = "Enabled"
+    filter {
+      prefix = ""
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.staged_parts_expire_days
+    }
+  }
+}
+# twin: end
 
 # twin: omit
 resource "aws_s3_bucket_versioning" "this" {

@@ -32,3 +32,20 @@ variable "versioning" {
   type        = bool
   default     = false
 }
+
+variable "staged_parts_prefix" {
+  description = "Key prefix of sharded jobs' staged parts (docs/contract.md: the output prefix + .offload-shards/)."
+  type        = string
+  default     = "processed/.offload-shards/"
+}
+
+variable "staged_parts_expire_days" {
+  description = "Days after which staged parts a sharded job never assembled, and unfinished multipart uploads, are removed."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.staged_parts_expire_days >= 1 && floor(var.staged_parts_expire_days) == var.staged_parts_expire_days
+    error_message = "staged_parts_expire_days must be a whole number of days >= 1."
+  }
+}

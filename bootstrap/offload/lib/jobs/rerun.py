@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from offload_contract import jobs
+from offload_contract.shards import client_token
 from offload_contract.task import placement, task_overrides
 
 from offload.lib.jobs.store import Stack, get_job, list_jobs, update
@@ -24,8 +27,9 @@ def resolve(stack: Stack, shown: str) -> str:
     return matches[0]
 
 
-def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
-    """Start the worker again for a FAILED job (same file, same ETag); returns the task ARN.
+def rerun(stack: Stack, job_id: str, force: bool = False) -> list[str]:
+    """Start the worker again for a FAILED job (same file, same ETag); returns the task ARNs: one,
+    or one per shard to run again (a sharded job reruns only the shards that did not finish).
     Writes are idempotent, so rows a killed run already loaded are written again, not twice.
     force: also a job still shown RUNNING whose task is known to be gone (host lost)."""
     job = get_job(stack, job_id)
@@ -53,15 +57,44 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
         )
     except stack.client("dynamodb").exceptions.ConditionalCheckFailedException:
         raise RerunRefused(f"job {job_id} changed while this rerun started it: see `offload status`") from None
-    bucket, key, etag = str(job[jobs.BUCKET]), str(job[jobs.KEY]), str(job[jobs.ETAG])
+    shards = job.get(jobs.SHARDS)
+    if not shards:
+        # The dispatcher's token (the job id) would return the old task.
+        task_arn = _run(stack, job, f"{job_id}-rerun-{attempt}", None)
+        update(stack, job_id, "SET #arn = :arn, #up = :now", {":arn": {"S": task_arn}})
+        return [task_arn]
+    count = int(job[jobs.SHARD_COUNT])
+    # Shards that finished keep their rows and staged parts. If all did, the one that failed while
+    # assembling the results (or the last) runs again: it finds every shard done and assembles them.
+    again = [i for i in range(count) if shards[str(i)].get(jobs.STATUS) != jobs.SUCCEEDED]
+    again = again or [next((i for i in range(count) if shards[str(i)].get(jobs.REASON)), count - 1)]
+    started = []
+    for index in again:
+        shard = (index, count, int(shards[str(index)][jobs.SHARD_START]), int(shards[str(index)][jobs.SHARD_END]))
+        task_arn = _run(stack, job, client_token(job_id, index, attempt), shard)
+        update(
+            stack,
+            job_id,
+            "SET #sh.#i.#st = :queued, #sh.#i.#arn = :arn, #up = :now REMOVE #sh.#i.#reason",
+            {":queued": {"S": jobs.QUEUED}, ":arn": {"S": task_arn}},
+            names={"#sh": jobs.SHARDS, "#i": str(index)},
+        )
+        started.append(task_arn)
+    return started
+
+
+def _run(stack: Stack, job: dict[str, Any], token: str, shard: tuple[int, int, int, int] | None) -> str:
+    job_id, bucket, key, etag = (str(job[n]) for n in (jobs.JOB_ID, jobs.BUCKET, jobs.KEY, jobs.ETAG))
     response = stack.client("ecs").run_task(
         cluster=stack.cluster,
         taskDefinition=stack.task_definition,
         launchType="EXTERNAL",
         count=1,
         startedBy="offload-rerun",
-        clientToken=f"{job_id}-rerun-{attempt}",  # the dispatcher's token (the job id) would return the old task
-        overrides=task_overrides(stack.container, bucket, key, etag, job_id, stack.jobs_table, stack.orders_table),
+        clientToken=token,
+        overrides=task_overrides(
+            stack.container, bucket, key, etag, job_id, stack.jobs_table, stack.orders_table, shard
+        ),
         **placement(stack.placement_constraint),
     )
     if not response.get("tasks"):
@@ -74,6 +107,4 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> str:
             {":failed": {"S": jobs.FAILED}, ":why": {"S": why}},
         )
         raise RerunRefused(f"job {job_id}: {why}")
-    task_arn = str(response["tasks"][0]["taskArn"])
-    update(stack, job_id, "SET #arn = :arn, #up = :now", {":arn": {"S": task_arn}})
-    return task_arn
+    return str(response["tasks"][0]["taskArn"])

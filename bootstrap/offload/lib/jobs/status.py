@@ -27,6 +27,8 @@ class Progress:
 
     @classmethod
     def of(cls, job: dict[str, Any]) -> Progress:
+        if job.get(jobs.SHARDS) and job.get(jobs.STATUS) != jobs.SUCCEEDED:
+            return cls._of_shards(job)
         rows = int(job.get(jobs.ROWS_READ, 0))
         rate = int(job.get(jobs.ROWS_PER_SECOND, 0))
         if job.get(jobs.STATUS) == jobs.SUCCEEDED:
@@ -38,6 +40,20 @@ class Progress:
         eta = (size - done) * elapsed / done if done and elapsed > 0 else None
         return cls(min(1.0, done / size), rows, rate, eta)
 
+    @classmethod
+    def _of_shards(cls, job: dict[str, Any]) -> Progress:
+        """A sharded job's progress: its shards' bytes and rows added up, their rates too (they run at once)."""
+        shards = list(job[jobs.SHARDS].values())
+        size = sum(int(s.get(jobs.SHARD_END, 0)) - int(s.get(jobs.SHARD_START, 0)) for s in shards)
+        done = sum(
+            min(int(s.get(jobs.BYTES_READ, 0)), int(s[jobs.SHARD_END]) - int(s[jobs.SHARD_START])) for s in shards
+        )
+        rows = sum(int(s.get(jobs.ROWS_READ, 0)) for s in shards)
+        rate = sum(int(s.get(jobs.ROWS_PER_SECOND, 0)) for s in shards if s.get(jobs.STATUS) == jobs.RUNNING)
+        elapsed = int(job.get(jobs.PROGRESS_AT, 0) or job.get(jobs.UPDATED_AT, 0)) - int(job.get(jobs.STARTED_AT, 0))
+        eta = (size - done) * elapsed / done if done and elapsed > 0 else None
+        return cls(min(1.0, done / size) if size else None, rows, rate, eta)
+
     def text(self) -> str:
         if self.fraction is None:
             return "-"
@@ -45,6 +61,25 @@ class Progress:
             return "100%"
         eta = f" ETA {age(self.eta_seconds)}" if self.eta_seconds is not None else ""
         return f"{self.fraction:.0%} {self.rows_per_second:,} rows/s{eta}"
+
+
+def _shard_rows(job: dict[str, Any]) -> str:
+    """A sharded job's rows so far: those its finished shards loaded, of those they read."""
+    shards = list(job.get(jobs.SHARDS, {}).values())
+    if not any(jobs.ROWS_LOADED in s for s in shards):
+        return "-"
+    return (
+        f"{sum(int(s.get(jobs.ROWS_LOADED, 0)) for s in shards)}/{sum(int(s.get(jobs.ROWS_READ, 0)) for s in shards)}"
+    )
+
+
+def _task(job: dict[str, Any]) -> str:
+    """The task, or for a sharded job how many of its shards are done: "shards 2/3"."""
+    shards = job.get(jobs.SHARDS)
+    if not shards:
+        return str(job.get(jobs.TASK_ARN, "-")).rsplit("/", 1)[-1][:12]
+    done = sum(1 for s in shards.values() if s.get(jobs.STATUS) == jobs.SUCCEEDED)
+    return f"shards {done}/{len(shards)}"
 
 
 def status_text(stack: Stack, now: float | None = None, with_dead_letters: bool = True) -> str:
@@ -74,9 +109,9 @@ def table(rows: Iterable[dict[str, Any]], now: float | None = None) -> str:
                 str(job.get(jobs.KEY, "")),
                 str(job.get(jobs.JOB_ID, "-"))[:JOB_ID_SHOWN],
                 str(job.get(jobs.STATUS, "")),
-                f"{job.get(jobs.ROWS_LOADED, 0)}/{job.get(jobs.ROWS_TOTAL, 0)}" if counted else "-",
+                f"{job.get(jobs.ROWS_LOADED, 0)}/{job.get(jobs.ROWS_TOTAL, 0)}" if counted else _shard_rows(job),
                 Progress.of(job).text(),
-                str(job.get(jobs.TASK_ARN, "-")).rsplit("/", 1)[-1][:12],
+                _task(job),
                 age(current - int(job.get(jobs.CREATED_AT, current))),
                 str(job.get(jobs.REASON, "")),
             )

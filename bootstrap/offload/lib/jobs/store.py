@@ -78,9 +78,17 @@ _NAMES = {
 }
 
 
-def update(stack: Stack, job_id: str, expression: str, values: dict[str, Any], condition: str | None = None) -> None:
-    """One UpdateItem on a job; `:now` and the attribute names above are filled in."""
-    used = {k: v for k, v in _NAMES.items() if k in expression or (condition and k in condition)}
+def update(
+    stack: Stack,
+    job_id: str,
+    expression: str,
+    values: dict[str, Any],
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+) -> None:
+    """One UpdateItem on a job; `:now` and the attribute names above (and `names`) are filled in."""
+    known = {**_NAMES, **(names or {})}
+    used = {k: v for k, v in known.items() if k in expression or (condition and k in condition)}
     request: dict[str, Any] = {
         "TableName": stack.jobs_table,
         "Key": {jobs.JOB_ID: {"S": job_id}},
@@ -94,9 +102,18 @@ def update(stack: Stack, job_id: str, expression: str, values: dict[str, Any], c
 
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:
-    """DynamoDB JSON -> plain values (numbers as int where whole)."""
-    out: dict[str, Any] = {}
-    for name, typed in item.items():
-        ((kind, value),) = typed.items()
-        out[name] = int(value) if kind == "N" and value.lstrip("-").isdigit() else value
-    return out
+    """DynamoDB JSON -> plain values (numbers as int where whole; a sharded job's map and set too)."""
+    return {name: _plain(typed) for name, typed in item.items()}
+
+
+def _plain(typed: dict[str, Any]) -> Any:
+    ((kind, value),) = typed.items()
+    if kind == "N":
+        return int(value) if value.lstrip("-").isdigit() else value
+    if kind == "M":
+        return plain(value)
+    if kind == "NS":
+        return {_plain({"N": v}) for v in value}
+    if kind == "L":
+        return [_plain(v) for v in value]
+    return value

@@ -19,6 +19,7 @@ from offload.twin.credentials import sdk_environment
 TARGETS = ("aws", "twin")
 TWIN_REGION = "us-east-1"
 _OMIT, _INSTEAD, _END = "# twin: omit", "# twin: instead", "# twin: end"
+_SKIP = "# twin: skip"  # left out of every twin copy, a current provider's too: the comment says why
 # Services the stack touches; each gets the twin's endpoint.
 _SERVICES = (
     "cloudwatch",
@@ -46,20 +47,22 @@ class Workspace:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def strip_twin_omissions(text: str) -> str:
-    """The twin's copy of a .tf file: lines between '# twin: omit' and '# twin: end' dropped (what
-    3.39 lacks), commented lines between '# twin: instead' and '# twin: end' uncommented (3.39's way)."""
+def strip_twin_omissions(text: str, twin_provider: bool = True) -> str:
+    """The twin's copy of a .tf file. For the twin's 3.39: lines between '# twin: omit' and
+    '# twin: end' dropped (what 3.39 lacks), commented lines between '# twin: instead' and
+    '# twin: end' uncommented (3.39's way). For any twin: lines between '# twin: skip' and
+    '# twin: end' dropped."""
     kept, mode = [], None
     for line in text.splitlines(keepends=True):
         marker = line.strip()
-        if marker.startswith((_OMIT, _INSTEAD)):
-            mode = marker[: len(_OMIT if marker.startswith(_OMIT) else _INSTEAD)]
-        elif marker.startswith(_END):
+        if marker.startswith(_SKIP) or (twin_provider and marker.startswith((_OMIT, _INSTEAD))):
+            mode = next(m for m in (_SKIP, _OMIT, _INSTEAD) if marker.startswith(m))
+        elif marker.startswith(_END) and mode is not None:
             mode = None
         elif mode == _INSTEAD:
             indent = line[: len(line) - len(line.lstrip())]
             kept.append(indent + line.lstrip()[2:] if line.lstrip().startswith("# ") else line)
-        elif mode is None:
+        elif mode is None and not marker.startswith(_END):
             kept.append(line)
     return "".join(kept)
 
@@ -72,7 +75,7 @@ def _copy_tree(source: Path, target: Path, strip: bool) -> None:
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         text = path.read_text()
-        destination.write_text(strip_twin_omissions(text) if strip else text)
+        destination.write_text(strip_twin_omissions(text, twin_provider=strip))
 
 
 # What differs between the twin's 3.39 and a current provider (>= 5).
@@ -179,7 +182,7 @@ def for_target(target: str, endpoint: str | None = None) -> Workspace:
         stale.unlink()
     provider = twin_provider()
     twin_only = provider == tooling.TWIN_PROVIDER_VERSION
-    _copy_tree(terraform_dir(), workdir, strip=twin_only)  # nothing is left out for a current provider
+    _copy_tree(terraform_dir(), workdir, strip=twin_only)  # a current provider's copy leaves out only `skip`
     endpoint = endpoint or twin_endpoint()
     (workdir / "twin_override.tf").write_text(twin_override(endpoint, build_dir() / "dispatcher.zip", provider))
     config = tooling.twin_cli_config() if twin_only else tooling.current_cli_config()

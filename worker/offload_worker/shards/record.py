@@ -1,0 +1,131 @@
+"""A shard's side of the job record: its own entry in the Shards map, the job's status, and the
+boundaries shards hand on to each other (docs/contract.md, "Sharded jobs")."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from offload_contract import jobs
+
+from offload_worker.ledger import JobLedger
+from offload_worker.shards.boundary import Entry
+
+_OPEN = (jobs.QUEUED, jobs.WAITING_FOR_CAPACITY, jobs.RUNNING)
+
+
+class ShardLedger(JobLedger):
+    def __init__(self, client: Any, table: str | None, job_id: str, ttl_days: int, index: int, count: int) -> None:
+        super().__init__(client, table, job_id, ttl_days)
+        self.index, self.count = index, count
+
+    def _table_(self) -> Any:
+        return self._client.Table(self._table)
+
+    def _set_shard(self, values: dict[str, Any], condition: str | None = None, index: int | None = None) -> bool:
+        """SET attributes of one shard's entry; False when the condition does not hold."""
+        names = {"#sh": jobs.SHARDS, "#i": str(self.index if index is None else index), "#up": jobs.UPDATED_AT}
+        names.update({f"#a{n}": name for n, name in enumerate(values)})
+        sets = ", ".join(f"#sh.#i.#a{n} = :v{n}" for n in range(len(values)))
+        request: dict[str, Any] = {
+            "Key": {jobs.JOB_ID: self.job_id},
+            "UpdateExpression": f"SET {sets}, #up = :now",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {**{f":v{n}": v for n, v in enumerate(values.values())}, ":now": jobs.now()},
+        }
+        if condition:
+            request["ConditionExpression"] = condition
+        try:
+            self._table_().update_item(**request)
+        except self._client.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def job(self) -> dict[str, Any]:
+        return dict(self._table_().get_item(Key={jobs.JOB_ID: self.job_id}, ConsistentRead=True).get("Item", {}))
+
+    def running(self, bucket: str, key: str, etag: str) -> None:
+        if not self._table:
+            return
+        self._set_shard({jobs.STATUS: jobs.RUNNING, jobs.STARTED_AT: jobs.now()})
+        with contextlib.suppress(self._client.meta.client.exceptions.ConditionalCheckFailedException):
+            # The job runs while its shards do, unless one has failed it: that stays visible.
+            self._table_().update_item(
+                Key={jobs.JOB_ID: self.job_id},
+                UpdateExpression="SET #st = :running, #start = if_not_exists(#start, :now) REMOVE #reason",
+                ConditionExpression="#st IN (:queued, :waiting, :running)",
+                ExpressionAttributeNames={"#st": jobs.STATUS, "#start": jobs.STARTED_AT, "#reason": jobs.REASON},
+                ExpressionAttributeValues={
+                    ":running": jobs.RUNNING,
+                    ":now": jobs.now(),
+                    ":queued": jobs.QUEUED,
+                    ":waiting": jobs.WAITING_FOR_CAPACITY,
+                },
+            )
+
+    def progress(self, rows: int, bytes_read: int, size: int, rows_per_second: int) -> None:
+        if self._table:
+            values = {jobs.ROWS_READ: rows, jobs.BYTES_READ: bytes_read, jobs.ROWS_PER_SECOND: rows_per_second}
+            self._set_shard({**values, jobs.PROGRESS_AT: jobs.now()}, condition="attribute_exists(#sh.#i)")
+
+    def entry(self, index: int) -> Entry | None:
+        """The boundary where shard `index` starts, once the shard before it has published it."""
+        if index == 0:
+            return Entry(0, 1)
+        shard = self.job().get(jobs.SHARDS, {}).get(str(index), {})
+        return entry_of(shard)
+
+    def publish(self, index: int, entry: Entry) -> None:
+        """Hand shard `index` its boundary (the first publication stands: every one is the same)."""
+        value = {jobs.ENTRY_OFFSET: entry.offset, jobs.ENTRY_LINE: entry.line, jobs.ENTRY_QUOTED: entry.quoted}
+        self._set_shard({jobs.SHARD_ENTRY: value}, condition="attribute_not_exists(#sh.#i.#a0)", index=index)
+
+    def done(self, fields: dict[str, Any]) -> int:
+        """This shard's rows are written and its parts staged; returns how many shards are."""
+        names = {"#sh": jobs.SHARDS, "#i": str(self.index), "#done": jobs.SHARDS_DONE, "#up": jobs.UPDATED_AT}
+        names.update({f"#a{n}": name for n, name in enumerate(fields)})
+        sets = ", ".join(f"#sh.#i.#a{n} = :v{n}" for n in range(len(fields)))
+        response = self._table_().update_item(
+            Key={jobs.JOB_ID: self.job_id},
+            UpdateExpression=f"SET {sets}, #up = :now ADD #done :me",  # a set: a rerun adds itself once
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                **{f":v{n}": v for n, v in enumerate(fields.values())},
+                ":now": jobs.now(),
+                ":me": {self.index},
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        return len(response["Attributes"].get(jobs.SHARDS_DONE, ()))
+
+    def failed(self, reason: str, exit_code: int) -> None:
+        if not self._table:
+            return
+        self._set_shard({jobs.STATUS: jobs.FAILED, jobs.REASON: reason, jobs.EXIT_CODE: exit_code})
+        with contextlib.suppress(self._client.meta.client.exceptions.ConditionalCheckFailedException):
+            self._table_().update_item(
+                Key={jobs.JOB_ID: self.job_id},
+                UpdateExpression="SET #st = :failed, #reason = :reason, #exit = :exit, #fin = :now, #up = :now",
+                ConditionExpression="#st <> :ok",
+                ExpressionAttributeNames={
+                    "#st": jobs.STATUS,
+                    "#reason": jobs.REASON,
+                    "#exit": jobs.EXIT_CODE,
+                    "#fin": jobs.FINISHED_AT,
+                    "#up": jobs.UPDATED_AT,
+                },
+                ExpressionAttributeValues={
+                    ":failed": jobs.FAILED,
+                    ":reason": f"shard {self.index + 1}/{self.count}: {reason}",
+                    ":exit": exit_code,
+                    ":now": jobs.now(),
+                    ":ok": jobs.SUCCEEDED,
+                },
+            )
+
+
+def entry_of(shard: dict[str, Any]) -> Entry | None:
+    value = shard.get(jobs.SHARD_ENTRY)
+    if not value:
+        return None
+    return Entry(int(value[jobs.ENTRY_OFFSET]), int(value[jobs.ENTRY_LINE]), int(value[jobs.ENTRY_QUOTED]))
