@@ -52,7 +52,8 @@ SHARDS_DONE = "ShardsDone"  # number set of the shards whose rows are written an
 # RowsRead and BytesRead as above, and these
 SHARD_START = "Start"
 SHARD_END = "End"
-SHARD_ENTRY = "Entry"  # where its first row starts: {Offset, Line, Quoted}, published by the shard before it
+SHARD_SUMMARY = "Summary"  # its range parsed from both states it may start in (docs/contract.md)
+SHARD_ENTRY = "Entry"  # where its first row starts: {Offset, Line, Quoted}, followed through the summaries
 ENTRY_OFFSET = "Offset"
 ENTRY_LINE = "Line"
 ENTRY_QUOTED = "Quoted"  # -1: a row starts there; else the length of the quoted field still open

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from offload.bench.p1 import measure_p1
 from offload.bench.p2 import measure_p2
+from offload.bench.p5 import measure_p5
 from offload.bench.settings import Echo, Settings
 from offload.bench.worker_process import BUCKET, REGION
 from offload.twin import credentials
@@ -43,7 +44,12 @@ def measure_p1_p2(settings: Settings, echo: Echo) -> dict[str, float]:
     try:
         s3 = boto3.client("s3", endpoint_url=twin.endpoint, region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
-        return {**measure_p1(settings, echo, s3, twin.endpoint), **measure_p2(settings, echo, s3, twin.endpoint)}
+        dynamodb = boto3.client("dynamodb", endpoint_url=twin.endpoint, region_name=REGION)
+        return {
+            **measure_p1(settings, echo, s3, twin.endpoint),
+            **measure_p2(settings, echo, s3, twin.endpoint),
+            **measure_p5(settings, echo, s3, dynamodb, twin.endpoint),
+        }
     finally:
         twin.stop()
 
@@ -95,6 +101,12 @@ def table(r: dict[str, float]) -> str:
             f"P2 peak RSS {r['p2_mb_large']:.0f} MB",
             f"{r['p2_rss_mb_large']:.0f} MB",
             f"large/small {r['p2_large_small_ratio']:.2f}",
+        ),
+        (f"P5 {r['p5_mb']:.0f} MB on 1 instance", f"{r['p5_one_instance_s']:.1f} s", "one task, one process"),
+        (
+            f"P5 {r['p5_mb']:.0f} MB on 3 instances",
+            f"{r['p5_three_instances_s']:.1f} s",
+            f"3 shards: {r['p5_speedup']:.2f}x; the 3 share this machine's 2 cores",
         ),
         ("P3 drop -> output", f"{r['p3_drop_to_output_s']:.2f} s", ""),
         ("P3 whole demo", f"{r['p3_demo_s']:.1f} s", ""),

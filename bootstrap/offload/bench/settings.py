@@ -17,3 +17,4 @@ class Settings:
     peer_rows: int = 10_000  # P1 file for the one-batch-at-a-time peers (they take ~1 s per 1,000 rows)
     small_mb: int = 20
     large_mb: int = 80
+    p5_mb: int = 40  # P5's large file, loaded on one instance and as shards on three

@@ -43,8 +43,8 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def run_worker(s3_endpoint: str, dynamodb_endpoint: str, key: str, etag: str, **settings: str) -> WorkerRun:
-    env = {
+def worker_env(s3_endpoint: str, dynamodb_endpoint: str, key: str, etag: str, **settings: str) -> dict[str, str]:
+    return {
         **os.environ,
         **sdk_environment(s3_endpoint, REGION),
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
@@ -55,11 +55,21 @@ def run_worker(s3_endpoint: str, dynamodb_endpoint: str, key: str, etag: str, **
         "JOBS_TABLE": JOBS,
         **settings,
     }
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    began = time.monotonic()
-    process = subprocess.Popen(
+
+
+def start_worker(
+    s3_endpoint: str, dynamodb_endpoint: str, key: str, etag: str, **settings: str
+) -> subprocess.Popen[bytes]:
+    env = worker_env(s3_endpoint, dynamodb_endpoint, key, etag, **settings)
+    return subprocess.Popen(
         [sys.executable, "-m", "offload_worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+
+
+def run_worker(s3_endpoint: str, dynamodb_endpoint: str, key: str, etag: str, **settings: str) -> WorkerRun:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.monotonic()
+    process = start_worker(s3_endpoint, dynamodb_endpoint, key, etag, **settings)
     peaks: dict[int, float] = {}
 
     def watch() -> None:

@@ -1,25 +1,32 @@
-"""Where a shard's rows start: the CSV reader's exact state at a byte offset, handed on shard to shard.
+"""Where a shard's rows start: the CSV reader's exact state at a byte offset.
 
 Whether a byte starts a row depends on everything before it (a quoted field may hold
-newlines), so a shard cannot find its first row from its own bytes. Between lines the reader
-carries one thing: either a row ends there, or a quoted field is still open, with so many
-characters in it (the 1 MiB field limit counts them). The shard before knows that state at its
-own start (its Entry); it parses its bytes with the reader a whole-file task uses and hands on
-the state at the next shard's start, before loading its own rows. A shard resumes from an open
-field by prefixing its first line with a quote and that many characters: the reader then goes
-on exactly as it would have, and the row it finishes belongs to the shard before.
+newlines), so a shard cannot find its first row from its own bytes alone. Between lines the
+reader carries one thing: either a row ends there, or a quoted field is still open, with so
+many characters in it (the 1 MiB field limit counts them). That state at a shard's start is
+its Entry. A shard resumes from an open field by prefixing its first line with a quote and
+that many characters: the reader then goes on exactly as it would have, and the row it
+finishes belongs to the shard before.
+
+Every shard parses its own range twice, at once with the others: as if a row started there,
+and as if a quoted field were open there (`summarize`). From those Summaries, each shard
+works out its Entry by following them from the file's start (`follow`): no shard waits for
+another to parse. Only a field that reaches the 1 MiB limit across a shard boundary makes the
+length of the open field matter; then the range is parsed again from the exact state (`advance`).
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 _NEWLINE = re.compile(rb"[\r\n]")
 _BOM = b"\xef\xbb\xbf"
-CHECKPOINT_LINES = 4096  # a row start is noted every so many lines, for reading single rows back
 
 
 @dataclass(frozen=True)
@@ -96,27 +103,124 @@ class _Feed:
         return text
 
 
-def advance(lines: Iterator[bytes], entry: Entry) -> tuple[Entry, list[tuple[int, int]]]:
+def advance(lines: Iterator[bytes], entry: Entry) -> Entry:
     """The reader's state after `lines` (the file's lines from entry.offset to a line start),
-    starting in state `entry`; and checkpoints: (line, offset) of row starts along the way."""
+    starting in state `entry`: exact for any state, one Python step per line."""
     feed = _Feed(lines, entry)
     reader = csv.reader(feed, strict=True)
-    checkpoints: list[tuple[int, int]] = []
-    noted = 0
     while True:
         try:
             next(reader)
         except StopIteration:
             if feed.count == 0:  # no lines at all: the state is the one we came with
-                return entry, checkpoints
+                return entry
             break
         except csv.Error:
             if feed.exhausted:  # "unexpected end of data": the lines end inside a quoted field
                 field = next(csv.reader(["".join(feed.open) + '"'], strict=True))[-1]
-                return Entry(entry.offset + feed.bytes, entry.line + feed.count, len(field)), checkpoints
+                return Entry(entry.offset + feed.bytes, entry.line + feed.count, len(field))
         # A row (or a broken one, whose line the reader drops) ended with the line: the next one starts a row.
         feed.open.clear()
-        if feed.count - noted >= CHECKPOINT_LINES:
-            noted = feed.count
-            checkpoints.append((entry.line + feed.count, entry.offset + feed.bytes))
-    return Entry(entry.offset + feed.bytes, entry.line + feed.count), checkpoints
+    return Entry(entry.offset + feed.bytes, entry.line + feed.count)
+
+
+@dataclass(frozen=True)
+class Exit:
+    """What parsing a range from one state leads to at its end."""
+
+    lines: int  # lines in the range
+    quoted: int  # -1: a row starts at the end; else the length of the quoted field open there
+    through: bool = False  # (entered in a field) that same field is still open at the end
+    widest: int = 0  # (entered in a field) how long it grew in the range; over the limit: it broke there
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A range [start, stop) between two line starts, parsed from both states it can start in."""
+
+    start: int
+    stop: int
+    at_row: Exit
+    in_field: Exit
+
+
+def summarize(open_range: Callable[[], Iterable[bytes]], start: int, stop: int) -> Summary:
+    """Parse the range twice, with the reader a whole-file task uses, in C but for one step per row."""
+    return Summary(start, stop, _scan(open_range, start == 0, False), _scan(open_range, start == 0, True))
+
+
+def follow(entry: Entry, summary: Summary) -> Entry | None:
+    """The state at summary.stop given the state at summary.start; None when only parsing the range
+    again from `entry` can tell (the open field would pass the field limit with its earlier part)."""
+    if entry.quoted < 0:
+        return Entry(summary.stop, entry.line + summary.at_row.lines, summary.at_row.quoted)
+    exit_ = summary.in_field
+    if entry.quoted > 0 and entry.quoted + exit_.widest > csv.field_size_limit():
+        return None
+    quoted = entry.quoted + exit_.quoted if exit_.through else exit_.quoted
+    return Entry(summary.stop, entry.line + exit_.lines, quoted)
+
+
+class _Chunks(io.RawIOBase):
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__()
+        self._chunks, self._rest = iter(chunks), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._rest:
+            self._rest = next(self._chunks, b"")
+            if not self._rest:
+                return 0
+        n = min(len(buffer), len(self._rest))
+        buffer[:n], self._rest = self._rest[:n], self._rest[n:]
+        return n
+
+
+def _text(open_range: Callable[[], Iterable[bytes]], file_start: bool) -> io.TextIOWrapper:
+    buffered = io.BufferedReader(_Chunks(open_range()), buffer_size=1 << 16)
+    encoding = "utf-8-sig" if file_start else "utf-8"
+    return io.TextIOWrapper(buffered, encoding=encoding, errors="surrogateescape", newline="")
+
+
+def _scan(open_range: Callable[[], Iterable[bytes]], file_start: bool, in_field: bool) -> Exit:
+    text = _text(open_range, file_start)
+    ended: list[bool] = []
+
+    def end() -> Iterator[str]:  # reached only once every line has been read
+        ended.append(True)
+        yield from ()
+
+    first = text.readline() if in_field else ""
+    if in_field and not first:
+        return Exit(0, 0, True, 0)  # no lines: the field stays open, none the longer
+    reader = csv.reader(itertools.chain(['"' + first] if in_field else [], text, end()), strict=True)
+    done, widest = 0, 0  # lines read when the last row ended; the entered field's length
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return Exit(reader.line_num, -1, False, widest)
+        except csv.Error:
+            if ended:  # the range ends inside a quoted field
+                break
+            fields = None  # a broken row: the reader drops the rest of its line
+        if in_field and done == 0:
+            # The row the range entered: a broken one may have passed the limit anywhere: say so.
+            widest = len(fields[0]) if fields is not None else csv.field_size_limit() + 1
+        done = reader.line_num
+    open_row = _lines_from(open_range, file_start, done, '"' if in_field and done == 0 else "")
+    fields = next(csv.reader([open_row + '"'], strict=True))
+    if in_field and done == 0:  # still in the row the range entered
+        return Exit(reader.line_num, len(fields[-1]), len(fields) == 1, len(fields[0]))
+    return Exit(reader.line_num, len(fields[-1]), False, widest)
+
+
+def _lines_from(open_range: Callable[[], Iterable[bytes]], file_start: bool, skip: int, prefix: str) -> str:
+    """The range's text after its first `skip` lines: the row still open at its end."""
+    text = _text(open_range, file_start)
+    for _ in range(skip):
+        text.readline()
+    return prefix + text.read()

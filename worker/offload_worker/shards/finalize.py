@@ -39,7 +39,7 @@ def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, he
     loader = Loader(header, settings.bucket, settings.key, etag, writer, lambda *_: None, lambda *_: None)
     try:
         for shard, lines in winners.items():
-            for fields in _rows_at(settings, s3, etag, shards[shard], staged[shard].checkpoints, lines):
+            for fields in _rows_at(settings, s3, etag, shards[shard], lines):
                 writer.put(*loader.item(fields))
         writes = writer.close()
     except BaseException:
@@ -81,21 +81,16 @@ def _assemble(
         raise
 
 
-def _rows_at(
-    settings: Settings, s3: Any, etag: str, shard: dict[str, Any], checkpoints: list[tuple[int, int]], lines: list[int]
-) -> Iterator[list[str]]:
-    """The fields of the rows that start on `lines` (sorted) in one shard, read from the closest row start."""
+def _rows_at(settings: Settings, s3: Any, etag: str, shard: dict[str, Any], lines: list[int]) -> Iterator[list[str]]:
+    """The fields of the rows that start on `lines` (sorted) in one shard: its range read again up to
+    the last of them (only a file whose keys repeat across shards is read twice, that far)."""
     entry = entry_of(shard)
     assert entry is not None  # the shard loaded, so it had its boundary
-    line, offset, prefix = entry.line, entry.offset, entry.prefix()
-    for at_line, at_offset in checkpoints:
-        if at_line <= lines[0]:
-            line, offset, prefix = at_line, at_offset, ""
-    source = S3Source(s3, settings.bucket, settings.key, etag, start=offset)
+    source = S3Source(s3, settings.bucket, settings.key, etag, start=entry.offset)
     try:
         wanted = iter(lines)
         target = next(wanted)
-        for row_line, fields in rows_from(source, offset, line, prefix):
+        for row_line, fields in rows_from(source, entry.offset, entry.line, entry.prefix()):
             if row_line == target and not isinstance(fields, RowRejected):
                 yield fields
                 target = next(wanted, -1)

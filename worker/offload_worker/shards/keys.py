@@ -1,7 +1,7 @@
 """The keys a shard loaded, so the last shard can settle keys that more than one shard loaded.
 
 A shard stages, sorted by key fingerprint, each key it loaded with the line of its last row
-there, and checkpoints where rows start (to read single rows back). Merging the shards' lists
+there. Merging the shards' lists
 gives the number of distinct keys in the file (so RowsDuplicate is what one task would count)
 and, for each key loaded by several shards, the row that must win: the one in the last shard.
 The fingerprint is 64 bits of the row's ConfirmationId (SHA-1 of the key), the same in every shard.
@@ -18,7 +18,6 @@ from typing import IO, Any
 from offload_worker.s3_writer import S3Writer
 
 _PAIR = struct.Struct("<QQ")
-_COUNT = struct.Struct("<Q")
 _LINE_BITS = 40  # a line number below 2^40
 
 
@@ -55,10 +54,9 @@ class KeyRuns:
             self._spill()
         return heapq.merge(*(_read_run(run) for run in self._runs))
 
-    def stage(self, s3: Any, bucket: str, key: str, checkpoints: list[tuple[int, int]]) -> None:
-        """Write the staged list: checkpoints, then each fingerprint once with its last line."""
+    def stage(self, s3: Any, bucket: str, key: str) -> None:
+        """Write the staged list: each fingerprint once, with its last line."""
         writer = S3Writer(s3, bucket, key, content_type="application/octet-stream")
-        writer.write_bytes(_COUNT.pack(len(checkpoints)) + b"".join(_PAIR.pack(*c) for c in checkpoints))
         block, last, mask = bytearray(), None, (1 << _LINE_BITS) - 1
         for value in self._merged():
             fp = value >> _LINE_BITS
@@ -87,9 +85,6 @@ class StagedKeys:
 
     def __init__(self, body: Any, shard: int) -> None:
         self._body, self.shard = body, shard
-        (count,) = _COUNT.unpack(self._read(_COUNT.size))
-        data = self._read(count * _PAIR.size)
-        self.checkpoints = [_PAIR.unpack_from(data, at) for at in range(0, len(data), _PAIR.size)]
 
     def _read(self, size: int) -> bytes:
         data = b""

@@ -9,7 +9,7 @@ from typing import Any
 from offload_contract import jobs
 
 from offload_worker.ledger import JobLedger
-from offload_worker.shards.boundary import Entry
+from offload_worker.shards.boundary import Entry, Exit, Summary
 
 _OPEN = (jobs.QUEUED, jobs.WAITING_FOR_CAPACITY, jobs.RUNNING)
 
@@ -68,17 +68,17 @@ class ShardLedger(JobLedger):
             values = {jobs.ROWS_READ: rows, jobs.BYTES_READ: bytes_read, jobs.ROWS_PER_SECOND: rows_per_second}
             self._set_shard({**values, jobs.PROGRESS_AT: jobs.now()}, condition="attribute_exists(#sh.#i)")
 
-    def entry(self, index: int) -> Entry | None:
-        """The boundary where shard `index` starts, once the shard before it has published it."""
-        if index == 0:
-            return Entry(0, 1)
-        shard = self.job().get(jobs.SHARDS, {}).get(str(index), {})
-        return entry_of(shard)
+    def publish_summary(self, summary: Summary) -> None:
+        self._set_shard({jobs.SHARD_SUMMARY: _summary_value(summary)})
 
-    def publish(self, index: int, entry: Entry) -> None:
-        """Hand shard `index` its boundary (the first publication stands: every one is the same)."""
+    def publish_entry(self, entry: Entry) -> None:
         value = {jobs.ENTRY_OFFSET: entry.offset, jobs.ENTRY_LINE: entry.line, jobs.ENTRY_QUOTED: entry.quoted}
-        self._set_shard({jobs.SHARD_ENTRY: value}, condition="attribute_not_exists(#sh.#i.#a0)", index=index)
+        self._set_shard({jobs.SHARD_ENTRY: value})
+
+    def summaries(self) -> dict[int, Summary]:
+        """The summaries published so far, by shard."""
+        shards = self.job().get(jobs.SHARDS, {})
+        return {int(i): _summary(s[jobs.SHARD_SUMMARY]) for i, s in shards.items() if jobs.SHARD_SUMMARY in s}
 
     def done(self, fields: dict[str, Any]) -> int:
         """This shard's rows are written and its parts staged; returns how many shards are."""
@@ -122,6 +122,28 @@ class ShardLedger(JobLedger):
                     ":ok": jobs.SUCCEEDED,
                 },
             )
+
+
+_EXIT = ("Lines", "Quoted", "Through", "Widest")
+
+
+def _summary_value(summary: Summary) -> dict[str, Any]:
+    def exit_value(exit_: Exit) -> dict[str, Any]:
+        return dict(zip(_EXIT, (exit_.lines, exit_.quoted, exit_.through, exit_.widest), strict=True))
+
+    return {
+        "Start": summary.start,
+        "Stop": summary.stop,
+        "AtRow": exit_value(summary.at_row),
+        "InField": exit_value(summary.in_field),
+    }
+
+
+def _summary(value: dict[str, Any]) -> Summary:
+    def exit_of(v: dict[str, Any]) -> Exit:
+        return Exit(int(v["Lines"]), int(v["Quoted"]), bool(v["Through"]), int(v["Widest"]))
+
+    return Summary(int(value["Start"]), int(value["Stop"]), exit_of(value["AtRow"]), exit_of(value["InField"]))
 
 
 def entry_of(shard: dict[str, Any]) -> Entry | None:

@@ -11,16 +11,16 @@ from aws_lambda_powertools import Logger
 from offload_contract import jobs
 from offload_contract.shards import plan
 
-from offload_worker.errors import FileRejected
+from offload_worker.errors import FileRejected, WorkerError
 from offload_worker.orders import Header
 from offload_worker.progress import Progress
 from offload_worker.run import OUTPUT_HEADER, Rejects, Result, load_rows
 from offload_worker.s3_writer import S3Writer
 from offload_worker.settings import Settings
-from offload_worker.shards.boundary import Entry, advance, byte_lines, line_start
+from offload_worker.shards.boundary import FILE_START, Entry, advance, byte_lines, follow, line_start, summarize
 from offload_worker.shards.finalize import finalize
 from offload_worker.shards.keys import KeyRuns
-from offload_worker.shards.record import ShardLedger, entry_of
+from offload_worker.shards.record import ShardLedger
 from offload_worker.shards.spool import Spool
 from offload_worker.source import S3Source, read_rows, rows_from
 
@@ -44,13 +44,21 @@ def process_shard(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedge
     ranges = plan(size, 1, count) if count > 1 else [(0, size)]
     if (start, end) != ranges[index]:
         raise FileRejected(f"shard range {start}-{end} is not shard {index + 1} of {count} of a {size}-byte object")
+    began = time.monotonic()
     spool = Spool(s3, settings.bucket, settings.key, etag, start, end)
     try:
+        first = spool.line_start_at(start)
+        summary = summarize(lambda: spool.chunks(first, spool.stop), first, spool.stop)
+        ledger.publish_summary(summary)  # at once with the others: no shard waits for another to parse
+        summarized = time.monotonic()
         entry = _entry(settings, s3, etag, ledger, ranges, size)
-        following, checkpoints = advance(byte_lines(spool.chunks(entry.offset, spool.stop)), entry)
-        if index + 1 < count:
-            ledger.publish(index + 1, following)  # before loading: the next shard need not wait for our rows
-        result = _load(settings, s3, dynamodb, ledger, header, names, etag, spool, entry, following, checkpoints)
+        if entry.offset != first:
+            raise WorkerError(f"shard {index + 1}/{count}: the shards before end at byte {entry.offset}, not {first}")
+        ledger.publish_entry(entry)
+        following = follow(entry, summary) or advance(byte_lines(spool.chunks(first, spool.stop)), entry)
+        phases = {"parse_s": summarized - began, "boundary_s": time.monotonic() - summarized}
+        logger.info("boundary found", extra={"line": entry.line, **{k: round(v, 2) for k, v in phases.items()}})
+        result = _load(settings, s3, dynamodb, ledger, header, names, etag, spool, entry, following)
     finally:
         spool.remove()
     result.size_bytes, result.resumes = size, spool.resumes
@@ -68,7 +76,6 @@ def _load(
     spool: Spool,
     entry: Entry,
     following: Entry,
-    checkpoints: list[tuple[int, int]],
 ) -> Result:
     index, count = ledger.index, ledger.count
     stream = spool.stream(entry.offset)
@@ -95,7 +102,7 @@ def _load(
             )
         output.commit()
         rejects.commit()
-        keys.stage(s3, settings.bucket, part(ledger.job_id, index, "keys"), checkpoints)
+        keys.stage(s3, settings.bucket, part(ledger.job_id, index, "keys"))
     except BaseException:
         output.abort()
         rejects.abort()
@@ -120,7 +127,9 @@ def _load(
     logger.info("shard loaded", extra={"shard": index, "shards_done": done, "rows": counts.rows})
     if done < count:
         return Result(etag=etag, rows_total=counts.rows, rows_loaded=counts.loaded, rows_rejected=rejects.count)
+    began = time.monotonic()
     result = finalize(settings, s3, dynamodb, ledger, header, etag)
+    logger.info("results assembled", extra={"seconds": round(time.monotonic() - began, 2)})
     ledger.succeeded(result.job_fields())
     return result
 
@@ -128,32 +137,35 @@ def _load(
 def _entry(
     settings: Settings, s3: Any, etag: str, ledger: ShardLedger, ranges: list[tuple[int, int]], size: int
 ) -> Entry:
-    """This shard's boundary: published by the shard before it; if none comes for a while (it
-    is not running, e.g. no room for it yet), worked out here from the last one published."""
-    index = ledger.index
-    waited_since, known = time.monotonic(), 0
-    while True:
-        job = ledger.job()
-        shards = job.get(jobs.SHARDS, {})
-        latest = max((i for i in range(index + 1) if i == 0 or entry_of(shards.get(str(i), {}))), default=0)
-        if latest == index:
-            return ledger.entry(index) or Entry(0, 1)
-        if latest > known:
-            waited_since, known = time.monotonic(), latest
-        if time.monotonic() - waited_since >= settings.shard_wait_seconds:
-            break
-        time.sleep(0.5)
-    entry = ledger.entry(known) or Entry(0, 1)
-    logger.warning("boundary not handed on: reading the shards before", extra={"from_shard": known})
-    for j in range(known, index):
-        stop = _line_start_after(settings, s3, etag, ranges[j][1], size)
-        source = S3Source(s3, settings.bucket, settings.key, etag, start=entry.offset)
-        try:
-            entry, _ = advance(byte_lines(_limited(source, stop - entry.offset)), entry)
-        finally:
-            source.close()
-        ledger.publish(j + 1, entry)
+    """This shard's boundary, followed from the file's start through the summaries of the shards
+    before it. A shard that publishes none for a while (it is not running, e.g. no room for it
+    yet) has its range read here instead."""
+    entry, shard = FILE_START, 0
+    progress_at = time.monotonic()
+    while shard < ledger.index:
+        summaries = ledger.summaries()
+        if shard in summaries:
+            while shard in summaries and shard < ledger.index:
+                entry = follow(entry, summaries[shard]) or _exact(settings, s3, etag, entry, summaries[shard].stop)
+                shard += 1
+            progress_at = time.monotonic()
+        elif time.monotonic() - progress_at >= settings.shard_wait_seconds:
+            logger.warning("no summary from the shard before: reading its range", extra={"from_shard": shard})
+            entry = _exact(settings, s3, etag, entry, _line_start_after(settings, s3, etag, ranges[shard][1], size))
+            shard += 1
+            progress_at = time.monotonic()
+        else:
+            time.sleep(0.2)
     return entry
+
+
+def _exact(settings: Settings, s3: Any, etag: str, entry: Entry, stop: int) -> Entry:
+    """The state at `stop`, parsing the file's bytes from `entry` (read from S3 again)."""
+    source = S3Source(s3, settings.bucket, settings.key, etag, start=entry.offset)
+    try:
+        return advance(byte_lines(_limited(source, stop - entry.offset)), entry)
+    finally:
+        source.close()
 
 
 def _limited(source: S3Source, size: int) -> Any:

@@ -61,6 +61,18 @@ class Spool:
             if not chunk:
                 return self.size
 
+    def line_start_at(self, position: int) -> int:
+        """The first line start at or after `position` (where this shard's rows may begin)."""
+        with open(self.path, "rb") as spool:
+            spool.seek(max(position - 1, self.base) - self.base)
+            data, base = b"", max(position - 1, self.base)
+            while (chunk := spool.read(_CHUNK)) and base + len(data) < self.stop:
+                data += chunk
+                found = line_start(data, base, position, self.size)
+                if found is not None:
+                    return min(found, self.stop)
+        return self.stop
+
     def chunks(self, start: int, stop: int) -> Iterator[bytes]:
         """The spooled bytes from `start` to `stop`."""
         with open(self.path, "rb") as spool:
