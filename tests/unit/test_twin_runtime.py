@@ -109,3 +109,14 @@ def test_a_sharded_job_shows_its_shards_done_rows_and_combined_progress() -> Non
     # half the bytes in 30 s: 30 s to go; the running shards' rates add up
     assert line.split() == ["incoming/big.csv", "d" * 12, "RUNNING", "59/90", "50%", "300", "rows/s", "ETA", "30s",
                             "shards", "1/3", "60s"]
+
+
+def test_aws_managed_policies_are_built_for_the_twins_partition_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.iam.models import IAMBackend
+    from offload.twin import iam
+
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    iam.install()
+    names = {p.name for p in IAMBackend("aws", "123456789012").aws_managed_policies}
+    assert {"AmazonSSMManagedInstanceCore", "AmazonEC2ContainerServiceforEC2Role"} <= names
+    assert IAMBackend("aws-cn", "123456789012").aws_managed_policies == []

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from offload.twin import awslambda, ecs, s3, sqs, ssm
+from offload.twin import awslambda, ecs, iam, s3, sqs, ssm
 from offload.twin.awslambda.runtime import LambdaRuntime
 
 
@@ -29,6 +29,7 @@ class Twin:
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         from moto.server import ThreadedMotoServer
 
+        iam.install()
         ssm.install()
         ecs.install()
         sqs.install()
