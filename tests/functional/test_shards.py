@@ -32,7 +32,8 @@ def across_boundaries(rows: int = 5000, shards: int = SHARDS) -> bytes:
     region = '"' + "north\r\n" * 30 + 'bay"'
     for n in range(3, len(lines), 3):
         if lines[n].count(b",") == 12 and b'"' not in lines[n]:
-            lines[n] = row(lines[n].split(b",")[6].decode(), Region=region, TotalCost=lines[n].split(b",")[11].decode()).encode()
+            fields = lines[n].decode().split(",")
+            lines[n] = row(fields[6], Region=region, TotalCost=fields[11]).encode()
     body = b"\r\n".join(lines)
     for pad in range(3000):  # shift the cuts until each falls inside a quoted run of "north" lines
         padded = body.replace(b"item 7", b"item 7" + b" " * pad, 1)
@@ -106,7 +107,7 @@ def test_a_shard_whose_predecessor_never_runs_reads_the_boundary_itself(aws: str
 
 
 def test_assembly_copies_large_parts_in_s3_and_reads_only_to_join_small_ones(aws: str) -> None:
-    from offload_worker.shards.assemble import MIN_PART, Assembly
+    from offload_worker.shards.assemble import Assembly
 
     make_orders_stack()
     s3 = boto3.client("s3")

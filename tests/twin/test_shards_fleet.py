@@ -64,8 +64,8 @@ def test_shards_spread_over_three_instances_one_killed_and_rerun_match_one_task(
     jid = job["JobId"]
 
     # Shard 2 slowed to one request in flight, then killed once it has loaded part of its rows.
-    workers = {_shard(t): _start(twin, t, PROGRESS_SECONDS="1", **({"WRITE_CONCURRENCY": "1"} if _shard(t) == 1 else {}))
-               for t in started}
+    slow = {"WRITE_CONCURRENCY": "1"}
+    workers = {_shard(t): _start(twin, t, PROGRESS_SECONDS="1", **(slow if _shard(t) == 1 else {})) for t in started}
     deadline = time.monotonic() + 120
     while int(_record(jid)[job_fields.SHARDS]["1"].get(job_fields.ROWS_READ, 0)) < 1500:
         assert workers[1].poll() is None and time.monotonic() < deadline, "shard 2 ended before it could be killed"

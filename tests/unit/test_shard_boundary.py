@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import random
 from collections.abc import Iterator
 
@@ -61,7 +62,7 @@ def sharded(data: bytes, count: int) -> list[tuple[int, object]]:
     entry (parsing a range again where only that can tell), then reads its own rows."""
     size, ranges = len(data), plan(len(data), 1, count)
     starts = [line_start(data, 0, start, size) or 0 for start, _end in ranges] + [size]
-    summaries = [summarize(lambda a=a, b=b: [data[a:b]], a, b) for a, b in zip(starts, starts[1:], strict=False)]
+    summaries = [summarize(lambda a=a, b=b: [data[a:b]], a, b) for a, b in itertools.pairwise(starts)]
     entry, found = FILE_START, []
     for index, summary in enumerate(summaries):
         following = follow(entry, summary)
