@@ -25,7 +25,7 @@ KEY = "incoming/awkward.csv"
 SHARDS = 3
 
 
-def across_boundaries(rows: int = 5000, shards: int = SHARDS) -> bytes:
+def across_boundaries(rows: int = 4000, shards: int = SHARDS) -> bytes:
     """The awkward file with a long quoted multi-line field in every third row: most bytes sit
     inside a quoted field, so shard boundaries fall inside them."""
     lines = awkward_file(rows).split(b"\r\n")
@@ -82,7 +82,7 @@ def test_shards_in_any_order_load_exactly_what_one_task_loads(aws: str) -> None:
     single = loaded("one")
     entries = [record[jobs.SHARDS][str(i)][jobs.SHARD_ENTRY] for i in range(1, SHARDS)]
     assert all(int(e[jobs.ENTRY_QUOTED]) >= 0 for e in entries), "each boundary falls inside a quoted field"
-    assert single["counts"]["RowsDuplicate"] > 1000 and "not valid CSV" in single["rejects"]
+    assert single["counts"]["RowsDuplicate"] > 900 and "not valid CSV" in single["rejects"]
     for part in ("counts", "output", "rejects", "items"):
         assert sharded[part] == single[part], part
     assert sharded["items"]["5"]["TotalCost"] == 3005  # a key in shards 1 and 3: the later row wins

@@ -104,7 +104,7 @@ def _operator_stack(twin: str) -> Stack:
 
 
 def test_worker_killed_halfway_then_rerun_loses_and_doubles_nothing(handler: ModuleType, twin: str) -> None:
-    rows = 20_000
+    rows = 10_000
     text, order_ids = _orders(rows)
     etag = put(KEY, text)
     host = join_instance(twin)
