@@ -85,8 +85,11 @@ def test_demo_loads_every_row_rejects_the_bad_file_and_tears_down(tmp_path: Path
 
 
 def test_ctrl_c_stops_twin_and_agent_and_leaves_nothing_running(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C reaches a demo that has SIGINT's default action, whatever this run inherited
+    # (a shell's background job, as CI may be, ignores SIGINT, and children inherit that).
     process = subprocess.Popen([sys.executable, "-m", "offload", "demo"], env=_environment(tmp_path),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     output = ""
     assert process.stdout is not None
     for line in process.stdout:
