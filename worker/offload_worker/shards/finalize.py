@@ -1,9 +1,10 @@
 """The last shard to finish turns the shards' staged parts into the job's results.
 
 It settles keys that several shards loaded (the row in the last of them is written again,
-after every shard's writes: the later row wins, as in one task), assembles the output and
+after every shard's writes: the later row wins, as in one task) and assembles the output and
 the rejects report from the staged parts in shard order (rejects first, the output last: the
-output object still marks a finished file), removes the staged parts and records the job.
+output object still marks a finished file). The staged parts are removed only once the job
+is recorded SUCCEEDED: a shard killed before that is rerun and assembles them again.
 """
 
 from __future__ import annotations
@@ -53,15 +54,19 @@ def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, he
         s3.delete_object(Bucket=settings.bucket, Key=settings.layout.rejects_key(settings.key))
         result.rejects_key = ""
     _assemble(s3, settings.bucket, result.output_key, "", part, ledger, "output", shards)  # shard 1 wrote the header
-    for i in range(ledger.count):
-        for kind in ("output", "rejects", "keys"):
-            with contextlib.suppress(Exception):  # a leftover is removed by the bucket's lifecycle rule
-                s3.delete_object(Bucket=settings.bucket, Key=part(ledger.job_id, i, kind))
     if header.ignored:
         result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
     if result.rows_total == 0:
         result.notes.append("file has a header but no data rows")
     return result
+
+
+def remove_parts(settings: Settings, s3: Any, ledger: ShardLedger) -> None:
+    """The staged parts, once the job is recorded SUCCEEDED (until then a rerun may assemble again)."""
+    for i in range(ledger.count):
+        for kind in ("output", "rejects", "keys"):
+            with contextlib.suppress(Exception):  # a leftover is removed by the bucket's lifecycle rule
+                s3.delete_object(Bucket=settings.bucket, Key=settings.layout.shard_part_key(ledger.job_id, i, kind))
 
 
 def _assemble(

@@ -18,7 +18,7 @@ from offload_worker.run import OUTPUT_HEADER, Rejects, Result, load_rows
 from offload_worker.s3_writer import S3Writer
 from offload_worker.settings import Settings
 from offload_worker.shards.boundary import FILE_START, Entry, advance, byte_lines, follow, line_start, summarize
-from offload_worker.shards.finalize import finalize
+from offload_worker.shards.finalize import finalize, remove_parts
 from offload_worker.shards.keys import KeyRuns
 from offload_worker.shards.record import ShardLedger
 from offload_worker.shards.spool import Spool
@@ -131,6 +131,7 @@ def _load(
     result = finalize(settings, s3, dynamodb, ledger, header, etag)
     logger.info("results assembled", extra={"seconds": round(time.monotonic() - began, 2)})
     ledger.succeeded(result.job_fields())
+    remove_parts(settings, s3, ledger)
     return result
 
 
