@@ -80,10 +80,18 @@ def measure_p1(settings: Settings, echo: Echo, s3: Any, s3_endpoint: str) -> dic
         results["p1_window_rows_per_s"] = settings.rows / window.seconds
         results["p1_window_ideal_ratio"] = results["p1_window_rows_per_s"] / (16 * BATCH / rtt)
         one_process = {**worker_settings, "WORKER_PROCESSES": "1"}
-        one = run_worker(s3_endpoint, fast, "incoming/p1.csv", etag, **one_process)
-        start_up = run_worker(s3_endpoint, fast, "incoming/p1-one-row.csv", tiny, **one_process).cpu_seconds
+        # Best of three, as timeit reports: this VM's speed wanders by 15-20 % from run to run, and
+        # the least disturbed run is the one that says what the code costs.
+        runs = [run_worker(s3_endpoint, fast, "incoming/p1.csv", etag, **one_process) for _ in range(3)]
+        one = min(runs, key=lambda run: run.cpu_seconds)
+        start_up = min(
+            run_worker(s3_endpoint, fast, "incoming/p1-one-row.csv", tiny, **one_process).cpu_seconds for _ in range(3)
+        )
         results["p1_worker_start_up_cpu_s"] = start_up
         results["p1_rows_per_core_rtt0"] = settings.rows / max(one.cpu_seconds - start_up, 1e-3)
+        results["p1_rows_per_core_rtt0_worst"] = settings.rows / max(
+            max(run.cpu_seconds for run in runs) - start_up, 1e-3
+        )
         results["p1_rows_per_s_rtt0_one_process"] = settings.rows / one.seconds
         results["p1_1gb_minutes"] = GIGABYTE / (size / settings.rows) / results["p1_rows_per_s"] / 60
         echo(f"P1: workshop algorithm on {settings.peer_rows:,} rows, at RTT 0 and {settings.rtt_ms:.0f} ms")
