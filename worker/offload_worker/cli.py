@@ -18,7 +18,8 @@ from offload_worker import metrics
 from offload_worker.dynamodb_wire import WireClient
 from offload_worker.errors import ConfigError, FileRejected, WorkerError
 from offload_worker.ledger import JobLedger
-from offload_worker.run import Result, process, report_file_failure
+from offload_worker.results import Result
+from offload_worker.run import process, report_file_failure
 from offload_worker.settings import Settings
 from offload_worker.shards.record import ShardLedger
 from offload_worker.shards.shard import process_shard

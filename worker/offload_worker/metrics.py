@@ -10,7 +10,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from offload_contract import metrics as names
 
-from offload_worker.run import Result
+from offload_worker.results import Result
 
 
 def emit(cluster: str, result: Result | None) -> None:

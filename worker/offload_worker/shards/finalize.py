@@ -19,7 +19,7 @@ from offload_contract import jobs
 from offload_worker.batch_writer import BatchWriter
 from offload_worker.load import Loader
 from offload_worker.orders import Header, RowRejected
-from offload_worker.run import REJECTS_HEADER, Result
+from offload_worker.results import REJECTS_HEADER, Result
 from offload_worker.settings import Settings
 from offload_worker.shards.assemble import Assembly
 from offload_worker.shards.keys import StagedKeys, settle

@@ -14,7 +14,8 @@ from offload_contract.shards import plan
 from offload_worker.errors import FileRejected, WorkerError
 from offload_worker.orders import Header
 from offload_worker.progress import Progress
-from offload_worker.run import OUTPUT_HEADER, Rejects, Result, load_rows
+from offload_worker.results import OUTPUT_HEADER, Rejects, Result
+from offload_worker.run import load_rows
 from offload_worker.s3_writer import S3Writer
 from offload_worker.settings import Settings
 from offload_worker.shards.boundary import FILE_START, Entry, advance, byte_lines, follow, line_start, summarize

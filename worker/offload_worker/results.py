@@ -1,0 +1,80 @@
+"""What a load produces: its summary for the job record, and the rejects report."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from offload_contract import jobs
+
+from offload_worker.s3_writer import S3Writer
+
+OUTPUT_HEADER = ("OrderId", "ConfirmationId")
+REJECTS_HEADER = ("line", "reason", "raw")
+
+
+@dataclass
+class Result:
+    etag: str
+    rows_total: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    output_key: str = ""
+    rejects_key: str = ""
+    duration_ms: int = 0
+    write_requests: int = 0
+    write_retries: int = 0
+    throttled_ms: int = 0
+    size_bytes: int = 0
+    resumes: int = 0
+    notes: list[str] = field(default_factory=list)  # worth saying about a file that loaded
+
+    def job_fields(self) -> dict[str, Any]:
+        notes = {jobs.REASON: "; ".join(self.notes)} if self.notes else {}
+        return {
+            **notes,
+            jobs.ROWS_TOTAL: self.rows_total,
+            jobs.ROWS_LOADED: self.rows_loaded,
+            jobs.ROWS_REJECTED: self.rows_rejected,
+            jobs.ROWS_DUPLICATE: self.rows_duplicate,
+            jobs.OUTPUT_KEY: self.output_key,
+            jobs.REJECTS_KEY: self.rejects_key,
+            jobs.DURATION_MS: self.duration_ms,
+            jobs.THROTTLED_MS: self.throttled_ms,
+            jobs.ROWS_READ: self.rows_total,
+            jobs.BYTES_READ: self.size_bytes,  # all of it: a finished job shows 100 %
+            jobs.SIZE_BYTES: self.size_bytes,
+        }
+
+    def as_log(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Rejects:
+    """The rejects report: written only if some row was rejected."""
+
+    def __init__(self, s3: Any, bucket: str, key: str, header: bool = True) -> None:
+        """header: False for a shard's staged part (the assembled report gets one)."""
+        self._writer = S3Writer(s3, bucket, key)
+        self._csv = csv.writer(self._writer, lineterminator="\n")
+        self._header = header
+        self.count = 0
+        self.key = key
+
+    @property
+    def bytes(self) -> int:
+        return self._writer.bytes
+
+    def add(self, line: int, reason: str, raw: str) -> None:
+        if self.count == 0 and self._header:
+            self._csv.writerow(REJECTS_HEADER)
+        self._csv.writerow((line, reason, raw))
+        self.count += 1
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def abort(self) -> None:
+        self._writer.abort()
