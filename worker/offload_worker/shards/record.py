@@ -1,5 +1,5 @@
 """A shard's side of the job record: its own entry in the Shards map, the job's status, and the
-boundaries shards hand on to each other (docs/contract.md, "Sharded jobs")."""
+summaries of their ranges that shards publish for each other (docs/contract.md, "Sharded jobs")."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from offload_contract import jobs
 from offload_worker.ledger import JobLedger
 from offload_worker.shards.boundary import Entry, Exit, Summary
 
-_OPEN = (jobs.QUEUED, jobs.WAITING_FOR_CAPACITY, jobs.RUNNING)
-
 
 class ShardLedger(JobLedger):
     def __init__(self, client: Any, table: str | None, job_id: str, ttl_days: int, index: int, count: int) -> None:
@@ -22,9 +20,9 @@ class ShardLedger(JobLedger):
     def _table_(self) -> Any:
         return self._client.Table(self._table)
 
-    def _set_shard(self, values: dict[str, Any], condition: str | None = None, index: int | None = None) -> bool:
-        """SET attributes of one shard's entry; False when the condition does not hold."""
-        names = {"#sh": jobs.SHARDS, "#i": str(self.index if index is None else index), "#up": jobs.UPDATED_AT}
+    def _set_shard(self, values: dict[str, Any], condition: str | None = None) -> bool:
+        """SET attributes of this shard's entry in the Shards map; False when the condition does not hold."""
+        names = {"#sh": jobs.SHARDS, "#i": str(self.index), "#up": jobs.UPDATED_AT}
         names.update({f"#a{n}": name for n, name in enumerate(values)})
         sets = ", ".join(f"#sh.#i.#a{n} = :v{n}" for n in range(len(values)))
         request: dict[str, Any] = {
