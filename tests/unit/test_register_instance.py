@@ -1,55 +1,78 @@
 """bootstrap/register-instance.sh under bash, with a fake install script, metadata
-service and ECS agent served from 127.0.0.1 and fake systemctl/aws on PATH."""
+service and ECS agent served from 127.0.0.1 and fake systemctl/aws on PATH: as copied
+to a server (bootstrap/ whole), and as Vagrant runs it (the script alone in /tmp)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
+import secrets
+import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "bootstrap" / "register-instance.sh"
+from tests.register_host import (
+    AGENT_DB,
+    ARN,
+    INSTANCE,
+    SCRIPT,
+    SSM_SERVICE_LINK,
+    FakeServices,
+    fake_install_script,
+    fake_services,
+    register_provisioner,
+    sha256_of,
+    write_fake_tools,
+    write_pin,
+)
+
 PIN = SCRIPT.with_name("ecs-anywhere-install.pin")
-INSTANCE = "mi-0123456789abcdef0"
-ARN = "arn:aws:ecs:eu-west-1:123456789012:container-instance/offload/5f1e"
-# Stands in for the official script: records its arguments and does what it would (register, start the agent).
-FAKE_INSTALL = f"""#!/bin/bash
-echo "install $*" >>"$FAKE_LOG"
-store="$OFFLOAD_ROOT/var/lib/amazon/ssm/Vault/Store"
-mkdir -p "$store" "$OFFLOAD_ROOT/var/lib/ecs/data"
-echo '{{"instanceID":"{INSTANCE}","region":"eu-west-1"}}' >"$store/RegistrationKey"
-echo "ECS_CLUSTER=offload" >>"$OFFLOAD_ROOT/etc/ecs/ecs.config"
-touch "$OFFLOAD_ROOT/var/lib/ecs/data/agent.db"
-"""
 
 
 @dataclass
 class Host:
     root: Path
     log: Path
-    url: str
-    instance_profile: list[str] = field(default_factory=list)
+    services: FakeServices
+    script: Path  # bootstrap/ as copied to a server: the script with its pin beside it
+
+    @property
+    def url(self) -> str:
+        return self.services.url
+
+    def hooks(self) -> dict[str, str]:
+        """The test-only settings: the fake root, metadata service and ECS agent, fake tools first on PATH."""
+        return {
+            "PATH": f"{self.root / 'bin'}:{os.environ['PATH']}",
+            "OFFLOAD_TESTING": "1",
+            "OFFLOAD_ROOT": str(self.root),
+            "OFFLOAD_IMDS_URL": self.url,
+            "OFFLOAD_ECS_INTROSPECTION_URL": self.url,
+        }
+
+    def pin(self, sha256: str | None = None, at: Path | None = None) -> None:
+        write_pin(
+            at or self.script.with_name(PIN.name),
+            f"{self.url}/install.sh",
+            sha256 or sha256_of(self.services.install_script),
+        )
 
     def run(self, *args: str, sha256: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+        self.pin(sha256)
         base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         base.update(
-            PATH=f"{self.root / 'bin'}:{os.environ['PATH']}", OFFLOAD_TESTING="1", OFFLOAD_ROOT=str(self.root),
-            FAKE_LOG=str(self.log), OFFLOAD_IMDS_URL=self.url, OFFLOAD_ECS_INTROSPECTION_URL=self.url,
-            OFFLOAD_INSTALL_SCRIPT_URL=f"{self.url}/install.sh",
-            OFFLOAD_INSTALL_SCRIPT_SHA256=sha256 or hashlib.sha256(FAKE_INSTALL.encode()).hexdigest(),
-            OFFLOAD_REGION="eu-west-1", OFFLOAD_CLUSTER="offload", OFFLOAD_ACTIVATION_ID="act-1",
+            self.hooks(),
+            OFFLOAD_REGION="eu-west-1",
+            OFFLOAD_CLUSTER="offload",
+            OFFLOAD_ACTIVATION_ID="act-1",
             OFFLOAD_ACTIVATION_CODE="code-1",
         )
         base.update(env)
-        return subprocess.run(["bash", str(SCRIPT), *args], env=base, capture_output=True, text=True, timeout=60)
+        return subprocess.run(["bash", str(self.script), *args], env=base, capture_output=True, text=True, timeout=60)
 
     def calls(self, prefix: str) -> list[str]:
         lines = self.log.read_text().splitlines() if self.log.exists() else []
@@ -59,51 +82,29 @@ class Host:
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[Host]:
     root = tmp_path / "root"
-    (root / "bin").mkdir(parents=True)
     (root / "sys/fs/cgroup").mkdir(parents=True)
     log = tmp_path / "calls.log"
-    for tool in ("systemctl", "aws"):
-        fake = root / "bin" / tool
-        fake.write_text(f'#!/bin/bash\necho "{tool} $*" >>"$FAKE_LOG"\n')
-        fake.chmod(0o755)
-    state = Host(root, log, "")
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _send(self, code: int, body: str) -> None:
-            self.send_response(code)
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def do_PUT(self) -> None:  # IMDSv2 token: only "on EC2"
-            self._send(200, "token") if state.instance_profile else self._send(404, "")
-
-        def do_GET(self) -> None:
-            if self.path == "/install.sh":
-                self._send(200, FAKE_INSTALL)
-            elif self.path == "/v1/metadata" and (root / "var/lib/ecs/data/agent.db").exists():
-                self._send(200, json.dumps({"Cluster": "offload", "ContainerInstanceArn": ARN}))
-            elif self.path.startswith("/latest/meta-data/iam/security-credentials/") and state.instance_profile:
-                self._send(200, state.instance_profile[0])
-            else:
-                self._send(404, "")
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
+    write_fake_tools(root / "bin", str(log), str(root))
+    script = tmp_path / "server" / "bootstrap" / SCRIPT.name
+    script.parent.mkdir(parents=True)
+    shutil.copy2(SCRIPT, script)
+    with fake_services(fake_install_script(str(log), str(root)), root / AGENT_DB) as services:
+        yield Host(root, log, services, script)
 
 
 def test_runs_the_verified_script_with_the_right_flags_attributes_and_proxy(host: Host) -> None:
-    done = host.run(OFFLOAD_ENABLE_GPU="1", OFFLOAD_INSTANCE_ATTRIBUTES='{"site":"dc1"}',
-                    HTTPS_PROXY="http://proxy.example:3128", NO_PROXY="10.0.0.0/8")
+    done = host.run(
+        OFFLOAD_ENABLE_GPU="1",
+        OFFLOAD_INSTANCE_ATTRIBUTES='{"site":"dc1"}',
+        HTTPS_PROXY="http://proxy.example:3128",
+        NO_PROXY="10.0.0.0/8",
+    )
     assert done.returncode == 0, done.stderr
     (call,) = host.calls("install")
-    assert call == ("install --region eu-west-1 --cluster offload --activation-id act-1 --activation-code code-1 "
-                    "--enable-gpu")
+    assert (
+        call
+        == "install --region eu-west-1 --cluster offload --activation-id act-1 --enable-gpu --activation-code code-1"
+    )
     config = (host.root / "etc/ecs/ecs.config").read_text()
     assert 'ECS_INSTANCE_ATTRIBUTES={"site":"dc1"}' in config and "HTTP_PROXY=http://proxy.example:3128" in config
     no_proxy = next(line for line in config.splitlines() if line.startswith("NO_PROXY="))
@@ -132,11 +133,14 @@ def test_second_run_is_a_no_op(host: Host) -> None:
     assert len(host.calls("install")) == 1  # no second registration used
 
 
-@pytest.mark.parametrize("setup, named", [
-    ("env", "AWS_ACCESS_KEY_ID is set"),
-    ("aws_dir", "/root/.aws has credentials"),
-    ("instance_profile", "EC2 instance profile (ec2-role)"),
-])
+@pytest.mark.parametrize(
+    "setup, named",
+    [
+        ("env", "AWS_ACCESS_KEY_ID is set"),
+        ("aws_dir", "/root/.aws has credentials"),
+        ("instance_profile", "EC2 instance profile (ec2-role)"),
+    ],
+)
 def test_other_credentials_visible_to_root_are_refused(host: Host, setup: str, named: str) -> None:
     extra = {}
     if setup == "env":
@@ -145,7 +149,7 @@ def test_other_credentials_visible_to_root_are_refused(host: Host, setup: str, n
         (host.root / "root/.aws").mkdir(parents=True)
         (host.root / "root/.aws/credentials").write_text("[default]\n")
     else:
-        host.instance_profile.append("ec2-role")
+        host.services.instance_profile.append("ec2-role")
     done = host.run(**extra)
     assert done.returncode == 1 and named in done.stderr and host.calls("install") == []
     assert done.stderr.strip().count("\n") == 0
@@ -159,10 +163,118 @@ def test_deregister_leaves_the_cluster_and_the_machine_can_join_again(host: Host
         f"aws ecs deregister-container-instance --cluster offload --container-instance {ARN} --force",
         f"aws ssm deregister-managed-instance --instance-id {INSTANCE}",
     ]
-    assert host.calls("systemctl") == ["systemctl stop ecs amazon-ssm-agent"]
+    assert host.calls("systemctl stop") == ["systemctl stop ecs amazon-ssm-agent"]
     assert not (host.root / "var/lib/ecs/data").exists()
     assert not (host.root / "var/lib/amazon/ssm/Vault/Store/RegistrationKey").exists()
     assert host.run().returncode == 0 and len(host.calls("install")) == 2
+
+
+@pytest.mark.parametrize("activation", ["unset", "still set"])
+def test_a_registered_host_whose_agent_is_down_rejoins_without_registering_again(host: Host, activation: str) -> None:
+    assert host.run().returncode == 0
+    (host.root / AGENT_DB).unlink()  # the ECS agent is down: introspection does not answer
+    values = {} if activation == "still set" else {"OFFLOAD_ACTIVATION_ID": "", "OFFLOAD_ACTIVATION_CODE": ""}
+    again = host.run(**values)
+    assert again.returncode == 0, again.stdout + again.stderr
+    _, second = host.calls("install ")
+    assert second == "install --region eu-west-1 --cluster offload --skip-registration"
+    assert len(host.calls("ssm-register")) == 1 and f"joined cluster offload as {INSTANCE}" in again.stdout
+
+
+def test_a_registration_without_its_ssm_agent_needs_the_activation_to_reinstall_it(host: Host) -> None:
+    assert host.run().returncode == 0
+    (host.root / AGENT_DB).unlink()
+    (host.root / SSM_SERVICE_LINK).unlink()  # the SSM agent was removed; its registration stayed on disk
+    refused = host.run(OFFLOAD_ACTIVATION_ID="", OFFLOAD_ACTIVATION_CODE="")
+    assert refused.returncode == 1 and refused.stderr.strip().count("\n") == 0
+    assert "amazon-ssm-agent is not installed" in refused.stderr and "offload activation --env" in refused.stderr
+    again = host.run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (
+        host.calls("install ")[-1]
+        == "install --region eu-west-1 --cluster offload --activation-id act-1 --activation-code code-1"
+    )
+    assert len(host.calls("ssm-register")) == 1  # the registration on disk is kept
+
+
+def test_the_activation_code_reaches_no_argument_list_and_no_child_environment(host: Host) -> None:
+    code = secrets.token_hex(10)
+    done = host.run(OFFLOAD_ACTIVATION_CODE=code)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (parameters,) = host.calls("install ")
+    assert parameters.endswith(f"--activation-code {code}")  # the install script does get it
+    (argv,) = host.calls("argv ")
+    assert "ecs-anywhere-install.sh" in argv and code not in argv
+    assert host.calls("code-in-argv") == [], "a process had the activation code in its argv (world-readable in ps)"
+    assert host.calls("code-in-env") == [], "the install script's children would inherit the activation code"
+
+
+def test_a_missing_pin_is_named_with_what_to_do(host: Host, tmp_path: Path) -> None:
+    alone = tmp_path / "alone" / "register-instance.sh"
+    alone.parent.mkdir()
+    shutil.copy2(SCRIPT, alone)
+    host.script = alone
+    host.pin(at=tmp_path / "elsewhere.pin")  # not beside the script, and not named
+    done = subprocess.run(
+        ["bash", str(alone)],
+        env={
+            **host.hooks(),
+            "OFFLOAD_REGION": "eu-west-1",
+            "OFFLOAD_CLUSTER": "offload",
+            "OFFLOAD_ACTIVATION_ID": "act-1",
+            "OFFLOAD_ACTIVATION_CODE": "code-1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stderr.strip().count("\n") == 0 and host.calls("install") == []
+    assert (
+        f"no install-script pin at {alone.with_name(PIN.name)}" in done.stderr and "OFFLOAD_INSTALL_PIN" in done.stderr
+    )
+
+
+@pytest.mark.parametrize("pinned", ["its hash", "another hash"])
+def test_runs_as_vagrant_provisions_it(host: Host, tmp_path: Path, pinned: str) -> None:
+    """The script uploaded alone to a /tmp/vagrant-shell, given only the Vagrantfile's `env:` (on top of the
+    test hooks), the repo in a /vagrant-like folder. Host-only: `bash` reads Vagrant's command on stdin, but
+    not as a login shell (its PATH would put the machine's real systemctl before the fakes); the container
+    variant is tests/docker/test_vagrant_provision.py."""
+    code = secrets.token_hex(10)
+    provisioner = register_provisioner(
+        {
+            "OFFLOAD_REGION": "eu-west-1",
+            "OFFLOAD_CLUSTER": "offload",
+            "OFFLOAD_ACTIVATION_ID": "act-1",
+            "OFFLOAD_ACTIVATION_CODE": code,
+            "OFFLOAD_INSTANCE_ATTRIBUTES": '{"site":"dc1"}',
+            "HOME": "/root",
+        }
+    )
+    guest_repo = tmp_path / "vagrant"
+    env = {
+        name: value.replace(provisioner.guest_repo, str(guest_repo), 1)
+        if value.startswith(provisioner.guest_repo)
+        else value
+        for name, value in provisioner.env.items()
+    }
+    host.pin(None if pinned == "its hash" else "0" * 64, at=guest_repo / "bootstrap" / PIN.name)
+    upload = tmp_path / "tmp" / Path(provisioner.upload_path).name
+    upload.parent.mkdir()
+    upload.write_bytes(provisioner.path.read_bytes())
+    command = type(provisioner)(provisioner.path, str(upload), str(guest_repo), env).command()
+    done = subprocess.run(
+        ["bash"], input=command, env=host.hooks(), cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    if pinned == "another hash":
+        assert done.returncode == 1 and "does not match the pinned" in done.stderr and host.calls("install") == []
+        return
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert host.calls("install ") == [
+        f"install --region eu-west-1 --cluster offload --activation-id act-1 --activation-code {code}"
+    ]
+    assert 'ECS_INSTANCE_ATTRIBUTES={"site":"dc1"}' in (host.root / "etc/ecs/ecs.config").read_text()
+    assert host.calls("code-in-argv") == [] and f"joined cluster offload as {INSTANCE}" in done.stdout
 
 
 def test_missing_settings_name_the_command_that_provides_them(host: Host) -> None:
