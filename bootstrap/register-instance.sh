@@ -5,16 +5,21 @@
 #   register-instance.sh --deregister  leave the cluster and forget the registration
 #
 # Input comes from the environment (Vagrant's shell provisioner `env:`, or
-# `eval "$(offload activation --env)"`), never from arguments, so the activation
-# code does not show in `ps`, shell history or Vagrant's output:
+# `eval "$(offload activation --env)"`), never from arguments:
 #   OFFLOAD_REGION, OFFLOAD_CLUSTER, OFFLOAD_ACTIVATION_ID, OFFLOAD_ACTIVATION_CODE
+#                                        (the activation is not needed to re-join a registered machine)
 #   OFFLOAD_ENABLE_GPU=1                 pass --enable-gpu
 #   OFFLOAD_INSTANCE_ATTRIBUTES='{"site":"dc1"}'  ECS_INSTANCE_ATTRIBUTES, for placement constraints
 #   HTTP_PROXY / HTTPS_PROXY / NO_PROXY  proxy for the agents and Docker (NO_PROXY gains the
 #                                        metadata addresses 169.254.169.254 and 169.254.170.2)
+#   OFFLOAD_INSTALL_PIN                  the pin file, when it is not beside this script (Vagrant)
 #
 # The official install script is downloaded at the commit pinned in
 # ecs-anywhere-install.pin and run only if its sha256 matches (fail closed).
+# The activation code stays out of every argument list this script creates (`ps` shows
+# argv to every user; the environment only to root). The official script takes it only
+# as --activation-code and passes it on as `amazon-ssm-agent -register -code`, which has
+# no other way either: for those few seconds of registration it is visible in `ps`.
 set -euo pipefail
 
 die() {
@@ -34,11 +39,14 @@ introspection="${OFFLOAD_ECS_INTROSPECTION_URL:-http://localhost:51678}"
 registration_file="$root/var/lib/amazon/ssm/Vault/Store/RegistrationKey"
 ecs_config="$root/etc/ecs/ecs.config"
 metadata_no_proxy="169.254.169.254,169.254.170.2,/var/run/docker.sock"
+# Beside this script in bootstrap/; Vagrant uploads the script alone to /tmp/vagrant-shell
+# and names the pin in its synced folder instead.
+pin_file="${OFFLOAD_INSTALL_PIN:-$here/ecs-anywhere-install.pin}"
 workdir=""
 trap 'rm -rf "${workdir:-/nonexistent}"' EXIT
 
 pin_value() {
-  sed -n "s/^$1=//p" "$here/ecs-anywhere-install.pin"
+  sed -n "s/^$1=//p" "$pin_file"
 }
 
 managed_instance_id() {
@@ -111,14 +119,12 @@ write_agent_config() {
 
 fetch_install_script() {
   local url sha256 target="$1"
+  [[ -f "$pin_file" ]] ||
+    die "no install-script pin at $pin_file: copy bootstrap/ whole (the script and its pin), or set OFFLOAD_INSTALL_PIN to the pin's path"
   url="$(pin_value url)"
   sha256="$(pin_value sha256)"
-  if [[ "$testing" == 1 ]]; then
-    url="${OFFLOAD_INSTALL_SCRIPT_URL:-$url}"
-    sha256="${OFFLOAD_INSTALL_SCRIPT_SHA256:-$sha256}"
-  fi
   if [[ ! "$sha256" =~ ^[0-9a-f]{64}$ ]]; then
-    die "no sha256 pinned for the install script in $here/ecs-anywhere-install.pin: run 'offload pin-install-script' where the internet is reachable"
+    die "no sha256 pinned for the install script in $pin_file: run 'offload pin-install-script' where the internet is reachable"
   fi
   curl -fsS --retry 3 --max-time 60 -o "$target" "$url" || die "could not download the install script from $url"
   local actual
@@ -141,21 +147,56 @@ register() {
     echo "register-instance: already joined as $instance ($arn); nothing to do"
     return 0
   fi
-  if [[ -z "$instance" ]]; then
-    [[ -n "$activation_id" && -n "$activation_code" ]] ||
-      die "OFFLOAD_ACTIVATION_ID and OFFLOAD_ACTIVATION_CODE must be set: eval \"\$(offload activation --env)\" first"
-    refuse_other_credentials
+  local flags=(--region "$region" --cluster "$cluster")
+  if [[ -n "$instance" ]] && ssm_agent_enabled; then
+    # Registered and its SSM agent installed: only the ECS agent is missing or down. The install
+    # script then needs --skip-registration (without it, it demands activation values); it leaves
+    # the SSM agent and its registration alone.
+    flags+=(--skip-registration)
+    activation_code=""
+  else
+    [[ -n "$activation_id" && -n "$activation_code" ]] || die "$(activation_missing "$instance")"
+    [[ -n "$instance" ]] || refuse_other_credentials
+    # A registration already on disk is kept by the install script: no second registration is used.
+    flags+=(--activation-id "$activation_id")
+  fi
+  if [[ "${OFFLOAD_ENABLE_GPU:-0}" == 1 ]]; then
+    flags+=(--enable-gpu)
   fi
   write_agent_config
   workdir="$(mktemp -d)"
   fetch_install_script "$workdir/ecs-anywhere-install.sh"
-  local flags=(--region "$region" --cluster "$cluster" --activation-id "$activation_id" --activation-code "$activation_code")
-  if [[ "${OFFLOAD_ENABLE_GPU:-0}" == 1 ]]; then
-    flags+=(--enable-gpu)
-  fi
-  # An SSM registration already on disk is kept by the install script: no second registration is used.
-  bash "$workdir/ecs-anywhere-install.sh" "${flags[@]}"
+  run_install_script "$workdir/ecs-anywhere-install.sh" "$activation_code" "${flags[@]}"
   echo "register-instance: joined cluster $cluster as $(managed_instance_id)"
+}
+
+activation_missing() {
+  local settings="OFFLOAD_ACTIVATION_ID and OFFLOAD_ACTIVATION_CODE must be set"
+  if [[ -n "$1" ]]; then
+    echo "registered with SSM as $1 but amazon-ssm-agent is not installed: $settings for the install script to reinstall it (the registration is kept): eval \"\$(offload activation --env)\" first"
+  else
+    echo "$settings: eval \"\$(offload activation --env)\" first"
+  fi
+}
+
+# As the install script checks it (its SSM_SERVICE_NAME, snap or not).
+ssm_agent_enabled() {
+  systemctl is-enabled amazon-ssm-agent &>/dev/null ||
+    systemctl is-enabled snap.amazon-ssm-agent.amazon-ssm-agent.service &>/dev/null
+}
+
+# The verified script, sourced by a bash whose argv holds no code: the code goes over in the
+# environment, becomes the last of the script's positional parameters (its only way in: it resets
+# ACTIVATION_CODE and reads no file) and is unset before the script runs, so nothing it starts
+# (apt, dpkg, curl, docker) inherits it. `bash script --activation-code CODE` would show it in `ps`
+# for the whole install.
+# shellcheck disable=SC2016 # $code and $@ are the inner bash's
+run_install_script() {
+  local script="$1" code="$2"
+  shift 2
+  local source_it='code="$OFFLOAD_INSTALL_CODE"; unset OFFLOAD_INSTALL_CODE OFFLOAD_ACTIVATION_CODE; '
+  source_it+='if [[ -n "$code" ]]; then set -- "$@" --activation-code "$code"; fi; unset code; . "$@"'
+  OFFLOAD_INSTALL_CODE="$code" bash -c "$source_it" ecs-anywhere-install.sh "$script" "$@"
 }
 
 deregister() {
@@ -186,6 +227,6 @@ deregister() {
 case "${1:-}" in
 "") register ;;
 --deregister) deregister ;;
--h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0" ;;
 *) die "unknown argument $1 (see --help)" ;;
 esac

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.register_host import register_provisioner
+
 REPO = Path(__file__).parents[2]
 TEXT = (REPO / "Vagrantfile").read_text()
 
@@ -37,11 +39,21 @@ def test_registration_travels_in_env_never_in_args() -> None:
         assert name in names
 
 
+def test_the_uploaded_script_is_told_where_its_pin_is_in_the_synced_folder() -> None:
+    """Vagrant uploads `path:` alone to /tmp/vagrant-shell: the pin must be named, in the synced folder."""
+    provisioner = register_provisioner({})
+    assert provisioner.upload_path == "/tmp/vagrant-shell" and provisioner.guest_repo == "/vagrant"
+    pin = provisioner.env["OFFLOAD_INSTALL_PIN"]
+    assert pin == "/vagrant/bootstrap/ecs-anywhere-install.pin"
+    assert (REPO / Path(pin).relative_to(provisioner.guest_repo)).is_file()
+    assert "bootstrap/" not in re.search(r"rsync__exclude: \[(.*?)\]", TEXT).group(1)  # type: ignore[union-attr]
+
+
 def test_destroy_deregisters_first_on_the_guest_and_from_the_host() -> None:
     trigger = re.search(r"node\.trigger\.before :destroy do \|trigger\|(.*?)\n      end", TEXT, re.S)
     assert trigger, "no before-destroy trigger"
     body = trigger.group(1)
-    assert 'run_remote = { inline: "sudo /vagrant/bootstrap/register-instance.sh --deregister" }' in body
+    assert 'run_remote = { inline: "sudo #{GUEST_REPO}/bootstrap/register-instance.sh --deregister" }' in body
     assert "cleanup --apply --computer-name #{name}" in body and "on_error = :continue" in body
 
 
