@@ -21,10 +21,39 @@ TEXT = (REPO / "Vagrantfile").read_text()
 def test_vagrant_validate(instances: str, tmp_path: Path) -> None:
     if shutil.which("vagrant") is None:  # looked up when the test runs: CI installs it beside the tests
         pytest.skip("vagrant is not installed (apt-get install vagrant)")
-    env = {**os.environ, "OFFLOAD_INSTANCES": instances, "VAGRANT_HOME": str(tmp_path),
-           "VAGRANT_CHECKPOINT_DISABLE": "1"}
+    env = {
+        **os.environ,
+        "OFFLOAD_INSTANCES": instances,
+        "VAGRANT_HOME": str(tmp_path),
+        "VAGRANT_CHECKPOINT_DISABLE": "1",
+    }
     done = subprocess.run(["vagrant", "validate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_vagrant_logs_show_the_activation_code_scrubbed(tmp_path: Path) -> None:
+    """Vagrant logs each command with its `env:` values (plugins/communicators/ssh/communicator.rb, "Execute:");
+    a line logged after the Vagrantfile's own must come out scrubbed."""
+    vagrant = shutil.which("vagrant")
+    if vagrant is None:
+        pytest.skip("vagrant is not installed (apt-get install vagrant)")
+    (tmp_path / "bootstrap").mkdir()
+    shutil.copy2(REPO / "bootstrap" / "register-instance.sh", tmp_path / "bootstrap")
+    logged = 'Log4r::Logger.new("vagrant::offload_test").info("activation code: #{ENV["OFFLOAD_ACTIVATION_CODE"]}")'
+    (tmp_path / "Vagrantfile").write_text(f"{TEXT}\n{logged}\n")
+    code = "AbCdEf0123456789wxyz"
+    env = {
+        **os.environ,
+        "OFFLOAD_ACTIVATION_CODE": code,
+        "VAGRANT_LOG": "info",
+        "VAGRANT_HOME": str(tmp_path / "home"),
+        "VAGRANT_CHECKPOINT_DISABLE": "1",
+    }
+    done = subprocess.run(
+        [vagrant, "validate", "--ignore-provider"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "activation code: *****" in done.stderr and code not in done.stdout + done.stderr
 
 
 def test_registration_travels_in_env_never_in_args() -> None:
@@ -34,8 +63,15 @@ def test_registration_travels_in_env_never_in_args() -> None:
     assert 'path: "bootstrap/register-instance.sh"' in settings and "env: REGISTRATION_ENV" in settings
     assert "args" not in settings
     names = re.search(r"REGISTRATION_ENV = %w\[(.*?)\]", TEXT, re.S).group(1).split()  # type: ignore[union-attr]
-    for name in ("OFFLOAD_REGION", "OFFLOAD_CLUSTER", "OFFLOAD_ACTIVATION_ID", "OFFLOAD_ACTIVATION_CODE",
-                 "OFFLOAD_INSTANCE_ATTRIBUTES", "HTTP_PROXY", "NO_PROXY"):
+    for name in (
+        "OFFLOAD_REGION",
+        "OFFLOAD_CLUSTER",
+        "OFFLOAD_ACTIVATION_ID",
+        "OFFLOAD_ACTIVATION_CODE",
+        "OFFLOAD_INSTANCE_ATTRIBUTES",
+        "HTTP_PROXY",
+        "NO_PROXY",
+    ):
         assert name in names
 
 
