@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import shlex
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,6 +148,11 @@ def fake_services(install_script: str, agent_db: Path) -> Iterator[FakeServices]
     state = FakeServices(install_script, agent_db)
 
     class Handler(BaseHTTPRequestHandler):
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two sends: without this each request waits ~40 ms for a delayed ACK.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, *args: object) -> None:
             pass
 
@@ -171,7 +177,8 @@ def fake_services(install_script: str, agent_db: Path) -> Iterator[FakeServices]
                 self._send(404, "")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll: shutdown() waits for it (0.5 s by default, at every test's teardown).
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         yield state

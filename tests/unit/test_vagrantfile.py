@@ -28,6 +28,12 @@ def test_vagrant_validate(instances: str, tmp_path: Path) -> None:
         "VAGRANT_CHECKPOINT_DISABLE": "1",
     }
     done = subprocess.run(["vagrant", "validate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    if "No usable default provider" in done.stderr:
+        # vagrant without a hypervisor plugin (Debian's without its recommended vagrant-libvirt) refuses to
+        # validate at all: everything but the provider blocks is still checked.
+        done = subprocess.run(
+            ["vagrant", "validate", "--ignore-provider"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
