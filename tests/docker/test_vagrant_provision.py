@@ -13,7 +13,9 @@ tests/register_host.py, and the pin in the synced folder is the fake script's (a
 from __future__ import annotations
 
 import io
+import os
 import secrets
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -25,6 +27,7 @@ import docker
 import docker.errors
 import docker.models.containers
 import pytest
+from offload.lib.build.base_image import SUITE, apt_mirror
 
 from tests.register_host import (
     AGENT_DB,
@@ -43,7 +46,6 @@ pytestmark = pytest.mark.docker
 
 LABEL = {"offload.test": "vagrant-provision"}
 GUEST_REPOSITORY = "offload-vagrant-guest"
-SUITE = "bookworm"  # the base image's (offload.lib.build.base_image)
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 HOST_ENV = {
     "OFFLOAD_REGION": "eu-west-1",
@@ -55,10 +57,11 @@ HOST_ENV = {
 def _curl_debs(client: docker.DockerClient, base_image: str, into: Path) -> list[Path]:
     """curl and what it needs beyond the base's packages, from the base's own Debian suite, downloaded on
     this machine with a private apt state (containers get no network)."""
-    if not KEYRING.is_file():
-        pytest.fail(f"{KEYRING} is missing: apt-get install debian-archive-keyring", pytrace=False)
-    from offload.lib.build.base_image import apt_mirror
-
+    if shutil.which("apt-get") is None or not KEYRING.is_file():
+        reason = f"the guest image needs apt-get and {KEYRING} (apt-get install debian-archive-keyring)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     status = client.containers.run(
         base_image, ["cat", "/var/lib/dpkg/status"], network_mode="none", remove=True, labels=LABEL
     )
