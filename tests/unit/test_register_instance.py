@@ -4,6 +4,7 @@ to a server (bootstrap/ whole), and as Vagrant runs it (the script alone in /tmp
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import secrets
@@ -248,9 +249,10 @@ def test_runs_as_vagrant_provisions_it(host: Host, tmp_path: Path, pinned: str) 
             "OFFLOAD_ACTIVATION_ID": "act-1",
             "OFFLOAD_ACTIVATION_CODE": code,
             "OFFLOAD_INSTANCE_ATTRIBUTES": '{"site":"dc1"}',
-            "HOME": "/root",
+            "HOME": "/root",  # not one the Vagrantfile passes
         }
     )
+    assert "HOME" not in provisioner.env
     guest_repo = tmp_path / "vagrant"
     env = {
         name: value.replace(provisioner.guest_repo, str(guest_repo), 1)
@@ -262,7 +264,7 @@ def test_runs_as_vagrant_provisions_it(host: Host, tmp_path: Path, pinned: str) 
     upload = tmp_path / "tmp" / Path(provisioner.upload_path).name
     upload.parent.mkdir()
     upload.write_bytes(provisioner.path.read_bytes())
-    command = type(provisioner)(provisioner.path, str(upload), str(guest_repo), env).command()
+    command = dataclasses.replace(provisioner, upload_path=str(upload), guest_repo=str(guest_repo), env=env).command()
     done = subprocess.run(
         ["bash"], input=command, env=host.hooks(), cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
