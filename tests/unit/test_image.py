@@ -1,6 +1,8 @@
 """make image: the commands it would run, the Dockerfile and build context, one clear line on failure."""
 
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import docker.errors
@@ -167,3 +169,13 @@ def test_ecr_password_is_the_token_secret() -> None:
             return {"authorizationData": [{"authorizationToken": "QVdTOnNlY3JldA=="}]}
 
     assert image.ecr_password(Ecr()) == "secret"
+
+
+def test_wheel_sets_unused_for_an_hour_leave_the_build_context(tmp_path: Path) -> None:
+    for name in ("old", "recent", "staging-1"):
+        (tmp_path / name).mkdir()
+    hours_ago = time.time() - worker_image.STALE_WHEELS_SECONDS - 60
+    for name in ("old", "staging-1"):
+        os.utime(tmp_path / name, (hours_ago, hours_ago))
+    worker_image.drop_unused_wheel_sets(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recent", "staging-1"]
