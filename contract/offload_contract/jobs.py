@@ -60,6 +60,9 @@ ENTRY_QUOTED = "Quoted"  # -1: a row starts there; else the length of the quoted
 OUTPUT_BYTES = "OutputBytes"  # its staged part of the output
 REJECTS_BYTES = "RejectsBytes"
 
+# How a Reason starts when SIGTERM (ECS's StopTask) ended the load; the task-state handler adds ECS's stoppedReason
+STOPPED_BY_ECS = "stopped by ECS"
+
 
 def now() -> int:
     return int(time.time())

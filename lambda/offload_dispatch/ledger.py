@@ -132,13 +132,15 @@ class Ledger:
         )
 
     def shard_failed(self, job_id: str, index: int, reason: str, exit_code: int | None) -> bool:
-        """A shard's task stopped without finishing: the shard and its job are FAILED."""
+        """A shard's task stopped without finishing: the shard and its job are FAILED (a shard its
+        worker recorded FAILED keeps the worker's reason)."""
         names = {"#sh": jobs.SHARDS, "#i": str(index), "#st": jobs.STATUS, "#r": jobs.REASON}
-        self._table.update_item(
-            Key={jobs.JOB_ID: job_id},
+        self._update_if(
+            job_id,
             UpdateExpression="SET #sh.#i.#st = :failed, #sh.#i.#r = :reason",
+            ConditionExpression="attribute_exists(#sh.#i) AND NOT #sh.#i.#st IN (:failed, :ok)",
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":failed": jobs.FAILED, ":reason": reason},
+            ExpressionAttributeValues={":failed": jobs.FAILED, ":reason": reason, ":ok": jobs.SUCCEEDED},
         )
         count = self._table.get_item(Key={jobs.JOB_ID: job_id}).get("Item", {}).get(jobs.SHARD_COUNT, "?")
         return self.failed(job_id, f"shard {index + 1}/{count}: {reason}", exit_code)
@@ -180,4 +182,19 @@ class Ledger:
             ConditionExpression="attribute_exists(#st) AND NOT #st IN (:failed, :ok)",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+        )
+
+    def add_to_stop_reason(self, job_id: str, shard: int | None, note: str) -> bool:
+        """Add ECS's word to a stop the worker recorded itself ("stopped by ECS: …"), once."""
+        item = self._table.get_item(Key={jobs.JOB_ID: job_id}, ConsistentRead=True).get("Item", {})
+        reason = str(item.get(jobs.REASON, ""))
+        own = f"shard {shard + 1}/{item.get(jobs.SHARD_COUNT)}: " if shard is not None else ""
+        if item.get(jobs.STATUS) != jobs.FAILED or not reason.startswith(own + jobs.STOPPED_BY_ECS) or note in reason:
+            return False
+        return self._update_if(
+            job_id,
+            UpdateExpression="SET #reason = :new, #up = :now",
+            ConditionExpression="#reason = :old",  # unchanged since read
+            ExpressionAttributeNames={"#reason": jobs.REASON, "#up": jobs.UPDATED_AT},
+            ExpressionAttributeValues={":new": f"{reason}; {note}", ":old": reason, ":now": jobs.now()},
         )

@@ -1,12 +1,19 @@
-"""EventBridge "ECS Task State Change": no job stays RUNNING after its task is gone."""
+"""EventBridge "ECS Task State Change": no job stays RUNNING after its task is gone, and its Reason
+says what ECS said when the worker could not: the container's reason (`OutOfMemoryError: …`,
+`CannotPullContainerError: …`), the task's stopCode and stoppedReason. A stop the worker recorded
+itself (SIGTERM from StopTask: "stopped by ECS: …") keeps its words and gains ECS's stoppedReason."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from offload_contract import env
+from offload_contract import env, jobs
 
 from offload_dispatch.ledger import Ledger
+
+# The task's stopCode (ECS API reference, Task.stopCode)
+USER_INITIATED = "UserInitiated"  # StopTask
+FAILED_TO_START = "TaskFailedToStart"  # no container ran: the image could not be pulled, created or started
 
 
 def _overrides(detail: dict[str, Any], container: str) -> dict[str, str]:
@@ -32,10 +39,23 @@ def stopped_task_failure(detail: dict[str, Any], container: str) -> tuple[str, i
     exit_code = worker.get("exitCode")
     if exit_code == 0:
         return None
-    stopped = detail.get("stoppedReason") or detail.get("stopCode") or "task stopped"
+    stop_code = detail.get("stopCode") or "no stopCode"
+    said = worker.get("reason") or detail.get("stoppedReason") or "task stopped"
+    if stop_code == USER_INITIATED:  # the worker had no time to record it (SIGKILL after the stop timeout)
+        ended = f"worker exited with code {exit_code}" if exit_code is not None else "the worker never reported"
+        return f"{jobs.STOPPED_BY_ECS}: {detail.get('stoppedReason') or 'StopTask'} ({stop_code}); {ended}", exit_code
     if exit_code is None:
-        return f"task stopped before the worker finished (host lost or task killed): {stopped}", None
-    return f"worker exited with code {exit_code}: {worker.get('reason') or stopped}", int(exit_code)
+        if stop_code == FAILED_TO_START:
+            return f"task failed to start ({stop_code}): {said}", None
+        return f"task stopped before the worker finished (host lost or task killed): {said} ({stop_code})", None
+    return f"worker exited with code {exit_code}: {said} ({stop_code})", int(exit_code)
+
+
+def ecs_note(detail: dict[str, Any]) -> str | None:
+    """What ECS adds to a stop the worker recorded itself."""
+    if detail.get("stopCode") != USER_INITIATED:
+        return None
+    return f"ECS: {detail.get('stoppedReason') or 'StopTask'} ({USER_INITIATED})"
 
 
 def handle_task_change(detail: dict[str, Any], container: str, ledger: Ledger) -> str:
@@ -49,6 +69,11 @@ def handle_task_change(detail: dict[str, Any], container: str, ledger: Ledger) -
         return "ok: exited 0"
     reason, exit_code = failure
     shard = shard_of(detail, container)
-    if shard is not None:
-        return "failed" if ledger.shard_failed(jid, shard, reason, exit_code) else "shard failed; job already ended"
-    return "failed" if ledger.failed(jid, reason, exit_code) else "ignored: job already ended"
+    if shard is not None and ledger.shard_failed(jid, shard, reason, exit_code):
+        return "failed"
+    if shard is None and ledger.failed(jid, reason, exit_code):
+        return "failed"
+    note = ecs_note(detail)
+    if note and ledger.add_to_stop_reason(jid, shard, note):
+        return "stopped: ECS's reason added"
+    return "shard failed; job already ended" if shard is not None else "ignored: job already ended"

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import docker
 import pytest
+from offload.lib.build import worker_image as worker_images
 from offload_worker.errors import ConfigError
 
 from tests.figures import say
@@ -11,6 +17,7 @@ from tests.figures import say
 pytestmark = pytest.mark.docker
 
 LABEL = {"offload.test": "worker-image"}
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(
@@ -69,3 +76,48 @@ def test_runtime_has_what_the_worker_needs_and_no_build_leftovers(
     leftovers = "find / -xdev \\( -name '*.whl' -o -path '*/.cache/pip' \\) -not -path '/usr/share/python-wheels/*'"
     code, output = _run(docker_client, worker_image, "-c", f"{leftovers}; test ! -e /wheels", entrypoint="sh", user="0")
     assert (code, output) == (0, "")
+
+
+def _buildkit_build(command: list[str]) -> subprocess.CompletedProcess[str] | None:
+    """`DOCKER_BUILDKIT=1 docker build` with the first CLI that has BuildKit built in (20.10 does; 23+ want buildx)."""
+    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+    for cli in dict.fromkeys(filter(None, (shutil.which("docker"), "/usr/bin/docker"))):
+        if Path(cli).is_file():
+            result = subprocess.run([cli, *command], env=env, capture_output=True, text=True, check=False)
+            if "buildx" not in result.stderr:
+                return result
+    return None
+
+
+def test_the_same_dockerfile_builds_with_buildkit(
+    docker_client: docker.DockerClient, base_image: str, worker_image: str, tmp_path: Path
+) -> None:
+    """The fixture used the classic builder (docker-py); BuildKit is driven through the CLI."""
+    wheels = worker_images.build_wheels()
+    build_args = {"BASE_IMAGE": base_image, "WHEELS": wheels.relative_to(REPO_ROOT).as_posix()}
+    tag = f"{worker_image.split(':')[0]}-buildkit:{worker_image.split(':')[1]}"
+    iidfile = tmp_path / "iid"
+    command = [
+        "build",
+        "--network",
+        "none",
+        "--file",
+        worker_images.DOCKERFILE,
+        "--tag",
+        tag,
+        "--iidfile",
+        str(iidfile),
+    ]
+    command += [word for name, value in build_args.items() for word in ("--build-arg", f"{name}={value}")]
+    result = _buildkit_build([*command, str(REPO_ROOT)])
+    if result is None:
+        pytest.skip("BuildKit cannot run here: no docker CLI with BuildKit built in, and no buildx")
+    assert result.returncode == 0, result.stderr[-2000:]
+    try:
+        built = docker_client.images.get(iidfile.read_text().strip()).attrs
+        assert built["Config"]["User"] == "10001:10001"
+        assert built["Config"]["Entrypoint"] == ["offload-worker"]
+        code, output = _run(docker_client, tag)
+        assert code == ConfigError.exit_code and output.startswith("offload-worker: AWS_REGION is not set")
+    finally:
+        docker_client.images.remove(tag, force=True)

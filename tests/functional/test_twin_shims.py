@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -152,3 +153,68 @@ def test_placement_spreads_and_honours_constraints_and_gpus(twin: str) -> None:
         dc1.container_instance_arn: "RESOURCE:GPU", dc2.container_instance_arn: MEMBER_OF_UNMET}
     with pytest.raises(ClientError, match="the twin's placement understands"):
         run(FAMILY, "attribute:site =~ dc.*")
+
+
+def _stopped_report(ecs: Any, task_arn: str, **container: Any) -> dict[str, Any]:
+    ecs.submit_task_state_change(cluster=CLUSTER, task=task_arn, status="STOPPED", reason="",
+                                 containers=[{"containerName": "worker", "status": "STOPPED", **container}])
+    (task,) = ecs.describe_tasks(cluster=CLUSTER, tasks=[task_arn])["tasks"]
+    return dict(task)
+
+
+def test_stop_task_leaves_a_running_external_task_to_its_agent(twin: str) -> None:
+    make_cluster(memory=3000)
+    instance = join_instance(twin, memory_mib=4096)
+    ecs = boto3.client("ecs")
+    arn = ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")["tasks"][0]["taskArn"]
+    ecs.submit_task_state_change(cluster=CLUSTER, task=arn, status="RUNNING",
+                                 containers=[{"containerName": "worker", "status": "RUNNING"}])
+    stopping = ecs.stop_task(cluster=CLUSTER, task=arn, reason="operator: wrong file")["task"]
+    assert (stopping["lastStatus"], stopping["desiredStatus"]) == ("RUNNING", "STOPPED")
+    assert stopping["stopCode"] == "UserInitiated" and stopping["stoppedReason"] == "operator: wrong file"
+    assert ecs.list_tasks(cluster=CLUSTER, desiredStatus="RUNNING")["taskArns"] == []  # what the agent polls
+    assert ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")["failures"] == [
+        {"arn": instance.container_instance_arn, "reason": "RESOURCE:MEMORY"}]  # still holds its memory
+    stopped = _stopped_report(ecs, arn, exitCode=143)
+    assert (stopped["lastStatus"], stopped["stopCode"]) == ("STOPPED", "UserInitiated")
+    assert stopped["stoppedReason"] == "operator: wrong file" and stopped["containers"][0]["exitCode"] == 143
+
+
+def test_stopped_reports_carry_container_reasons_and_the_stop_code(twin: str) -> None:
+    make_cluster()
+    join_instance(twin)
+    ecs = boto3.client("ecs")
+
+    def run() -> str:
+        return str(ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")["tasks"][0]["taskArn"])
+
+    never_ran = _stopped_report(ecs, run(), reason="CannotPullContainerError: no such image")
+    assert never_ran["stopCode"] == "TaskFailedToStart" and "exitCode" not in never_ran["containers"][0]
+    assert never_ran["containers"][0]["reason"] == "CannotPullContainerError: no such image"
+    oom = run()
+    ecs.submit_task_state_change(cluster=CLUSTER, task=oom, status="RUNNING",
+                                 containers=[{"containerName": "worker", "status": "RUNNING"}])
+    killed = _stopped_report(ecs, oom, exitCode=137, reason="OutOfMemoryError: Container killed due to memory usage")
+    assert (killed["stopCode"], killed["stoppedReason"]) == ("EssentialContainerExited",
+                                                               "Essential container in task exited")
+    assert killed["containers"][0]["reason"].startswith("OutOfMemoryError")
+    assert killed["containers"][0]["exitCode"] == 137
+
+
+def test_the_task_stopped_event_has_ecs_fields_and_no_exit_code_for_a_container_that_never_ran() -> None:
+    from types import SimpleNamespace
+
+    from offload.twin.ecs.tasks import task_state_event
+
+    pulled = SimpleNamespace(name="worker", exitCode=None, reason="CannotPullContainerError: no such image")
+    task = SimpleNamespace(id="t1", _account_id="123456789012", region_name=REGION, task_arn="arn:task/t1",
+                           cluster_arn="arn:cluster/c", task_definition_arn="arn:td/f:1", container_instance_arn="ci",
+                           launch_type="EXTERNAL", stopped_reason="CannotPullContainerError: no such image",
+                           stop_code="TaskFailedToStart", started_by="offload-dispatch", overrides={},
+                           containers=[pulled, SimpleNamespace(name="sidecar", exitCode=0)])
+    detail = task_state_event(task)["detail"]
+    assert (detail["stopCode"], detail["stoppedReason"]) == ("TaskFailedToStart", pulled.reason)
+    assert detail["containers"] == [
+        {"name": "worker", "lastStatus": "STOPPED", "reason": pulled.reason},
+        {"name": "sidecar", "lastStatus": "STOPPED", "exitCode": 0},
+    ]

@@ -1,6 +1,8 @@
 """make image: the commands it would run, the Dockerfile and build context, one clear line on failure."""
 
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import docker.errors
@@ -167,3 +169,31 @@ def test_ecr_password_is_the_token_secret() -> None:
             return {"authorizationData": [{"authorizationToken": "QVdTOnNlY3JldA=="}]}
 
     assert image.ecr_password(Ecr()) == "secret"
+
+
+def test_wheel_sets_unused_for_an_hour_leave_the_build_context(tmp_path: Path) -> None:
+    for name in ("old", "recent", "staging-1"):
+        (tmp_path / name).mkdir()
+    hours_ago = time.time() - worker_image.STALE_WHEELS_SECONDS - 60
+    for name in ("old", "staging-1"):
+        os.utime(tmp_path / name, (hours_ago, hours_ago))
+    worker_image.drop_unused_wheel_sets(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recent", "staging-1"]
+
+
+def test_the_base_drops_docs_and_translations_but_keeps_licences(tmp_path: Path) -> None:
+    files = {
+        "usr/share/doc/python3/copyright": True,
+        "usr/share/doc/python3/changelog.gz": False,
+        "usr/share/man/man1/python3.1.gz": False,
+        "usr/share/locale/locale.alias": True,
+        "usr/share/locale/de/LC_MESSAGES/apt.mo": False,
+        "var/cache/apt/archives/python3.deb": False,
+        "usr/lib/python3.11/os.py": True,
+    }
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    base_image.trim(tmp_path)
+    assert {name: (tmp_path / name).exists() for name in files} == files
+    assert list((tmp_path / "usr/share/man").iterdir()) == [] and not (tmp_path / "usr/share/locale/de").exists()

@@ -26,12 +26,13 @@ import signal
 from types import FrameType
 
 from aws_lambda_powertools import Logger
+from offload_contract import jobs
 
 from offload_worker.errors import WorkerError
 
 logger = Logger(service="offload-worker", child=True)
 
-_SENDER: dict[int, str] = {signal.SIGTERM: "stopped by ECS", signal.SIGINT: "interrupted"}
+_SENDER: dict[int, str] = {signal.SIGTERM: jobs.STOPPED_BY_ECS, signal.SIGINT: "interrupted"}
 
 
 class Stopped(WorkerError):

@@ -47,7 +47,7 @@ class LocalAgent:
         self.endpoint, self.region = endpoint, region
         self.log_dir = log_dir
         self.runtime: Runtime = runtime or ProcessRuntime()
-        self._ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=region)
+        self.ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=region)
         self.credentials = CredentialsEndpoint(sts_assume(endpoint, region), self.log)
         self._stop = threading.Event()
         self._seen: set[str] = set()
@@ -67,7 +67,7 @@ class LocalAgent:
         return self.log_dir / f"task-{task_arn.rsplit('/', 1)[-1]}.log"
 
     def _specs(self, task: dict[str, Any], with_credentials: bool) -> list[ContainerSpec]:
-        definition = self._ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
+        definition = self.ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
         role = task.get("overrides", {}).get("taskRoleArn") or definition.get("taskRoleArn")
         # No task role: no endpoint, as the agent injects none (task.go initializeCredentialsEndpoint).
         credentials = self.credentials.issue(task["taskArn"], role) if role and with_credentials else None
@@ -138,7 +138,7 @@ class LocalAgent:
         self._report(arn, "STOPPED", reports, reason)
 
     def _report(self, arn: str, status: str, containers: list[dict[str, Any]], reason: str = "") -> None:
-        self._ecs.submit_task_state_change(
+        self.ecs.submit_task_state_change(
             cluster=self.instance.cluster, task=arn, status=status, reason=reason, containers=containers
         )
 
@@ -158,7 +158,7 @@ class LocalAgent:
 
     def _poll_once(self) -> None:
         arns = set(
-            self._ecs.list_tasks(
+            self.ecs.list_tasks(
                 cluster=self.instance.cluster,
                 containerInstance=self.instance.container_instance_arn,
                 desiredStatus="RUNNING",
@@ -172,7 +172,7 @@ class LocalAgent:
         new = sorted(arns - self._seen)
         if new:
             self._seen.update(new)
-            for task in self._ecs.describe_tasks(cluster=self.instance.cluster, tasks=new)["tasks"]:
+            for task in self.ecs.describe_tasks(cluster=self.instance.cluster, tasks=new)["tasks"]:
                 self._start_thread(self._run, task)
 
     def _poll(self) -> None:
@@ -192,7 +192,7 @@ class LocalAgent:
             by_task.setdefault(leftover.task_arn, []).append(leftover)
         if not by_task:
             return
-        tasks = self._ecs.describe_tasks(cluster=self.instance.cluster, tasks=sorted(by_task))["tasks"]
+        tasks = self.ecs.describe_tasks(cluster=self.instance.cluster, tasks=sorted(by_task))["tasks"]
         wanted = {t["taskArn"]: t for t in tasks if t.get("desiredStatus") == "RUNNING"}
         for arn, leftovers in by_task.items():
             if arn not in wanted:

@@ -26,8 +26,12 @@ PACKAGES = ("python3", "python3-venv", "ca-certificates")
 REPOSITORY = "offload-python-base"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 _APT_SOURCES = (Path("/etc/apt/sources.list.d"), Path("/etc/apt/sources.list"))
-# Left behind by debootstrap and useless in an image: downloaded .debs and package lists.
-_JUNK = ("var/cache/apt/archives", "var/lib/apt/lists")
+# Left behind by debootstrap and useless in an image: downloaded .debs and package lists;
+# docs, manuals and translations (a quarter of the root filesystem), as Debian's slim images
+# drop them. Licences (/usr/share/doc/*/copyright) and glibc's locale.alias stay.
+_JUNK_FILES = ("var/cache/apt/archives/*.deb", "var/lib/apt/lists/*")
+_JUNK_TREES = ("usr/share/man", "usr/share/info", "usr/share/locale", "usr/share/doc")
+_KEEP = ("usr/share/doc/*/copyright", "usr/share/locale/locale.alias")
 
 
 class BaseImageError(RuntimeError):
@@ -66,7 +70,7 @@ def apt_mirror(sources: tuple[Path, ...] = _APT_SOURCES) -> str:
 
 def base_tag(mirror: str) -> str:
     """A tag that changes when what goes into the root filesystem does."""
-    recipe = "\n".join([SUITE, "minbase", *PACKAGES, mirror])
+    recipe = "\n".join([SUITE, "minbase", *PACKAGES, mirror, *_JUNK_FILES, *_JUNK_TREES, *_KEEP])
     return f"{SUITE}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
 
 
@@ -85,10 +89,23 @@ def _debootstrap(target: Path, mirror: str) -> None:
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise BaseImageError(f"debootstrap {SUITE} from {mirror} failed: {last[0]}")
-    for junk in _JUNK:
-        for child in (target / junk).glob("*"):
-            if child.is_file():
-                child.unlink()
+    trim(target)
+
+
+def trim(rootfs: Path) -> None:
+    keep = {path for pattern in _KEEP for path in rootfs.glob(pattern)}
+    for pattern in _JUNK_FILES:
+        for path in rootfs.glob(pattern):
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+    for tree in _JUNK_TREES:
+        for path in sorted((rootfs / tree).rglob("*"), reverse=True):  # children before their folders
+            if path in keep:
+                continue
+            if not path.is_dir() or path.is_symlink():
+                path.unlink()
+            elif not any(path.iterdir()):
+                path.rmdir()
 
 
 def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path:
@@ -107,6 +124,9 @@ def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path
             staging = Path(work) / "rootfs.tar"
             subprocess.run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(staging), "."], check=True)
             staging.rename(tarball)
+        for stale in cache.glob(f"{SUITE}-*.tar"):  # an older recipe's: never used again
+            if stale != tarball:
+                stale.unlink()
     return tarball
 
 

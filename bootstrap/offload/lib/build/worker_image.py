@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +28,7 @@ DOCKERFILE = "worker/Dockerfile"
 # Sources of the two wheels; everything else in their folders is build output.
 _PACKAGES = ("contract", "worker")
 _SKIP_PARTS = {"__pycache__", "build", "dist"}
+STALE_WHEELS_SECONDS = 3600
 
 
 class ImageBuildError(RuntimeError):
@@ -76,7 +79,9 @@ def build_wheels(root: Path | None = None) -> Path:
     parent.mkdir(parents=True, exist_ok=True)
     with (parent / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        drop_unused_wheel_sets(parent)
         if target.is_dir():
+            target.touch()  # in use: not dropped for another hour
             return target
         with tempfile.TemporaryDirectory(dir=parent, prefix="staging-") as work:
             pinned = Path(work) / "constraints.txt"
@@ -94,6 +99,14 @@ def build_wheels(root: Path | None = None) -> Path:
                 raise ImageBuildError(f"pip wheel failed: {_last_line(result.stderr or result.stdout)}")
             staging.rename(target)
     return target
+
+
+def drop_unused_wheel_sets(parent: Path) -> None:
+    """Every set under build/wheels/ rides along in the build context: drop those unused for an hour."""
+    cutoff = time.time() - STALE_WHEELS_SECONDS
+    for other in parent.iterdir():
+        if other.is_dir() and not other.name.startswith("staging-") and other.stat().st_mtime < cutoff:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _last_line(text: str) -> str:

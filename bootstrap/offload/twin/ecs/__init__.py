@@ -8,8 +8,10 @@
   (RESOURCE:CPU, RESOURCE:MEMORY, AGENT) when none has room, raises ECS's
   "No Container Instances were found" when there are none, and honours
   `clientToken` (a repeated call returns the first call's task).
-* SubmitTaskStateChange (the agent's report) stops the task with its exit codes
-  and queues an "ECS Task State Change" event for the twin's EventBridge.
+* StopTask of a running EXTERNAL task sets desired STOPPED, stopCode UserInitiated and the
+  reason, and leaves the task RUNNING until its agent reports it stopped (moto: STOPPED at once).
+* SubmitTaskStateChange (the agent's report) stops the task with its containers' exit codes and
+  reasons and its stopCode, and queues an "ECS Task State Change" event for the twin's EventBridge.
 """
 
 from __future__ import annotations
@@ -26,5 +28,6 @@ def install() -> None:
     EC2ContainerServiceResponse.run_task = tasks.run_task  # type: ignore[method-assign]
     EC2ContainerServiceResponse.register_container_instance = instances.register_container_instance  # type: ignore[method-assign]
     EC2ContainerServiceResponse.submit_task_state_change = tasks.submit_task_state_change  # type: ignore[attr-defined]
+    EC2ContainerServiceResponse.stop_task = tasks.stop_task  # type: ignore[method-assign]
     # Tasks stay RUNNING until the agent reports them stopped (moto would advance them on every describe).
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})

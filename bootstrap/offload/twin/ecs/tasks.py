@@ -1,5 +1,6 @@
 """ECS Anywhere tasks in moto: EXTERNAL task definitions, RunTask placement on `mi-`
-instances, and the agent's SubmitTaskStateChange turned into EventBridge events."""
+instances, StopTask left to the agent, and the agent's SubmitTaskStateChange turned into
+EventBridge events."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ TASK_EVENTS: queue.Queue[dict[str, Any]] = queue.Queue()
 EXTERNAL = "EXTERNAL"
 original_task_definition_init = TaskDefinition.__init__
 original_run_task = EC2ContainerServiceResponse.run_task
+original_stop_task = EC2ContainerServiceResponse.stop_task
+# The task's stopCode, and the stoppedReason ECS gives a StopTask without one
+USER_INITIATED, FAILED_TO_START, EXITED = "UserInitiated", "TaskFailedToStart", "EssentialContainerExited"
+USER_STOPPED = "Task stopped by user"
+ESSENTIAL_EXITED = "Essential container in task exited"
 _task_definition_signature = inspect.signature(original_task_definition_init)
 
 
@@ -110,28 +116,69 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
     return ActionResult({"tasks": tasks, "failures": failures})
 
 
+def stop_task(self: EC2ContainerServiceResponse) -> Any:
+    """StopTask of a running EXTERNAL task: desired STOPPED, stopCode UserInitiated and the reason;
+    the task stays RUNNING (and keeps its resources) until its agent reports the container ended,
+    as on ECS: the agent `docker stop`s it (SIGTERM, SIGKILL after the stop timeout). Stock moto
+    marks it STOPPED at once."""
+    cluster = self._get_param("cluster", "default")
+    task = _task(self.ecs_backend, cluster, self._get_param("task"))
+    if task is None or task.launch_type != EXTERNAL:
+        return original_stop_task(self)
+    if task.desired_status == "RUNNING":
+        task.desired_status = "STOPPED"
+        task.stop_code = USER_INITIATED  # type: ignore[attr-defined]  # moto's Task has none; DescribeTasks shows it
+        task.stopped_reason = self._get_param("reason") or USER_STOPPED
+        if not any(c.last_status == "RUNNING" for c in task.containers):  # not started: nothing to stop
+            self.ecs_backend.stop_task(cluster, task.task_arn, task.stopped_reason)
+            TASK_EVENTS.put(task_state_event(task))
+    return ActionResult({"task": task})
+
+
+def _task(backend: Any, cluster: str, task: str) -> Task | None:
+    task_id = task.rsplit("/", 1)[-1]
+    return next((t for t in backend.list_tasks(cluster) if t.task_arn.rsplit("/", 1)[-1] == task_id), None)
+
+
 def submit_task_state_change(self: EC2ContainerServiceResponse) -> str:
+    """The agent's report. STOPPED gives the task its stopCode as ECS does: UserInitiated after a
+    StopTask, TaskFailedToStart when no container ever ran (the agent reported no RUNNING: image
+    not pulled, container not created or started), else EssentialContainerExited."""
     backend = self.ecs_backend
     cluster = self._get_param("cluster", "default")
     task_arn = self._get_param("task")
     status = self._get_param("status")
-    task = next((t for t in backend.list_tasks(cluster) if t.task_arn == task_arn), None)
+    task = _task(backend, cluster, task_arn)
     if task is None:
         raise JsonRESTError("InvalidParameterException", f"Task {task_arn} not found")
     reports = {c.get("containerName"): c for c in self._get_param("containers") or []}
+    started = any(c.last_status == "RUNNING" for c in task.containers)
     for container in task.containers:
         report = reports.get(container.name, {})
         if "exitCode" in report:
             container.exitCode = report["exitCode"]
+        if report.get("reason"):
+            container.reason = report["reason"]  # type: ignore[attr-defined]  # moto's has none; DescribeTasks shows it
         container.last_status = report.get("status", status)
     if status == "STOPPED" and task.last_status != "STOPPED":
-        backend.stop_task(cluster, task_arn, self._get_param("reason") or "Essential container in task exited")
-        TASK_EVENTS.put(task_state_event(task, self._get_param("reason") or ""))
+        if task.desired_status != "STOPPED":  # no StopTask: the agent says why it ended
+            task.stop_code = EXITED if started else FAILED_TO_START  # type: ignore[attr-defined]
+            task.stopped_reason = self._get_param("reason") or ESSENTIAL_EXITED
+        backend.stop_task(cluster, task.task_arn, task.stopped_reason)
+        TASK_EVENTS.put(task_state_event(task))
     return json.dumps({"acknowledgment": "accepted"})
 
 
-def task_state_event(task: Task, reason: str) -> dict[str, Any]:
+def task_state_event(task: Any) -> dict[str, Any]:
     """The EventBridge event ECS sends when a task stops (the fields the dispatcher reads)."""
+    containers = []
+    for c in task.containers:
+        container: dict[str, Any] = {"name": c.name, "lastStatus": "STOPPED"}
+        if c.exitCode is not None:  # absent, as on ECS, when the container never ran
+            container["exitCode"] = c.exitCode
+        if getattr(c, "reason", None):
+            container["reason"] = c.reason
+        containers.append(container)
     return {
         "version": "0",
         "id": task.id,
@@ -149,10 +196,10 @@ def task_state_event(task: Task, reason: str) -> dict[str, Any]:
             "launchType": task.launch_type,
             "lastStatus": "STOPPED",
             "desiredStatus": "STOPPED",
-            "stoppedReason": reason,
-            "stopCode": "EssentialContainerExited",
+            "stoppedReason": task.stopped_reason,
+            "stopCode": task.stop_code,
             "startedBy": task.started_by,
             "overrides": task.overrides,
-            "containers": [{"name": c.name, "exitCode": c.exitCode, "lastStatus": "STOPPED"} for c in task.containers],
+            "containers": containers,
         },
     }
