@@ -106,6 +106,9 @@ def guest_image(docker_client: docker.DockerClient, base_image: str) -> str:
         docker_client.images.build(
             fileobj=context, custom_context=True, tag=name, network_mode="none", rm=True, forcerm=True, labels=LABEL
         )
+    for image in docker_client.images.list(name=GUEST_REPOSITORY):  # tags of ours built on an earlier base
+        for stale in {tag for tag in image.tags if tag.startswith(f"{GUEST_REPOSITORY}:")} - {name}:
+            docker_client.images.remove(stale)
     return name
 
 
