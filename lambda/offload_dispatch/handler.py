@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from offload_contract import jobs
 
 from offload_dispatch import clients, watchdog
-from offload_dispatch.dispatch import dispatch_message
+from offload_dispatch.dispatch import dispatch_message, seconds_per_record
 from offload_dispatch.ledger import Ledger
 from offload_dispatch.settings import settings
 from offload_dispatch.task_state import handle_task_change
@@ -26,13 +26,22 @@ logger = Logger(service="offload-dispatch")
 SETTINGS = settings()  # cold start: a misconfigured function fails here, with the variable's name
 # A batch where every record waits is still a normal answer, not a function error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# Left for the last record started, plus time to answer: past it, a record is handed back untouched
+# (SQS delivers it again) rather than the function timing out and the whole batch coming back.
+RESERVE_MS = (seconds_per_record(SETTINGS.max_shards) + 2) * 1000
+
+
+class NotStarted(Exception):
+    """Too little of the invocation is left to start this record's tasks: SQS delivers it again."""
 
 
 def _ledger() -> Ledger:
     return Ledger(clients.dynamodb().Table(SETTINGS.jobs_table), SETTINGS.job_ttl_days)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    if lambda_context.get_remaining_time_in_millis() < RESERVE_MS:
+        raise NotStarted(f"{lambda_context.get_remaining_time_in_millis()} ms left of this invocation")
     outcome = dispatch_message(record.body, SETTINGS, clients.ecs(), _ledger())
     logger.info("message done", extra={"message_id": record.message_id, **vars(outcome)})
 

@@ -7,7 +7,8 @@
 * RunTask(launchType=EXTERNAL) places on those instances, answers `failures[]`
   (RESOURCE:CPU, RESOURCE:MEMORY, AGENT) when none has room, raises ECS's
   "No Container Instances were found" when there are none, and honours
-  `clientToken` (a repeated call returns the first call's task).
+  `clientToken` (a repeated call returns the first call's task; the same token with other
+  parameters raises ConflictException naming that task in `resourceIds`, as ECS does).
 * SubmitTaskStateChange (the agent's report) stops the task with its exit codes
   and queues an "ECS Task State Change" event for the twin's EventBridge.
 """
