@@ -50,3 +50,35 @@ run "max_concurrency_below_the_sqs_minimum_is_refused" {
 
   expect_failures = [var.max_concurrency]
 }
+
+run "the_timeout_is_sized_from_the_shards_a_batch_may_start" {
+  command = plan
+
+  variables {
+    batch_size = 10
+    max_shards = 16
+  }
+
+  assert {
+    condition     = alltrue([for f in aws_lambda_function.this : f.timeout == 70])
+    error_message = "10 records x 2 rounds of 8 parallel RunTask calls x 3 s + 10 s"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this.visibility_timeout_seconds == 6 * 70
+    error_message = "the queue's visibility timeout is six times the function's (AWS guidance)"
+  }
+}
+
+run "an_explicit_timeout_wins" {
+  command = plan
+
+  variables {
+    lambda_timeout = 45
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["dispatch"].timeout == 45 && aws_sqs_queue.this.visibility_timeout_seconds == 270
+    error_message = "lambda_timeout, when set, is the timeout"
+  }
+}

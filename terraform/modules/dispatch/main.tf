@@ -12,6 +12,11 @@ locals {
     watchdog   = "offload_dispatch.handler.watchdog_handler"
   }
   task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_definition_family}:*"
+  # A record may take ceil(max_shards / 8) rounds of parallel RunTask calls of ~3 s each
+  # (RUN_TASK_THREADS, RUN_TASK_ROUND_SECONDS in lambda/offload_dispatch/dispatch.py); a batch, that per
+  # record plus 10 s. The function hands back the records it has no time left for, so this only
+  # saves them a redelivery.
+  lambda_timeout = coalesce(var.lambda_timeout, min(900, var.batch_size * ceil(var.max_shards / 8) * 3 + 10))
 }
 
 # --- queue -------------------------------------------------------------------
@@ -23,8 +28,10 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_sqs_queue" "this" {
+  # Lambda refuses an event source whose queue's visibility timeout is below the function's timeout;
+  # AWS advises six times it (Lambda developer guide, "Creating and configuring an SQS event source mapping").
   name                       = "${var.name}-events"
-  visibility_timeout_seconds = var.lambda_timeout * 6 # AWS guidance for Lambda event sources
+  visibility_timeout_seconds = local.lambda_timeout * 6
   message_retention_seconds  = 345600
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dlq.arn
@@ -177,7 +184,7 @@ resource "aws_lambda_function" "this" {
   runtime          = var.lambda_runtime
   filename         = var.lambda_zip
   source_code_hash = filebase64sha256(var.lambda_zip)
-  timeout          = var.lambda_timeout
+  timeout          = local.lambda_timeout
   memory_size      = 256
 
   environment {

@@ -40,9 +40,25 @@ variable "lambda_runtime" {
 }
 
 variable "lambda_timeout" {
-  description = "Seconds one dispatcher invocation may take."
+  description = "Seconds one dispatcher invocation may take; null: sized from batch_size and max_shards (see main.tf)."
   type        = number
-  default     = 30
+  default     = null
+
+  validation {
+    condition     = var.lambda_timeout == null || (coalesce(var.lambda_timeout, 30) >= 10 && coalesce(var.lambda_timeout, 30) <= 900)
+    error_message = "lambda_timeout must be from 10 to 900 seconds (Lambda's limit), or null to size it from batch_size and max_shards."
+  }
+}
+
+variable "max_shards" {
+  description = "Most shard tasks one file starts (MAX_SHARDS): the dispatcher's timeout is sized from it."
+  type        = number
+  default     = 16
+
+  validation {
+    condition     = var.max_shards >= 1 && var.max_shards <= 100 && floor(var.max_shards) == var.max_shards
+    error_message = "max_shards must be a whole number from 1 to 100."
+  }
 }
 
 variable "batch_size" {
