@@ -82,3 +82,60 @@ run "an_explicit_timeout_wins" {
     error_message = "lambda_timeout, when set, is the timeout"
   }
 }
+
+run "a_lost_task_stopped_event_lands_in_a_queue_and_the_watchdog_may_reconcile" {
+  command = plan
+
+  override_resource {
+    target          = aws_sqs_queue.events_dlq
+    override_during = plan
+    values          = { arn = "arn:aws:sqs:us-east-1:123456789012:offload-task-events-dlq" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_event_rule.this
+    override_during = plan
+    values          = { arn = "arn:aws:events:us-east-1:123456789012:rule/offload-task-stopped" }
+  }
+
+  assert {
+    condition = (
+      one(aws_cloudwatch_event_target.this["task-stopped"].dead_letter_config).arn == aws_sqs_queue.events_dlq.arn
+      && alltrue([for t in aws_cloudwatch_event_target.this : one(t.retry_policy).maximum_retry_attempts == 185 && one(t.retry_policy).maximum_event_age_in_seconds == 86400])
+    )
+    error_message = "the task-stopped target retries, then dead-letters into the events DLQ"
+  }
+
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.events_dlq.statement : s
+      if s.actions == toset(["sqs:SendMessage"]) && one(s.principals).identifiers == toset(["events.amazonaws.com"])
+      && one(s.condition).variable == "aws:SourceArn" && one(s.condition).values == tolist([aws_cloudwatch_event_rule.this["task-stopped"].arn])
+    ]) != null
+    error_message = "only EventBridge, for the task-stopped rule, may send to the events DLQ"
+  }
+
+  assert {
+    condition     = one(aws_lambda_function.this["task-state"].dead_letter_config).target_arn == aws_sqs_queue.events_dlq.arn && length(aws_lambda_function.this["dispatch"].dead_letter_config) == 0
+    error_message = "the task-state function's failed asynchronous invokes land in the events DLQ too"
+  }
+
+  assert {
+    condition = (
+      contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "dynamodb:Query")]), "${var.jobs_table_arn}/index/ByStatus")
+      && !contains(flatten([for s in data.aws_iam_policy_document.this.statement : tolist(s.actions)]), "dynamodb:Scan")
+      && alltrue([for r in flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "ecs:DescribeTasks")]) : endswith(r, ":task/offload/*")])
+    )
+    error_message = "the watchdog queries the ByStatus index (no scan) and describes only this cluster's tasks"
+  }
+}
+
+run "event_retries_past_eventbridge_limits_are_refused" {
+  command = plan
+
+  variables {
+    event_retry_attempts = 186
+  }
+
+  expect_failures = [var.event_retry_attempts]
+}

@@ -109,3 +109,25 @@ variable "log_retention_days" {
   type        = number
   default     = 30
 }
+
+variable "event_retry_attempts" {
+  description = "Times EventBridge retries delivering an event to a function before the task-stopped one goes to the events DLQ."
+  type        = number
+  default     = 185
+
+  validation {
+    condition     = var.event_retry_attempts >= 0 && var.event_retry_attempts <= 185 && floor(var.event_retry_attempts) == var.event_retry_attempts
+    error_message = "event_retry_attempts must be a whole number from 0 to 185 (EventBridge's limits)."
+  }
+}
+
+variable "event_max_age_seconds" {
+  description = "How long EventBridge keeps retrying an event, in seconds."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.event_max_age_seconds >= 60 && var.event_max_age_seconds <= 86400
+    error_message = "event_max_age_seconds must be from 60 to 86400 (EventBridge's limits)."
+  }
+}

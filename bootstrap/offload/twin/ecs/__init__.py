@@ -9,6 +9,8 @@
   "No Container Instances were found" when there are none, and honours
   `clientToken` (a repeated call returns the first call's task; the same token with other
   parameters raises ConflictException naming that task in `resourceIds`, as ECS does).
+* DescribeTasks answers a task it does not know as `failures[]` with reason MISSING
+  (moto leaves it out), as ECS does for a task stopped long ago.
 * SubmitTaskStateChange (the agent's report) stops the task with its exit codes
   and queues an "ECS Task State Change" event for the twin's EventBridge.
 """
@@ -25,6 +27,7 @@ from offload.twin.ecs import instances, tasks
 def install() -> None:
     TaskDefinition.__init__ = tasks.task_definition_init  # type: ignore[method-assign]
     EC2ContainerServiceResponse.run_task = tasks.run_task  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.describe_tasks = tasks.describe_tasks  # type: ignore[method-assign]
     EC2ContainerServiceResponse.register_container_instance = instances.register_container_instance  # type: ignore[method-assign]
     EC2ContainerServiceResponse.submit_task_state_change = tasks.submit_task_state_change  # type: ignore[attr-defined]
     # Tasks stay RUNNING until the agent reports them stopped (moto would advance them on every describe).
