@@ -81,9 +81,10 @@ class S3Source(io.RawIOBase):
             if code in ("AccessDenied", "403", "Forbidden"):
                 # S3 also says 403 for a missing key to a caller without s3:ListBucket on it.
                 raise AccessDenied(
-                    f"S3 denied s3:GetObject on {where} to {caller()} (403 AccessDenied): grant the task role "
-                    "s3:GetObject on the input prefix and s3:ListBucket on the bucket for that prefix "
-                    "(terraform/modules/cluster does), then `offload rerun` the job"
+                    f"S3 denied s3:GetObject on {where} to {caller()} (403 AccessDenied; S3 says so for a missing "
+                    "key too when the role may not s3:ListBucket it): grant the task role s3:GetObject on the "
+                    "input prefix and s3:ListBucket on the bucket for that prefix (terraform/modules/cluster "
+                    "does), then `offload rerun` the job"
                 ) from None
             raise WorkerError(f"cannot read {where}: {code or error}") from None
 

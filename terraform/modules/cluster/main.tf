@@ -81,7 +81,8 @@ data "aws_iam_policy_document" "task" {
   }
   # S3 answers a missing key with 403 AccessDenied to a caller without s3:ListBucket, 404 to one
   # with it (S3 API reference, GetObject/HeadObject permissions): with this grant a deleted input
-  # or staged part is "does not exist", and a 403 means a permission is really missing.
+  # or staged part is "does not exist", and a 403 means a permission is really missing. A grant
+  # scoped by s3:prefix suffices for keys under it (reported from testing in kopia/kopia#3072).
   statement {
     sid       = "MissingKeysAre404"
     actions   = ["s3:ListBucket"]
