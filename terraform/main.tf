@@ -53,6 +53,7 @@ module "dispatch" {
   lambda_zip             = local.lambda_zip
   lambda_runtime         = var.lambda_runtime
   max_concurrency        = var.dispatcher_max_concurrency
+  max_shards             = var.max_shards
   cluster_arn            = module.cluster.cluster_arn
   task_definition_family = module.cluster.task_definition_family
   pass_role_arns         = [module.cluster.task_role_arn, module.cluster.execution_role_arn]

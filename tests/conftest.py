@@ -76,10 +76,21 @@ def make_orders_stack(bucket: str = "orders-bucket", table: str = "Order", jobs_
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=bucket)
     ddb = boto3.client("dynamodb")
-    for name, key in ((table, "OrderId"), (jobs_table, "JobId")):
-        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                         AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                         KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "OrderId", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "OrderId", "KeyType": "HASH"}])
+    # The jobs table as terraform/modules/storage makes it, with the watchdog's ByStatus index.
+    ddb.create_table(
+        TableName=jobs_table, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t}
+                              for n, t in (("JobId", "S"), ("Status", "S"), ("UpdatedAt", "N"))],
+        KeySchema=[{"AttributeName": "JobId", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "ByStatus", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "Status", "KeyType": "HASH"},
+                          {"AttributeName": "UpdatedAt", "KeyType": "RANGE"}],
+        }],
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from types import ModuleType
 from typing import Any
 
@@ -18,6 +19,12 @@ class Context:
     memory_limit_in_mb = 256
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:offload-dispatch"
     aws_request_id = "req-1"
+
+    def __init__(self, timeout_seconds: float = 30) -> None:
+        self.deadline = time.monotonic() + timeout_seconds  # the function's timeout, from its start
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.deadline - time.monotonic()) * 1000)
 
 
 def load_handler(monkeypatch: pytest.MonkeyPatch) -> ModuleType:

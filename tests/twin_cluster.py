@@ -36,7 +36,7 @@ def make_cluster(memory: int = 512) -> None:
 
 
 def join_instance(endpoint: str, memory_mib: int = 4096, limit: int = 1, attributes: dict[str, str] | None = None,
-                  gpus: int = 0) -> OnPremInstance:
+                  gpus: int = 0, cpu: int | None = None) -> OnPremInstance:
     ssm = boto3.client("ssm")
     try:
         role = instance_role()
@@ -44,4 +44,4 @@ def join_instance(endpoint: str, memory_mib: int = 4096, limit: int = 1, attribu
         role = INSTANCE_ROLE
     activation = ssm.create_activation(IamRole=role, RegistrationLimit=limit)
     return join(endpoint, REGION, CLUSTER, activation["ActivationId"], activation["ActivationCode"],
-                memory_mib=memory_mib, attributes=attributes, gpus=gpus)
+                memory_mib=memory_mib, attributes=attributes, gpus=gpus, cpu=cpu)

@@ -6,6 +6,8 @@ import time
 
 # Key of the jobs table
 JOB_ID = "JobId"
+# Its global secondary index: Status (hash), UpdatedAt (range), all attributes; the watchdog's way to open jobs
+STATUS_INDEX = "ByStatus"
 
 # Statuses, in the order a job normally passes through them.
 QUEUED = "QUEUED"  # ledger entry made, RunTask not yet confirmed

@@ -3,7 +3,8 @@
 `lambda_handler`: SQS batch of S3 events -> RunTask(EXTERNAL), with partial
 batch failures so only the records that could not be placed come back.
 `task_state_handler`: EventBridge ECS Task State Change -> job FAILED.
-`watchdog_handler`: every few minutes, the stuck-job and agent metrics for the alarms.
+`watchdog_handler`: every few minutes, the stuck-job and agent metrics for the alarms, and the
+jobs whose task stopped without its event reaching `task_state_handler`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from offload_contract import jobs
+from offload_contract import jobs, metrics
 
 from offload_dispatch import clients, watchdog
-from offload_dispatch.dispatch import dispatch_message
+from offload_dispatch.dispatch import dispatch_message, seconds_per_record
 from offload_dispatch.ledger import Ledger
 from offload_dispatch.settings import settings
 from offload_dispatch.task_state import handle_task_change
@@ -26,13 +27,22 @@ logger = Logger(service="offload-dispatch")
 SETTINGS = settings()  # cold start: a misconfigured function fails here, with the variable's name
 # A batch where every record waits is still a normal answer, not a function error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# Left for the last record started, plus time to answer: past it, a record is handed back untouched
+# (SQS delivers it again) rather than the function timing out and the whole batch coming back.
+RESERVE_MS = (seconds_per_record(SETTINGS.max_shards) + 2) * 1000
+
+
+class NotStarted(Exception):
+    """Too little of the invocation is left to start this record's tasks: SQS delivers it again."""
 
 
 def _ledger() -> Ledger:
     return Ledger(clients.dynamodb().Table(SETTINGS.jobs_table), SETTINGS.job_ttl_days)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    if lambda_context.get_remaining_time_in_millis() < RESERVE_MS:
+        raise NotStarted(f"{lambda_context.get_remaining_time_in_millis()} ms left of this invocation")
     outcome = dispatch_message(record.body, SETTINGS, clients.ecs(), _ledger())
     logger.info("message done", extra={"message_id": record.message_id, **vars(outcome)})
 
@@ -54,9 +64,27 @@ def task_state_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
 
 @logger.inject_lambda_context
 def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    stuck = watchdog.stuck_jobs(clients.dynamodb().Table(SETTINGS.jobs_table), SETTINGS.stuck_after_seconds, jobs.now())
+    table, now = clients.dynamodb().Table(SETTINGS.jobs_table), jobs.now()
+    # First the jobs whose task ended unheard of, so they no longer count as stuck.
+    reconciled = watchdog.reconcile(table, clients.ecs(), SETTINGS.cluster, SETTINGS.container, _ledger(), now)
+    stuck = watchdog.stuck_jobs(table, SETTINGS.stuck_after_seconds, now)
+    queued = watchdog.stuck_queued(table, SETTINGS.stuck_after_seconds, now)
     connected, lost = watchdog.agents(clients.ecs(), SETTINGS.cluster)
-    watchdog.publish(clients.cloudwatch(), SETTINGS.cluster, len(stuck), len(connected), len(lost))
-    if stuck or lost:
-        logger.warning("needs attention", extra={"stuck_jobs": stuck[:20], "disconnected_instances": lost[:20]})
-    return {"stuck": len(stuck), "disconnected": len(lost)}
+    figures = {
+        metrics.JOBS_STUCK_RUNNING: len(stuck),
+        metrics.JOBS_STUCK_QUEUED: len(queued),
+        metrics.AGENTS_CONNECTED: len(connected),
+        metrics.AGENTS_DISCONNECTED: len(lost),
+    }
+    watchdog.publish(clients.cloudwatch(), SETTINGS.cluster, figures)
+    if stuck or queued or lost or reconciled.stopped or reconciled.missing:
+        logger.warning(
+            "needs attention",
+            extra={
+                "stuck_jobs": stuck[:20],
+                "stuck_queued": queued[:20],
+                "disconnected_instances": lost[:20],
+                "reconciled": vars(reconciled),
+            },
+        )
+    return {"stuck": len(stuck), "stuck_queued": len(queued), "disconnected": len(lost), **vars(reconciled)}

@@ -27,6 +27,17 @@ class NoCapacity(Exception):
     """The task could not be placed now; str() is the reason shown on the job."""
 
 
+class TokenConflict(Exception):
+    """RunTask's ConflictException: the clientToken was used before with other parameters (e.g.
+    PLACEMENT_CONSTRAINT or the task definition changed while the event waited). ECS names the
+    tasks that earlier call started in `resourceIds` (ECS API reference, ConflictException);
+    `task_arns` holds them, empty if it named none."""
+
+    def __init__(self, task_arns: list[str], message: str) -> None:
+        super().__init__(message)
+        self.task_arns = task_arns
+
+
 def overrides(
     settings: Settings, obj: S3Object, job_id: str, shard: tuple[int, int, int, int] | None = None
 ) -> dict[str, Any]:
@@ -55,6 +66,8 @@ def run_task(
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")
+        if code == "ConflictException":
+            raise TokenConflict([str(arn) for arn in error.response.get("resourceIds", [])], message) from None
         if code in _TRANSIENT_CODES or _NO_INSTANCES in message:
             raise NoCapacity(f"{code}: {message}") from None
         raise

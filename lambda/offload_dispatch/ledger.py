@@ -77,12 +77,15 @@ class Ledger:
                 raise
             return False
 
-    def launched(self, job_id: str, task_arn: str | None) -> None:
+    def launched(self, job_id: str, task_arn: str | None, note: str | None = None) -> None:
         """Record the task (a sharded job's are on its shards); the status goes back to QUEUED
-        unless the worker already moved it on."""
+        unless the worker already moved it on. note: the Reason to show (else none)."""
         names = {"#up": jobs.UPDATED_AT, "#st": jobs.STATUS, "#att": jobs.ATTEMPTS, "#reason": jobs.REASON}
         values: dict[str, Any] = {":now": jobs.now(), ":one": 1, ":zero": 0}
         expression = "SET #up = :now, #st = :queued, #att = if_not_exists(#att, :zero) + :one REMOVE #reason"
+        if note:
+            values[":note"] = note
+            expression = expression.replace(" REMOVE #reason", ", #reason = :note")
         if task_arn:
             names["#arn"], values[":arn"] = jobs.TASK_ARN, task_arn
             expression = "SET #arn = :arn, " + expression.removeprefix("SET ")
@@ -101,14 +104,19 @@ class Ledger:
                 ExpressionAttributeValues={":arn": task_arn},
             )
 
-    def shard_launched(self, job_id: str, index: int, task_arn: str) -> None:
+    def shard_launched(self, job_id: str, index: int, task_arn: str, note: str | None = None) -> None:
         names = {"#sh": jobs.SHARDS, "#i": str(index), "#arn": jobs.TASK_ARN, "#st": jobs.STATUS, "#r": jobs.REASON}
+        values = {":arn": task_arn, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY}
+        expression = "SET #sh.#i.#arn = :arn, #sh.#i.#st = :queued REMOVE #sh.#i.#r"
+        if note:
+            values[":note"] = note
+            expression = expression.replace(" REMOVE #sh.#i.#r", ", #sh.#i.#r = :note")
         moved_on = not self._update_if(
             job_id,
-            UpdateExpression="SET #sh.#i.#arn = :arn, #sh.#i.#st = :queued REMOVE #sh.#i.#r",
+            UpdateExpression=expression,
             ConditionExpression="#sh.#i.#st IN (:queued, :waiting)",
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":arn": task_arn, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY},
+            ExpressionAttributeValues=values,
         )
         if moved_on:  # its worker started already: only add the task
             self._table.update_item(

@@ -1,34 +1,117 @@
-"""Every few minutes: the figures CloudWatch has no metric of its own for, for the alarms.
+"""Every few minutes: the figures CloudWatch has no metric of its own for, for the alarms, and
+the jobs whose end was never heard of.
 
-- JobsStuckRunning: jobs RUNNING for longer than STUCK_AFTER_SECONDS (a worker hung, or
-  its host vanished without ECS noticing yet).
+- JobsStuckRunning / JobsStuckQueued: jobs RUNNING since, or QUEUED without news for, longer
+  than STUCK_AFTER_SECONDS (a worker hung, its host vanished, or its task never started).
 - AgentsDisconnected / AgentsConnected: ACTIVE container instances whose ECS agent is not
   connected / is (the dashboard shows both).
+- Reconciliation: an open job quiet for RECONCILE_AFTER_SECONDS has its tasks looked up
+  (DescribeTasks). A STOPPED task whose EventBridge event never arrived gets the task-state
+  handling it missed; a task ECS no longer knows (failures[] reason MISSING: ECS keeps stopped
+  tasks visible for a limited time) fails the job, saying to rerun it.
+
+Open jobs are read from the jobs table's ByStatus index (Status, UpdatedAt), never a scan, at most
+MAX_JOBS_PER_RUN of each status and MAX_TASKS_PER_RUN tasks per run, oldest news first.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, Key
 from offload_contract import jobs, metrics
+
+from offload_dispatch.ledger import Ledger
+from offload_dispatch.task_state import handle_task_change
+
+RECONCILE_AFTER_SECONDS = 600  # a RUNNING worker records progress every PROGRESS_SECONDS (default 5)
+MAX_JOBS_PER_RUN = 100  # per status
+MAX_TASKS_PER_RUN = 500  # DescribeTasks takes 100 a call: at most 5 calls (a sharded job has up to 100 tasks)
+_DESCRIBE_BATCH = 100
+
+
+def open_jobs(table: Any, status: str, quiet_since: int, **query: Any) -> list[Any]:
+    """Jobs of this status whose record has not changed since quiet_since, oldest first, at most MAX_JOBS_PER_RUN."""
+    limit = MAX_JOBS_PER_RUN
+    found: list[Any] = []
+    kwargs: dict[str, Any] = {
+        "IndexName": jobs.STATUS_INDEX,
+        "KeyConditionExpression": Key(jobs.STATUS).eq(status) & Key(jobs.UPDATED_AT).lt(quiet_since),
+        **query,
+    }
+    while len(found) < limit:
+        page = table.query(**kwargs, Limit=limit - len(found))
+        found += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return found
 
 
 def stuck_jobs(table: Any, stuck_after_seconds: int, now: int) -> list[str]:
-    """Keys of the jobs RUNNING since before now - stuck_after_seconds."""
-    condition = Attr(jobs.STATUS).eq(jobs.RUNNING) & Attr(jobs.STARTED_AT).lt(now - stuck_after_seconds)
-    found: list[str] = []
-    kwargs: dict[str, Any] = {
-        "FilterExpression": condition,
-        "ProjectionExpression": "#k",
-        "ExpressionAttributeNames": {"#k": jobs.KEY},
+    """Keys of the jobs RUNNING since before now - stuck_after_seconds (all RUNNING jobs are read:
+    one that records progress is stuck all the same)."""
+    running = open_jobs(
+        table, jobs.RUNNING, now + 1, FilterExpression=Attr(jobs.STARTED_AT).lt(now - stuck_after_seconds)
+    )
+    return [str(item.get(jobs.KEY, "")) for item in running]
+
+
+def stuck_queued(table: Any, stuck_after_seconds: int, now: int) -> list[str]:
+    """Keys of the jobs QUEUED with no news for stuck_after_seconds: the task never started."""
+    return [str(item.get(jobs.KEY, "")) for item in open_jobs(table, jobs.QUEUED, now - stuck_after_seconds)]
+
+
+@dataclass
+class Reconciled:
+    stopped: int = 0  # STOPPED tasks whose event had been lost: their jobs FAILED now
+    missing: int = 0  # tasks ECS no longer knows: their jobs FAILED
+
+
+def _open_tasks(job: dict[str, Any]) -> dict[str, int | None]:
+    """The job's task ARNs that may still be running: task ARN -> shard index (None: whole file)."""
+    shards = job.get(jobs.SHARDS)
+    if not shards:
+        return {str(job[jobs.TASK_ARN]): None} if job.get(jobs.TASK_ARN) else {}
+    return {
+        str(shard[jobs.TASK_ARN]): int(index)
+        for index, shard in shards.items()
+        if shard.get(jobs.TASK_ARN) and shard.get(jobs.STATUS) not in jobs.FINAL_STATUSES
     }
-    while True:
-        page = table.scan(**kwargs)
-        found += [str(item.get(jobs.KEY, "")) for item in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def reconcile(table: Any, ecs: Any, cluster: str, container: str, ledger: Ledger, now: int) -> Reconciled:
+    quiet = now - RECONCILE_AFTER_SECONDS
+    owners: dict[str, tuple[str, int | None]] = {}  # task ARN -> (job id, shard)
+    for status in (jobs.QUEUED, jobs.RUNNING):
+        for job in open_jobs(table, status, quiet):
+            tasks = _open_tasks(job)
+            if len(owners) + len(tasks) > MAX_TASKS_PER_RUN:
+                break  # the next run takes the rest: these jobs are still the oldest quiet ones
+            owners.update({arn: (str(job[jobs.JOB_ID]), shard) for arn, shard in tasks.items()})
+    done = Reconciled()
+    arns = sorted(owners)
+    for start in range(0, len(arns), _DESCRIBE_BATCH):
+        described = ecs.describe_tasks(cluster=cluster, tasks=arns[start : start + _DESCRIBE_BATCH])
+        for task in described.get("tasks", []):
+            # A task's description is what its stopped event carries as detail.
+            if task.get("lastStatus") == "STOPPED" and handle_task_change(task, container, ledger) == "failed":
+                done.stopped += 1
+        for failure in described.get("failures", []):
+            if failure.get("reason") != "MISSING" or failure.get("arn") not in owners:
+                continue
+            job_id, shard = owners[failure["arn"]]
+            reason = (
+                f"ECS no longer knows task {failure['arn']} (it stopped long ago and its stopped event never "
+                f"arrived): see its logs, then `offload rerun {job_id}`"
+            )
+            if shard is None:
+                ledger.failed(job_id, reason, None)
+            else:
+                ledger.shard_failed(job_id, shard, reason, None)
+            done.missing += 1
+    return done
 
 
 def agents(ecs: Any, cluster: str) -> tuple[list[str], list[str]]:
@@ -47,13 +130,9 @@ def agents(ecs: Any, cluster: str) -> tuple[list[str], list[str]]:
     return connected, lost
 
 
-def publish(cloudwatch: Any, cluster: str, stuck: int, connected: int, disconnected: int) -> None:
+def publish(cloudwatch: Any, cluster: str, figures: dict[str, int]) -> None:
+    """figures: metric name (metrics.WATCHDOG_METRICS) -> count."""
     dimensions = [{"Name": metrics.DIMENSION, "Value": cluster}]
-    figures = {
-        metrics.JOBS_STUCK_RUNNING: stuck,
-        metrics.AGENTS_CONNECTED: connected,
-        metrics.AGENTS_DISCONNECTED: disconnected,
-    }
     cloudwatch.put_metric_data(
         Namespace=metrics.NAMESPACE,
         MetricData=[

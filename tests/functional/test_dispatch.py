@@ -159,9 +159,10 @@ def test_a_large_file_runs_as_shards_and_redelivery_starts_only_those_that_waite
     (record,) = jobs()
     shards = record["Shards"]
     assert len(first["batchItemFailures"]) == 1 and record["Status"] == "WAITING_FOR_CAPACITY"
-    assert [shards[i]["Status"] for i in "012"] == ["QUEUED", "WAITING_FOR_CAPACITY", "WAITING_FOR_CAPACITY"]
+    # The shards start in parallel: any one of them may take the only room.
+    assert sorted(shards[i]["Status"] for i in "012") == ["QUEUED", "WAITING_FOR_CAPACITY", "WAITING_FOR_CAPACITY"]
     assert [(shards[i]["Start"], shards[i]["End"]) for i in "012"] == [(0, 3333), (3333, 6666), (6666, 10_000)]
-    assert "shard 2/3" in record["Reason"] and "RESOURCE:MEMORY" in record["Reason"]
+    assert record["Reason"].count("/3: ") == 2 and "RESOURCE:MEMORY" in record["Reason"]
     join_instance(twin, memory_mib=600)
     join_instance(twin, memory_mib=600)
     again = handler.lambda_handler(sqs_event(body), Context())

@@ -31,3 +31,10 @@ class WriteFailed(WorkerError):
 
     exit_code = 3
     kind = "write"
+
+
+class AccessDenied(WorkerError):
+    """AWS refused an action to the task's role (403): its policy needs fixing, not the file."""
+
+    exit_code = 4
+    kind = "permission"

@@ -22,7 +22,8 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 
-from offload_worker.errors import FileRejected, WorkerError
+from offload_worker.errors import AccessDenied, FileRejected, WorkerError
+from offload_worker.identity import caller
 from offload_worker.orders import RowRejected
 
 _STREAM_ERRORS = (
@@ -77,6 +78,14 @@ class S3Source(io.RawIOBase):
                 ) from None
             if code == "NoSuchBucket":
                 raise FileRejected(f"bucket {self.bucket!r} does not exist") from None
+            if code in ("AccessDenied", "403", "Forbidden"):
+                # S3 also says 403 for a missing key to a caller without s3:ListBucket on it.
+                raise AccessDenied(
+                    f"S3 denied s3:GetObject on {where} to {caller()} (403 AccessDenied; S3 says so for a missing "
+                    "key too when the role may not s3:ListBucket it): grant the task role s3:GetObject on the "
+                    "input prefix and s3:ListBucket on the bucket for that prefix (terraform/modules/cluster "
+                    "does), then `offload rerun` the job"
+                ) from None
             raise WorkerError(f"cannot read {where}: {code or error}") from None
 
     @property

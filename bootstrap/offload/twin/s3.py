@@ -10,6 +10,14 @@ would deny every request. The twin's clients reach it over loopback, where it
 stands in for the HTTPS endpoints real clients use: requests count as secure
 transport, statements whose Bool/String conditions do not hold for that are
 left out, and moto evaluates the rest as it always does.
+
+S3 answers GetObject and HeadObject of a key that does not exist with 404 only to a caller
+that may s3:ListBucket the bucket; to any other it is 403 AccessDenied, so a missing key and
+a missing permission look alike (S3 user guide, GetObject: "If you don't have the
+s3:ListBucket permission, Amazon S3 returns an HTTP status code 403"). moto always says 404.
+Here, for a caller signing with an STS role's key, ListBucket is evaluated against that role's
+policies (iam.py) with `s3:prefix` set to the key asked for (our task role's grant is scoped
+by it); the placeholder keys keep moto's 404.
 """
 
 from __future__ import annotations
@@ -18,7 +26,11 @@ import json
 from typing import Any
 
 from moto.s3 import notifications
+from moto.s3.exceptions import MissingKey, S3AccessDeniedError
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
+
+from offload.twin import iam
 
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 _OPERATORS = {
@@ -62,6 +74,36 @@ def _event_with_version(event_name: str, bucket: FakeBucket, key: Any, notificat
     return event
 
 
+def _listing_denied(response: S3Response, bucket: str, key: str) -> bool:
+    """True when the request's signer is a role that may not s3:ListBucket this key's prefix."""
+    authorization = response.headers.get("Authorization") or ""
+    access_key = authorization.partition("Credential=")[2].partition("/")[0]
+    allowed = iam.role_allows(access_key, "s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": key})
+    return allowed is False
+
+
+_original_get_object = S3Response.get_object
+_original_head_object = S3Response.head_object
+
+
+def _get_object(self: S3Response) -> Any:
+    try:
+        return _original_get_object(self)
+    except MissingKey:
+        if _listing_denied(self, self.bucket_name, self.parse_key_name()):
+            raise S3AccessDeniedError() from None
+        raise
+
+
+def _head_object(self: S3Response, bucket_name: str, query: dict[str, Any], key_name: str, headers: Any) -> Any:
+    status, response_headers, body = _original_head_object(self, bucket_name, query, key_name, headers)
+    if status == 404 and "x-amz-delete-marker" not in response_headers and _listing_denied(self, bucket_name, key_name):
+        return 403, {}, ""
+    return status, response_headers, body
+
+
 def install() -> None:
     FakeBucket.get_permission = _get_permission  # type: ignore[method-assign]
     notifications._get_s3_event = _event_with_version
+    S3Response.get_object = _get_object  # type: ignore[method-assign]
+    S3Response.head_object = _head_object  # type: ignore[method-assign]

@@ -79,6 +79,20 @@ data "aws_iam_policy_document" "task" {
     actions   = ["s3:DeleteObject"]
     resources = ["${var.bucket_arn}/${var.rejected_prefix}*"]
   }
+  # S3 answers a missing key with 403 AccessDenied to a caller without s3:ListBucket, 404 to one
+  # with it (S3 API reference, GetObject/HeadObject permissions): with this grant a deleted input
+  # or staged part is "does not exist", and a 403 means a permission is really missing. A grant
+  # scoped by s3:prefix suffices for keys under it (reported from testing in kopia/kopia#3072).
+  statement {
+    sid       = "MissingKeysAre404"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.input_prefix}*", "${var.output_prefix}.offload-shards/*"]
+    }
+  }
   statement {
     sid       = "AssembleShardParts" # a sharded job's last shard reads and removes the staged parts
     actions   = ["s3:GetObject", "s3:DeleteObject"]

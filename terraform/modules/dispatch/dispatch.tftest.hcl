@@ -50,3 +50,101 @@ run "max_concurrency_below_the_sqs_minimum_is_refused" {
 
   expect_failures = [var.max_concurrency]
 }
+
+run "the_timeout_is_sized_from_the_shards_a_batch_may_start" {
+  command = plan
+
+  variables {
+    batch_size = 10
+    max_shards = 16
+  }
+
+  assert {
+    condition     = alltrue([for f in aws_lambda_function.this : f.timeout == 70])
+    error_message = "10 records x 2 rounds of 8 parallel RunTask calls x 3 s + 10 s"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this.visibility_timeout_seconds == 6 * 70
+    error_message = "the queue's visibility timeout is six times the function's (AWS guidance)"
+  }
+}
+
+run "an_explicit_timeout_wins" {
+  command = plan
+
+  variables {
+    lambda_timeout = 45
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["dispatch"].timeout == 45 && aws_sqs_queue.this.visibility_timeout_seconds == 270
+    error_message = "lambda_timeout, when set, is the timeout"
+  }
+}
+
+run "a_lost_task_stopped_event_lands_in_a_queue_and_the_watchdog_may_reconcile" {
+  command = plan
+
+  override_resource {
+    target          = aws_sqs_queue.events_dlq
+    override_during = plan
+    values          = { arn = "arn:aws:sqs:us-east-1:123456789012:offload-task-events-dlq" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_event_rule.this
+    override_during = plan
+    values          = { arn = "arn:aws:events:us-east-1:123456789012:rule/offload-task-stopped" }
+  }
+
+  assert {
+    condition     = one(aws_cloudwatch_event_target.this["task-stopped"].dead_letter_config).arn == aws_sqs_queue.events_dlq.arn
+    error_message = "the task-stopped target dead-letters into the events DLQ"
+  }
+
+  assert {
+    condition     = alltrue([for t in aws_cloudwatch_event_target.this : one(t.retry_policy).maximum_retry_attempts == 185 && one(t.retry_policy).maximum_event_age_in_seconds == 86400])
+    error_message = "EventBridge retries each target for a day, 185 times"
+  }
+
+  assert {
+    condition     = one(data.aws_iam_policy_document.events_dlq.statement).actions == toset(["sqs:SendMessage"]) && one(one(data.aws_iam_policy_document.events_dlq.statement).principals).identifiers == toset(["events.amazonaws.com"])
+    error_message = "only EventBridge may send to the events DLQ"
+  }
+
+  assert {
+    condition     = one(one(data.aws_iam_policy_document.events_dlq.statement).condition).variable == "aws:SourceArn" && one(one(data.aws_iam_policy_document.events_dlq.statement).condition).values == tolist([aws_cloudwatch_event_rule.this["task-stopped"].arn])
+    error_message = "only for the task-stopped rule (aws:SourceArn)"
+  }
+
+  assert {
+    condition     = one(aws_lambda_function.this["task-state"].dead_letter_config).target_arn == aws_sqs_queue.events_dlq.arn && length(aws_lambda_function.this["dispatch"].dead_letter_config) == 0
+    error_message = "the task-state function's failed asynchronous invokes land in the events DLQ too"
+  }
+
+  assert {
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "dynamodb:Query")]), "${var.jobs_table_arn}/index/ByStatus")
+    error_message = "the watchdog queries the ByStatus index"
+  }
+
+  assert {
+    condition     = !contains(flatten([for s in data.aws_iam_policy_document.this.statement : tolist(s.actions)]), "dynamodb:Scan")
+    error_message = "nothing scans the jobs table"
+  }
+
+  assert {
+    condition     = alltrue([for r in flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "ecs:DescribeTasks")]) : endswith(r, ":task/offload/*")])
+    error_message = "the watchdog describes only this cluster's tasks"
+  }
+}
+
+run "event_retries_past_eventbridge_limits_are_refused" {
+  command = plan
+
+  variables {
+    event_retry_attempts = 186
+  }
+
+  expect_failures = [var.event_retry_attempts]
+}

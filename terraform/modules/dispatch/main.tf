@@ -11,7 +11,13 @@ locals {
     task-state = "offload_dispatch.handler.task_state_handler"
     watchdog   = "offload_dispatch.handler.watchdog_handler"
   }
+  cluster_name        = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
   task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_definition_family}:*"
+  # A record may take ceil(max_shards / 8) rounds of parallel RunTask calls of ~3 s each
+  # (RUN_TASK_THREADS, RUN_TASK_ROUND_SECONDS in lambda/offload_dispatch/dispatch.py); a batch, that per
+  # record plus 10 s. The function hands back the records it has no time left for, so this only
+  # saves them a redelivery.
+  lambda_timeout = coalesce(var.lambda_timeout, min(900, var.batch_size * ceil(var.max_shards / 8) * 3 + 10))
 }
 
 # --- queue -------------------------------------------------------------------
@@ -23,8 +29,10 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_sqs_queue" "this" {
+  # Lambda refuses an event source whose queue's visibility timeout is below the function's timeout;
+  # AWS advises six times it (Lambda developer guide, "Creating and configuring an SQS event source mapping").
   name                       = "${var.name}-events"
-  visibility_timeout_seconds = var.lambda_timeout * 6 # AWS guidance for Lambda event sources
+  visibility_timeout_seconds = local.lambda_timeout * 6
   message_retention_seconds  = 345600
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dlq.arn
@@ -75,6 +83,39 @@ resource "aws_s3_bucket_notification" "this" {
   depends_on = [aws_sqs_queue_policy.this]
 }
 
+# Task-stopped events EventBridge could not deliver after its retries, and invocations of the
+# task-state function that kept failing (Lambda's own DLQ for asynchronous invokes): either way a
+# job whose end went unheard. The watchdog reconciles such jobs; this queue's depth is the alarm.
+resource "aws_sqs_queue" "events_dlq" {
+  name                      = "${var.name}-task-events-dlq"
+  message_retention_seconds = 1209600
+  # checkov:skip=CKV_AWS_27:new queues get SQS-managed SSE by default; EventBridge cannot send to a queue under the AWS-managed KMS key
+}
+
+# EventBridge DLQ permissions: the queue policy lets events.amazonaws.com send, for this rule only
+# (EventBridge user guide, "Using dead-letter queues to process undelivered events").
+data "aws_iam_policy_document" "events_dlq" {
+  statement {
+    sid       = "UndeliveredTaskEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events_dlq.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.this["task-stopped"].arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "events_dlq" {
+  queue_url = aws_sqs_queue.events_dlq.id
+  policy    = data.aws_iam_policy_document.events_dlq.json
+}
+
 # --- functions ---------------------------------------------------------------
 
 data "aws_iam_policy_document" "lambda_trust" {
@@ -120,8 +161,28 @@ data "aws_iam_policy_document" "this" {
   }
   statement {
     sid       = "JobLedger"
-    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"]
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [var.jobs_table_arn]
+  }
+  statement {
+    sid       = "OpenJobs" # the watchdog reads open jobs from the ByStatus index, not by a scan
+    actions   = ["dynamodb:Query"]
+    resources = ["${var.jobs_table_arn}/index/ByStatus"]
+  }
+  statement {
+    sid       = "ReconcileTasks" # the watchdog looks up the tasks of jobs it heard nothing of
+    actions   = ["ecs:DescribeTasks"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:task/${local.cluster_name}/*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.cluster_arn]
+    }
+  }
+  statement {
+    sid       = "LostTaskEvents" # Lambda's DLQ for the task-state function's failed asynchronous invokes
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events_dlq.arn]
   }
   statement {
     sid       = "WatchInstances"
@@ -177,17 +238,26 @@ resource "aws_lambda_function" "this" {
   runtime          = var.lambda_runtime
   filename         = var.lambda_zip
   source_code_hash = filebase64sha256(var.lambda_zip)
-  timeout          = var.lambda_timeout
+  timeout          = local.lambda_timeout
   memory_size      = 256
 
   environment {
     variables = var.environment
   }
 
+  # twin: skip (moto's Lambda does not keep DeadLetterConfig: every re-plan would show it again)
+  dynamic "dead_letter_config" {
+    for_each = each.key == "task-state" ? [aws_sqs_queue.events_dlq.arn] : []
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+  # twin: end
+
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
   # checkov:skip=CKV_AWS_50:X-Ray tracing is optional and costs extra
   # checkov:skip=CKV_AWS_115:the SQS event source's maximum concurrency bounds the dispatcher
-  # checkov:skip=CKV_AWS_116:the SQS queue has a DLQ; the function itself is not invoked asynchronously
+  # checkov:skip=CKV_AWS_116:task-state has a DLQ (above); dispatch is fed by SQS (its queue has a DLQ); a lost watchdog run is the next one 5 minutes later
   # checkov:skip=CKV_AWS_117:the dispatcher talks only to AWS APIs; a VPC would add NAT cost for nothing
   # checkov:skip=CKV_AWS_173:environment holds names, not secrets; default encryption applies
   # checkov:skip=CKV_AWS_272:code signing needs a signing profile the user owns
@@ -244,6 +314,19 @@ resource "aws_cloudwatch_event_target" "this" {
   for_each = local.triggers
   rule     = aws_cloudwatch_event_rule.this[each.key].name
   arn      = aws_lambda_function.this[each.value.function].arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = var.event_max_age_seconds
+    maximum_retry_attempts       = var.event_retry_attempts
+  }
+
+  # A task-stopped event EventBridge gives up on lands here instead of vanishing.
+  dynamic "dead_letter_config" {
+    for_each = each.key == "task-stopped" ? [aws_sqs_queue.events_dlq.arn] : []
+    content {
+      arn = dead_letter_config.value
+    }
+  }
 }
 
 resource "aws_lambda_permission" "this" {

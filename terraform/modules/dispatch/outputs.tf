@@ -32,3 +32,13 @@ output "dlq_name" {
   description = "Name of the dead-letter queue (the alarm's QueueName dimension)."
   value       = aws_sqs_queue.dlq.name
 }
+
+output "events_dlq_name" {
+  description = "Name of the queue of task-stopped events that were never handled (an alarm's QueueName dimension)."
+  value       = aws_sqs_queue.events_dlq.name
+}
+
+output "events_dlq_arn" {
+  description = "ARN of the queue of task-stopped events that were never handled."
+  value       = aws_sqs_queue.events_dlq.arn
+}

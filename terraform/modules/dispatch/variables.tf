@@ -40,9 +40,25 @@ variable "lambda_runtime" {
 }
 
 variable "lambda_timeout" {
-  description = "Seconds one dispatcher invocation may take."
+  description = "Seconds one dispatcher invocation may take; null: sized from batch_size and max_shards (see main.tf)."
   type        = number
-  default     = 30
+  default     = null
+
+  validation {
+    condition     = var.lambda_timeout == null || (coalesce(var.lambda_timeout, 30) >= 10 && coalesce(var.lambda_timeout, 30) <= 900)
+    error_message = "lambda_timeout must be from 10 to 900 seconds (Lambda's limit), or null to size it from batch_size and max_shards."
+  }
+}
+
+variable "max_shards" {
+  description = "Most shard tasks one file starts (MAX_SHARDS): the dispatcher's timeout is sized from it."
+  type        = number
+  default     = 16
+
+  validation {
+    condition     = var.max_shards >= 1 && var.max_shards <= 100 && floor(var.max_shards) == var.max_shards
+    error_message = "max_shards must be a whole number from 1 to 100."
+  }
 }
 
 variable "batch_size" {
@@ -92,4 +108,26 @@ variable "log_retention_days" {
   description = "Days to keep the dispatcher's logs."
   type        = number
   default     = 30
+}
+
+variable "event_retry_attempts" {
+  description = "Times EventBridge retries delivering an event to a function before the task-stopped one goes to the events DLQ."
+  type        = number
+  default     = 185
+
+  validation {
+    condition     = var.event_retry_attempts >= 0 && var.event_retry_attempts <= 185 && floor(var.event_retry_attempts) == var.event_retry_attempts
+    error_message = "event_retry_attempts must be a whole number from 0 to 185 (EventBridge's limits)."
+  }
+}
+
+variable "event_max_age_seconds" {
+  description = "How long EventBridge keeps retrying an event, in seconds."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.event_max_age_seconds >= 60 && var.event_max_age_seconds <= 86400
+    error_message = "event_max_age_seconds must be from 60 to 86400 (EventBridge's limits)."
+  }
 }

@@ -121,6 +121,26 @@ resource "aws_dynamodb_table" "jobs" {
     type = "S"
   }
 
+  attribute {
+    name = "Status"
+    type = "S"
+  }
+
+  attribute {
+    name = "UpdatedAt"
+    type = "N"
+  }
+
+  # The watchdog finds open (QUEUED, RUNNING) jobs by status and age without a table scan
+  # (STATUS_INDEX in contract/offload_contract/jobs.py). Few status values make few partitions,
+  # ample for a ledger written a few times per job and per PROGRESS_SECONDS while it runs.
+  global_secondary_index {
+    name            = "ByStatus"
+    hash_key        = "Status"
+    range_key       = "UpdatedAt"
+    projection_type = "ALL"
+  }
+
   ttl {
     attribute_name = "ExpiresAt"
     enabled        = true

@@ -24,3 +24,13 @@ run "tables_on_demand_and_bucket_tls_only" {
     error_message = "public access is blocked"
   }
 }
+
+run "jobs_are_found_by_status_without_a_scan" {
+  command = plan
+
+  assert {
+    condition = anytrue([for i in aws_dynamodb_table.jobs.global_secondary_index :
+    i.name == "ByStatus" && i.hash_key == "Status" && i.range_key == "UpdatedAt" && i.projection_type == "ALL"])
+    error_message = "the jobs table has the watchdog's ByStatus index (Status, UpdatedAt)"
+  }
+}

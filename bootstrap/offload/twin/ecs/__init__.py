@@ -4,6 +4,10 @@
   after which RunTask demands a network configuration ECS itself refuses).
 * RegisterContainerInstance accepts an `mi-` managed instance registered through
   SSM, with the CPU and memory its agent reports.
+* As ECS: a RunTask `clientToken` reused with other parameters raises ConflictException
+  naming the token's tasks in `resourceIds`, and DescribeTasks answers a task it does not
+  know (long stopped) as `failures[]` with reason MISSING; moto returns the first call's
+  task, and leaves the unknown one out.
 * RunTask(launchType=EXTERNAL) places on those instances, answers `failures[]`
   (RESOURCE:CPU, RESOURCE:MEMORY, AGENT) when none has room, raises ECS's
   "No Container Instances were found" when there are none, and honours
@@ -26,6 +30,7 @@ from offload.twin.ecs import instances, tasks
 def install() -> None:
     TaskDefinition.__init__ = tasks.task_definition_init  # type: ignore[method-assign]
     EC2ContainerServiceResponse.run_task = tasks.run_task  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.describe_tasks = tasks.describe_tasks  # type: ignore[method-assign]
     EC2ContainerServiceResponse.register_container_instance = instances.register_container_instance  # type: ignore[method-assign]
     EC2ContainerServiceResponse.submit_task_state_change = tasks.submit_task_state_change  # type: ignore[attr-defined]
     EC2ContainerServiceResponse.stop_task = tasks.stop_task  # type: ignore[method-assign]

@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
-from moto.ecs.exceptions import InvalidParameterException
+from moto.ecs.exceptions import ECSException, InvalidParameterException
 from moto.ecs.models import ContainerInstance, Task, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
@@ -55,6 +55,24 @@ def _shortfall(instance: ContainerInstance, needs: dict[str, Any], member_of: li
     return None
 
 
+class ConflictException(ECSException):
+    """RunTask's clientToken reused with other parameters; `resourceIds`: the token's tasks (as ECS answers)."""
+
+    code = "ConflictException"
+
+    def __init__(self, task_arns: list[str]) -> None:
+        super().__init__(
+            "The RunTask request could not be processed due to conflicts. The provided clientToken is "
+            "already in use with a different RunTask request.",
+        )
+        self.resourceIds = task_arns
+
+
+def _request_parameters(self: EC2ContainerServiceResponse) -> str:
+    """What ECS compares for a repeated clientToken: every parameter but the token itself."""
+    return json.dumps({k: v for k, v in self._get_params().items() if k != "clientToken"}, sort_keys=True)
+
+
 def run_task(self: EC2ContainerServiceResponse) -> Any:
     if self._get_param("launchType") != EXTERNAL:
         return original_run_task(self)
@@ -62,7 +80,10 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
     tokens = shim_state(backend, "client_tokens")
     token = self._get_param("clientToken")
     if token and token in tokens:
-        return ActionResult({"tasks": [t for t in tokens[token]], "failures": []})
+        parameters, known = tokens[token]
+        if parameters != _request_parameters(self):
+            raise ConflictException([t.task_arn for t in known])
+        return ActionResult({"tasks": list(known), "failures": []})
     if self._get_param("networkConfiguration"):
         raise InvalidParameterException("Network Configuration is not valid for launch type EXTERNAL.")
     cluster = backend._get_cluster(self._get_param("cluster", "default"))
@@ -112,7 +133,7 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
             ]
             break
     if token and tasks:
-        tokens[token] = tasks
+        tokens[token] = (_request_parameters(self), tasks)
     return ActionResult({"tasks": tasks, "failures": failures})
 
 
@@ -203,3 +224,17 @@ def task_state_event(task: Any) -> dict[str, Any]:
             "containers": containers,
         },
     }
+
+
+original_describe_tasks = EC2ContainerServiceResponse.describe_tasks
+
+
+def describe_tasks(self: EC2ContainerServiceResponse) -> Any:
+    """As ECS: a task it does not know (long stopped, or never there) is a `failures[]` entry, reason MISSING."""
+    result: Any = original_describe_tasks(self)
+    found = {task.task_arn for task in result.result["tasks"]}
+    found |= {arn.rsplit("/", 1)[-1] for arn in found}
+    result.result["failures"] = [
+        {"arn": arn, "reason": "MISSING"} for arn in self._get_param("tasks", []) if arn not in found
+    ]
+    return result
