@@ -4,7 +4,7 @@ data "aws_region" "current" {}
 
 locals {
   account   = data.aws_caller_identity.current.account_id
-  region    = data.aws_region.current.name
+  region    = data.aws_region.current.id # the region's name from provider 3.39 to 6.x (6.x deprecates `name`)
   partition = data.aws_partition.current.partition
   functions = {
     dispatch   = "offload_dispatch.handler.lambda_handler"
@@ -77,6 +77,9 @@ resource "aws_s3_bucket_notification" "this" {
 
 # --- functions ---------------------------------------------------------------
 
+# No aws:SourceAccount/aws:SourceArn here: the Lambda developer guide documents none for the
+# execution role's trust, and a condition the service does not send would stop every invocation.
+# The functions' triggers are pinned instead (the queue's policy, the permissions' source_arn/account).
 data "aws_iam_policy_document" "lambda_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -88,7 +91,7 @@ data "aws_iam_policy_document" "lambda_trust" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name}-dispatch"
+  name               = "${var.name}-${local.region}-dispatch" # IAM names are account-wide
   assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
 }
 
@@ -247,12 +250,13 @@ resource "aws_cloudwatch_event_target" "this" {
 }
 
 resource "aws_lambda_permission" "this" {
-  for_each      = local.triggers
-  statement_id  = "AllowEventBridge-${each.key}"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this[each.value.function].function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.this[each.key].arn
+  for_each       = local.triggers
+  statement_id   = "AllowEventBridge-${each.key}"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this[each.value.function].function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.this[each.key].arn
+  source_account = local.account
 }
 
 # Earlier releases named the task-state wiring on its own.
