@@ -63,10 +63,12 @@ def test_two_stacks_in_one_account_apply_and_each_loads_its_own_file(
     agents, loaded = [], {}
     try:
         for name, out in outputs.items():
-            instance = onprem.join(twin, out["region"], out["cluster_name"], out["activation_id"],
-                                   out["activation_code"])
-            agents.append(LocalAgent(instance, twin, out["region"], tmp_path / name / "logs",
-                                     heartbeat_seconds=1).start())
+            instance = onprem.join(
+                twin, out["region"], out["cluster_name"], out["activation_id"], out["activation_code"]
+            )
+            agents.append(
+                LocalAgent(instance, twin, out["region"], tmp_path / name / "logs", heartbeat_seconds=1).start()
+            )
         rows = {"alpha": many(7), "beta": many(11)}
         submitted = {}
         for name, out in outputs.items():
