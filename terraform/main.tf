@@ -79,6 +79,7 @@ module "alarms" {
   function_names = values(module.dispatch.function_names)
   cluster_name   = module.cluster.cluster_name
   email          = var.alarm_email
+  notify_ok      = var.alarm_notify_ok
 }
 
 module "dashboard" {

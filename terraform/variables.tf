@@ -185,6 +185,12 @@ variable "alarm_email" {
   default     = null
 }
 
+variable "alarm_notify_ok" {
+  description = "Also notify the alarm topic when an alarm returns to OK."
+  type        = bool
+  default     = false
+}
+
 variable "dashboard_enabled" {
   description = "Create a CloudWatch dashboard of the pipeline (jobs, rows, throttling, DLQ, agents, Lambda errors)."
   type        = bool
