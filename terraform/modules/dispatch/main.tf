@@ -79,7 +79,8 @@ resource "aws_s3_bucket_notification" "this" {
 
 # No aws:SourceAccount/aws:SourceArn here: the Lambda developer guide documents none for the
 # execution role's trust, and a condition the service does not send would stop every invocation.
-# The functions' triggers are pinned instead (the queue's policy, the permissions' source_arn/account).
+# The functions' triggers are pinned instead: the queue's policy, the permissions' source_arn (a rule's
+# ARN names its account, so source_account, which Lambda documents for S3, would add nothing).
 data "aws_iam_policy_document" "lambda_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -250,13 +251,12 @@ resource "aws_cloudwatch_event_target" "this" {
 }
 
 resource "aws_lambda_permission" "this" {
-  for_each       = local.triggers
-  statement_id   = "AllowEventBridge-${each.key}"
-  action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.this[each.value.function].function_name
-  principal      = "events.amazonaws.com"
-  source_arn     = aws_cloudwatch_event_rule.this[each.key].arn
-  source_account = local.account
+  for_each      = local.triggers
+  statement_id  = "AllowEventBridge-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[each.value.function].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.this[each.key].arn
 }
 
 # Earlier releases named the task-state wiring on its own.
