@@ -15,6 +15,7 @@ module "storage" {
 
   name                = var.name
   bucket_name         = var.bucket_name
+  orders_table_name   = var.orders_table_name
   force_destroy       = var.force_destroy
   versioning          = var.versioning
   staged_parts_prefix = "${var.output_prefix}.offload-shards/" # SHARD_PARTS in contract/offload_contract/layout.py
@@ -79,6 +80,7 @@ module "alarms" {
   function_names = values(module.dispatch.function_names)
   cluster_name   = module.cluster.cluster_name
   email          = var.alarm_email
+  notify_ok      = var.alarm_notify_ok
 }
 
 module "dashboard" {

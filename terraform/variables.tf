@@ -27,6 +27,12 @@ variable "bucket_name" {
   default     = null
 }
 
+variable "orders_table_name" {
+  description = "DynamoDB table of loaded orders; null: \"<name>-orders\". A stack applied before this default keeps its table with \"Order\" (otherwise the plan replaces the table)."
+  type        = string
+  default     = null
+}
+
 variable "force_destroy" {
   description = "Let make destroy delete the bucket with its objects in it."
   type        = bool
@@ -177,6 +183,12 @@ variable "alarm_email" {
   description = "An address to subscribe to the alarm topic (it must confirm the subscription); null for none."
   type        = string
   default     = null
+}
+
+variable "alarm_notify_ok" {
+  description = "Also notify the alarm topic when an alarm returns to OK."
+  type        = bool
+  default     = false
 }
 
 variable "dashboard_enabled" {

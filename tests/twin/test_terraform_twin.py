@@ -77,6 +77,7 @@ def test_apply_replan_destroy(
     assert all(a["AlarmActions"] == [outputs["alarm_topic_arn"]] for a in alarms.values())
     assert alarms["offload-agent-disconnected"]["Namespace"] == "Offload"
     _assert_rendered_policies_are_least_privilege(outputs)
+    _assert_rendered_trust_and_alarm_key(outputs)
 
     if provider == "3.39":  # what follows is the CLI's, the same with either provider: once is enough
         _assert_cli_on_the_stack(runner, outputs, tmp_path, twin_log)
@@ -178,6 +179,30 @@ def _assert_rendered_policies_are_least_privilege(outputs: dict[str, Any]) -> No
         json.loads(doc) if isinstance(doc, str) else doc) if a == "*" or a.endswith(":*")]
     say(f"policies: {len(roles)} roles, {len(documents)} policies, wildcard actions={len(wildcards)}")
     assert len(roles) >= 4 and wildcards == []
+
+
+def _assert_rendered_trust_and_alarm_key(outputs: dict[str, Any]) -> None:
+    """Service trust pinned to this account (ecs-tasks, ssm), and the alarm topic under a key CloudWatch may
+    use, as the provider rendered them into the twin."""
+    iam, kms, sns = (boto3.client(s) for s in ("iam", "kms", "sns"))
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    trusts = {r["RoleName"]: _flat(r["AssumeRolePolicyDocument"]) for r in iam.list_roles()["Roles"]
+              if r["RoleName"].startswith("offload-us-east-1-")}
+    pinned = {name for name, doc in trusts.items() for statement in _statements(doc)
+              if statement.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == account}
+    assert pinned == {"offload-us-east-1-worker-task", "offload-us-east-1-worker-execution",
+                      "offload-us-east-1-ecs-anywhere"}, trusts
+
+    key = kms.describe_key(KeyId="alias/offload-alarms")["KeyMetadata"]
+    topic = sns.get_topic_attributes(TopicArn=outputs["alarm_topic_arn"])["Attributes"]
+    assert topic["KmsMasterKeyId"] == key["Arn"]
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+    policy = _flat(json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]))
+    (cloudwatch,) = [s for s in _statements(policy) if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    alarms = f"arn:aws:cloudwatch:us-east-1:{account}:alarm:offload-*"
+    assert cloudwatch["Condition"]["ArnLike"] == {"aws:SourceArn": alarms}
 
 
 def _assert_activation_code_stays_secret(runner: CliRunner, code: str, tmp_path: Path, twin_log: Path) -> None:

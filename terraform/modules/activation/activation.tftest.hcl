@@ -21,7 +21,7 @@ run "limit_and_expiry_come_from_the_variables" {
   }
 
   assert {
-    condition     = aws_ssm_activation.this.iam_role == "offload-ecs-anywhere"
+    condition     = aws_ssm_activation.this.iam_role == "offload-us-east-1-ecs-anywhere"
     error_message = "machines join with the module's own instance role"
   }
 

@@ -24,3 +24,9 @@ variable "expiry_hours" {
     error_message = "expiry_hours must be between 1 and 720 (SSM allows 30 days)."
   }
 }
+
+variable "tags" {
+  description = "Tags of the activation, which SSM gives each machine that registers with it. Set when the activation is created; later changes are ignored (SSM cannot change them)."
+  type        = map(string)
+  default     = {}
+}

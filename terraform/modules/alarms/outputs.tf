@@ -7,3 +7,8 @@ output "alarm_names" {
   description = "Names of the alarms."
   value       = keys(aws_cloudwatch_metric_alarm.this)
 }
+
+output "key_arn" {
+  description = "Customer-managed KMS key of the alarm topic."
+  value       = aws_kms_key.this.arn
+}

@@ -34,3 +34,20 @@ variable "email" {
   type        = string
   default     = null
 }
+
+variable "notify_ok" {
+  description = "Also notify the topic when an alarm returns to OK (off: on-call hears of trouble, not of every recovery)."
+  type        = bool
+  default     = false
+}
+
+variable "key_deletion_window_days" {
+  description = "Days KMS waits before deleting the topic's key after destroy (7-30)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.key_deletion_window_days >= 7 && var.key_deletion_window_days <= 30 && floor(var.key_deletion_window_days) == var.key_deletion_window_days
+    error_message = "key_deletion_window_days must be a whole number from 7 to 30 (a KMS limit)."
+  }
+}

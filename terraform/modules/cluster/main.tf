@@ -1,6 +1,12 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
+  account = data.aws_caller_identity.current.account_id
+  region  = data.aws_region.current.id # the region's name from provider 3.39 to 6.x (6.x deprecates `name`)
+  # IAM names are account-wide: the region keeps a second region's stack of the same name apart.
+  role_prefix    = "${var.name}-${local.region}"
   container_name = "worker"
   image          = coalesce(var.worker_image, "${aws_ecr_repository.this.repository_url}:${var.worker_image_tag}")
 }
@@ -47,6 +53,9 @@ resource "aws_cloudwatch_log_group" "this" {
   # checkov:skip=CKV_AWS_338:retention is a variable; 30 days by default
 }
 
+# Only ECS, for tasks of this account and region (confused deputy): the trust policy in the ECS
+# developer guide's "Amazon ECS task IAM role". A cluster-scoped aws:SourceArn is not supported
+# (awsdocs/amazon-ecs-developer-guide#208): the task ARN's region and account are what can be pinned.
 data "aws_iam_policy_document" "ecs_tasks_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -54,12 +63,22 @@ data "aws_iam_policy_document" "ecs_tasks_trust" {
       type        = "Service"
       identifiers = ["ecs-tasks.amazonaws.com"]
     }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:ecs:${local.region}:${local.account}:*"]
+    }
   }
 }
 
 # The worker's own permissions: read inputs, write results, write two tables.
 resource "aws_iam_role" "task" {
-  name               = "${var.name}-worker-task"
+  name               = "${local.role_prefix}-worker-task"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
 }
 
@@ -118,7 +137,7 @@ resource "aws_iam_role_policy" "task" {
 
 # What the ECS agent on the host needs to start the task: pull the image, ship logs.
 resource "aws_iam_role" "execution" {
-  name               = "${var.name}-worker-execution"
+  name               = "${local.role_prefix}-worker-execution"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
 }
 
@@ -166,8 +185,8 @@ resource "aws_ecs_task_definition" "this" {
     # ECS places a GPU task only on an instance that registered enough GPUs
     resourceRequirements = var.worker_gpus > 0 ? [{ type = "GPU", value = tostring(var.worker_gpus) }] : null
     environment = [for k, v in merge({
-      AWS_REGION         = data.aws_region.current.name
-      AWS_DEFAULT_REGION = data.aws_region.current.name
+      AWS_REGION         = local.region
+      AWS_DEFAULT_REGION = local.region
       CLUSTER_NAME       = aws_ecs_cluster.this.name # the dimension of the worker's metrics
       }, var.environment) : {
       name  = k
@@ -177,7 +196,7 @@ resource "aws_ecs_task_definition" "this" {
       logDriver = "awslogs"
       options = {
         awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = data.aws_region.current.name
+        awslogs-region        = local.region
         awslogs-stream-prefix = "worker"
       }
     }

@@ -4,7 +4,7 @@
 data "aws_region" "current" {}
 
 locals {
-  region = data.aws_region.current.name
+  region = data.aws_region.current.id # the region's name from provider 3.39 to 6.x (6.x deprecates `name`)
   c      = var.cluster_name
 
   widgets = [
@@ -42,7 +42,7 @@ locals {
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
-  dashboard_name = var.name
+  dashboard_name = "${var.name}-${local.region}" # dashboards are global per account: PutDashboard replaces one of the same name
   dashboard_body = jsonencode({
     widgets = [for i, w in local.widgets : {
       type   = "metric"

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "The dashboard's name (offload's resource prefix)."
+  description = "offload's resource prefix; the dashboard is named after it and the region."
   type        = string
 }
 

@@ -4,7 +4,7 @@ data "aws_region" "current" {}
 
 locals {
   account   = data.aws_caller_identity.current.account_id
-  region    = data.aws_region.current.name
+  region    = data.aws_region.current.id # the region's name from provider 3.39 to 6.x (6.x deprecates `name`)
   partition = data.aws_partition.current.partition
   functions = {
     dispatch   = "offload_dispatch.handler.lambda_handler"
@@ -118,6 +118,10 @@ resource "aws_sqs_queue_policy" "events_dlq" {
 
 # --- functions ---------------------------------------------------------------
 
+# No aws:SourceAccount/aws:SourceArn here: the Lambda developer guide documents none for the
+# execution role's trust, and a condition the service does not send would stop every invocation.
+# The functions' triggers are pinned instead: the queue's policy, the permissions' source_arn (a rule's
+# ARN names its account, so source_account, which Lambda documents for S3, would add nothing).
 data "aws_iam_policy_document" "lambda_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -129,7 +133,7 @@ data "aws_iam_policy_document" "lambda_trust" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name}-dispatch"
+  name               = "${var.name}-${local.region}-dispatch" # IAM names are account-wide
   assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
 }
 

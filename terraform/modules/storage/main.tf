@@ -94,7 +94,7 @@ resource "aws_s3_bucket_policy" "this" {
 }
 
 resource "aws_dynamodb_table" "orders" {
-  name         = var.orders_table_name
+  name         = coalesce(var.orders_table_name, "${var.name}-orders")
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "OrderId"
   # checkov:skip=CKV_AWS_119:AWS-owned encryption at rest is always on; a CMK is the user's choice

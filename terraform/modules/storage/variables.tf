@@ -16,9 +16,14 @@ variable "force_destroy" {
 }
 
 variable "orders_table_name" {
-  description = "DynamoDB table the worker loads orders into."
+  description = "DynamoDB table the worker loads orders into; null: \"<name>-orders\". Table names are unique per account and region, so a second stack needs its own (\"Order\" is the workshop's)."
   type        = string
-  default     = "Order"
+  default     = null
+
+  validation {
+    condition     = var.orders_table_name == null || can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.orders_table_name))
+    error_message = "orders_table_name must be null or 3-255 letters, digits, '_', '-' or '.' (DynamoDB's rule)."
+  }
 }
 
 variable "point_in_time_recovery" {

@@ -14,12 +14,32 @@ mock_data "aws_partition" {
 
 mock_data "aws_region" {
   defaults = {
+    id   = "us-east-1"
     name = "us-east-1"
+  }
+}
+
+mock_data "aws_caller_identity" {
+  defaults = {
+    account_id = "123456789012"
   }
 }
 
 mock_resource "aws_iam_role" {
   defaults = {
     arn = "arn:aws:iam::123456789012:role/mock"
+  }
+}
+
+mock_resource "aws_sns_topic" {
+  defaults = {
+    arn = "arn:aws:sns:us-east-1:123456789012:mock"
+  }
+}
+
+mock_resource "aws_kms_key" {
+  defaults = {
+    arn    = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+    key_id = "00000000-0000-0000-0000-000000000000"
   }
 }

@@ -29,6 +29,7 @@ _SERVICES = (
     "ecr",
     "ecs",
     "iam",
+    "kms",
     "lambda",
     "s3",
     "sns",
