@@ -75,12 +75,13 @@ module "alarms" {
   source = "./modules/alarms"
   count  = var.alarms_enabled ? 1 : 0
 
-  name           = var.name
-  dlq_name       = module.dispatch.dlq_name
-  function_names = values(module.dispatch.function_names)
-  cluster_name   = module.cluster.cluster_name
-  email          = var.alarm_email
-  notify_ok      = var.alarm_notify_ok
+  name                 = var.name
+  dlq_name             = module.dispatch.dlq_name
+  task_events_dlq_name = module.dispatch.events_dlq_name
+  function_names       = values(module.dispatch.function_names)
+  cluster_name         = module.cluster.cluster_name
+  email                = var.alarm_email
+  notify_ok            = var.alarm_notify_ok
 }
 
 module "dashboard" {

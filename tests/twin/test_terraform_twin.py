@@ -72,7 +72,8 @@ def test_apply_replan_destroy(
     assert notification[0]["Events"] == ["s3:ObjectCreated:*"]
     alarms = {a["AlarmName"]: a for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]}
     assert sorted(alarms) == sorted([
-        "offload-dlq-not-empty", "offload-jobs-stuck-running", "offload-agent-disconnected",
+        "offload-dlq-not-empty", "offload-task-events-dlq-not-empty", "offload-jobs-stuck-queued",
+        "offload-jobs-stuck-running", "offload-agent-disconnected",
         "offload-dispatch-errors", "offload-task-state-errors", "offload-watchdog-errors"])
     assert all(a["AlarmActions"] == [outputs["alarm_topic_arn"]] for a in alarms.values())
     assert alarms["offload-agent-disconnected"]["Namespace"] == "Offload"

@@ -3,18 +3,19 @@ mock_provider "aws" {
 }
 
 variables {
-  name           = "offload"
-  dlq_name       = "offload-events-dlq"
-  function_names = ["offload-dispatch", "offload-task-state"]
-  cluster_name   = "offload"
+  name                 = "offload"
+  dlq_name             = "offload-events-dlq"
+  task_events_dlq_name = "offload-task-events-dlq"
+  function_names       = ["offload-dispatch", "offload-task-state"]
+  cluster_name         = "offload"
 }
 
 run "one_alarm_per_trigger_into_one_topic" {
   command = plan
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.this) == 5
-    error_message = "DLQ, stuck jobs, disconnected agents and one per function"
+    condition     = length(aws_cloudwatch_metric_alarm.this) == 7
+    error_message = "both DLQs, jobs stuck queued or running, disconnected agents and one per function"
   }
 
   assert {
@@ -31,4 +32,18 @@ run "period_must_be_one_cloudwatch_keeps" {
   }
 
   expect_failures = [var.period_seconds]
+}
+
+run "lost_task_events_raise_an_alarm" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["offload-task-events-dlq-not-empty"].dimensions.QueueName == "offload-task-events-dlq"
+    error_message = "task state changes EventBridge dead-lettered must raise an alarm"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["offload-jobs-stuck-queued"].metric_name == "JobsStuckQueued"
+    error_message = "jobs whose task never started must raise an alarm"
+  }
 }

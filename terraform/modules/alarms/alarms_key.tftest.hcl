@@ -4,10 +4,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name           = "offload"
-  dlq_name       = "offload-events-dlq"
-  function_names = ["offload-dispatch", "offload-task-state"]
-  cluster_name   = "offload"
+  name                 = "offload"
+  dlq_name             = "offload-events-dlq"
+  task_events_dlq_name = "offload-task-events-dlq"
+  function_names       = ["offload-dispatch", "offload-task-state"]
+  cluster_name         = "offload"
 }
 
 run "topic_under_a_customer_key_cloudwatch_may_use" {

@@ -33,6 +33,23 @@ locals {
         datapoints_to_alarm = 1
         treat_missing_data  = "ignore"
       }
+      "${var.name}-task-events-dlq-not-empty" = {
+        description         = "offload: task state changes EventBridge could not deliver are in the task-events dead-letter queue; the watchdog reconciles their jobs: see `offload status`."
+        namespace           = "AWS/SQS"
+        metric              = "ApproximateNumberOfMessagesVisible"
+        dimensions          = { QueueName = var.task_events_dlq_name }
+        statistic           = "Maximum"
+        evaluation_periods  = 3
+        datapoints_to_alarm = 1
+        treat_missing_data  = "ignore"
+      }
+      "${var.name}-jobs-stuck-queued" = merge(local.watchdog, {
+        description = "offload: jobs QUEUED with no news past the threshold (their task never started): see `offload status` and `offload fleet`."
+        namespace   = "Offload"
+        metric      = "JobsStuckQueued"
+        dimensions  = { Cluster = var.cluster_name }
+        statistic   = "Maximum"
+      })
       "${var.name}-jobs-stuck-running" = merge(local.watchdog, {
         description = "offload: jobs RUNNING past the threshold (worker hung or host lost): see `offload status`, then `offload rerun`."
         namespace   = "Offload"

@@ -8,6 +8,11 @@ variable "dlq_name" {
   type        = string
 }
 
+variable "task_events_dlq_name" {
+  description = "Dead-letter queue of the task state changes EventBridge could not deliver to the task-state function."
+  type        = string
+}
+
 variable "function_names" {
   description = "Lambda functions whose errors raise an alarm."
   type        = list(string)
