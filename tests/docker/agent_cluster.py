@@ -42,7 +42,10 @@ def task_role() -> str:
         ],
     }
     iam = boto3.client("iam")
-    return str(iam.create_role(RoleName=TASK_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    try:
+        return str(iam.create_role(RoleName=TASK_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    except iam.exceptions.EntityAlreadyExistsException:
+        return str(iam.get_role(RoleName=TASK_ROLE)["Role"]["Arn"])
 
 
 def register(containers: list[dict[str, Any]], network_mode: str = "host", family: str = "offload-b1") -> str:
@@ -69,6 +72,10 @@ def run(definition: str, overrides: dict[str, Any] | None = None) -> str:
 
 def describe(task_arn: str) -> dict[str, Any]:
     return dict(boto3.client("ecs").describe_tasks(cluster=CLUSTER, tasks=[task_arn])["tasks"][0])
+
+
+def describe_definition(arn: str) -> dict[str, Any]:
+    return dict(boto3.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"])
 
 
 def wait_for(check: Any, timeout: float = 60, what: str = "") -> Any:

@@ -176,13 +176,14 @@ class LocalAgent:
                 self._start_thread(self._run, task)
 
     def _poll(self) -> None:
-        beats = 0.0
-        while not self._stop.wait(_POLL_SECONDS):
-            beats += _POLL_SECONDS
+        beats = self._heartbeat_seconds  # the first beat at once: a (re)started agent is connected
+        while not self._stop.is_set():
             if beats >= self._heartbeat_seconds:
                 beats = 0.0
                 onprem.heartbeat(self.endpoint, self.region, self.instance.managed_instance_id)
             self._poll_once()
+            self._stop.wait(_POLL_SECONDS)
+            beats += _POLL_SECONDS
 
     def _reconcile(self) -> None:
         """Containers an earlier agent of this instance left (by label): the tasks ECS still wants
@@ -198,7 +199,7 @@ class LocalAgent:
             if arn not in wanted:
                 self.log(f"task {arn}: leftover of an earlier agent, not wanted by ECS: removed")
                 for leftover in leftovers:
-                    self.runtime.remove(leftover.runtime_id, AGENT_STOP_TIMEOUT_S)
+                    self._start_thread(self.runtime.remove, leftover.runtime_id, AGENT_STOP_TIMEOUT_S)
                 continue
             self._seen.add(arn)
             specs = {s.name: s for s in self._specs(wanted[arn], with_credentials=False)}
