@@ -13,6 +13,7 @@ import boto3
 import docker
 import pytest
 from offload.twin.agent import LocalAgent
+from offload.twin.runtime.docker import OUT_OF_MEMORY
 from offload.twin.runtime.spec import LABEL_PREFIX, task_containers
 
 from tests.conftest import REGION
@@ -176,11 +177,13 @@ def test_out_of_memory_is_137_with_the_ecs_reason(agent: LocalAgent, task_image:
             ]
         )
     )
-    (container,) = wait_stopped(arn)["containers"]
-    assert container["exitCode"] == 137
+    stopped = wait_stopped(arn)
+    (container,) = stopped["containers"]
+    assert container["exitCode"] == 137 and container["reason"] == OUT_OF_MEMORY  # ECS's view
+    assert stopped["stopCode"] == "EssentialContainerExited"
     sent = reports.of(arn, "STOPPED")
     assert sent is not None
-    assert sent["containers"][0]["reason"] == "OutOfMemoryError: Container killed due to memory usage"
+    assert sent["containers"][0]["reason"] == OUT_OF_MEMORY == "OutOfMemoryError: Container killed due to memory usage"
     assert sent["containers"][0]["exitCode"] == 137
 
 
@@ -190,8 +193,12 @@ def test_a_missing_image_fails_the_task_as_ecs_does_never_in_process_mode(
     reports = Reports(agent)
     missing = unique("offload-b1-missing") + ":dev"
     arn = run(register([{"name": "worker", "image": missing, "essential": True, "memory": 64}]))
-    (container,) = wait_stopped(arn)["containers"]
-    assert container.get("exitCode") is None
+    stopped = wait_stopped(arn)
+    (container,) = stopped["containers"]
+    assert container.get("exitCode") is None and stopped["stopCode"] == "TaskFailedToStart"  # ECS's view
+    assert (
+        container["reason"].startswith("CannotPullContainerError: ") and stopped["stoppedReason"] == container["reason"]
+    )
     sent = reports.of(arn, "STOPPED")
     assert sent is not None and reports.of(arn, "RUNNING") is None  # it never ran
     (report,) = sent["containers"]
@@ -236,3 +243,21 @@ def test_a_restarted_agent_adopts_what_ecs_still_runs_removes_the_rest_and_its_s
     finally:
         agent.stop()
     assert labelled(docker_client, agent) == []  # stopped and removed, by label
+
+
+def test_stop_task_is_a_docker_stop_with_the_containers_stop_timeout(agent: LocalAgent, task_image: str) -> None:
+    reports = Reports(agent)
+    polite = _sleeper(task_image, "worker", essential=True, code=SLEEP_UNTIL_SIGTERM)
+    deaf = _sleeper(task_image, "deaf", essential=False, stopTimeout=2)
+    arn = run(register([polite, deaf]))
+    wait_for(lambda: reports.of(arn, "RUNNING"), what="running")
+    tic = time.monotonic()
+    boto3.client("ecs").stop_task(cluster=CLUSTER, task=arn, reason="operator said so")
+    stopped = wait_stopped(arn)
+    took = time.monotonic() - tic
+    assert (stopped["stopCode"], stopped["stoppedReason"]) == ("UserInitiated", "operator said so")
+    sent = reports.of(arn, "STOPPED")
+    assert sent is not None and sent["reason"] == ""  # ECS keeps the StopTask's reason
+    assert {c["containerName"]: c["exitCode"] for c in sent["containers"]} == {"worker": 143, "deaf": 137}
+    assert took < 15  # SIGTERM at once, SIGKILL after the deaf one's 2 s: not the agent's 30 s default
+    say(f"docker agent: StopTask -> SIGTERM (143) and SIGKILL after stopTimeout 2 s (137) in {took:.1f} s")
