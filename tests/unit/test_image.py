@@ -205,3 +205,11 @@ def test_the_image_pins_the_workers_dependencies_as_installed_here_and_nothing_e
     assert pins["boto3"] == metadata.version("boto3") and "aws-lambda-powertools" in pins
     assert not {"pytest", "moto", "docker", "click"} & set(pins)
     assert not any(name.startswith("offload") for name in pins)  # built from ./contract and ./worker
+
+
+def test_every_module_under_tests_docker_is_marked_docker() -> None:
+    """`-m docker` / `-m "not docker"` select them, and the marker says they need an engine."""
+    modules = sorted((REPO_ROOT / "tests" / "docker").glob("test_*.py"))
+    assert modules
+    unmarked = [m.name for m in modules if "\npytestmark = pytest.mark.docker\n" not in m.read_text()]
+    assert unmarked == []
