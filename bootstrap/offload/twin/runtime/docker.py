@@ -16,6 +16,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests
 from docker.models.containers import Container as DockerContainer
 
 from offload.twin.runtime import Container, Exited, Leftover, StartFailed, signal_exit_code
@@ -75,7 +76,7 @@ class DockerRuntime:
         try:
             client = docker.DockerClient.from_env()
             client.ping()
-        except docker.errors.DockerException as error:
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
             raise EngineUnavailable(f"no Docker engine answers: {error}") from None
         return cls(client)
 
