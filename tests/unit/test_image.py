@@ -116,7 +116,7 @@ def test_dockerignore_keeps_state_and_caches_out_of_every_build_context(tmp_path
         "prod.tfvars",
         "terraform/envs/x/secret.auto.tfvars",
         "terraform/modules/m/provider_override.tf",
-        ".twin/work/offload.tfplan",
+        "terraform/offload.tfplan",
         "join.env",
         "bootstrap/activation-code",
         "terraform/.terraform/providers/p",
