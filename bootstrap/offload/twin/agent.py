@@ -55,11 +55,12 @@ class LocalAgent:
         self._stopped_by_ecs: set[str] = set()
         self._deviations: set[str] = set()
         self._lock = threading.Lock()
+        self._log_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def log(self, line: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        with self._lock, (self.log_dir / "agent.log").open("a") as out:
+        with self._log_lock, (self.log_dir / "agent.log").open("a") as out:
             out.write(f"{time.strftime('%H:%M:%S')} {line}\n")
 
     def _task_log(self, task_arn: str) -> Path:
@@ -178,10 +179,13 @@ class LocalAgent:
     def _poll(self) -> None:
         beats = self._heartbeat_seconds  # the first beat at once: a (re)started agent is connected
         while not self._stop.is_set():
-            if beats >= self._heartbeat_seconds:
-                beats = 0.0
-                onprem.heartbeat(self.endpoint, self.region, self.instance.managed_instance_id)
-            self._poll_once()
+            try:
+                if beats >= self._heartbeat_seconds:
+                    beats = 0.0
+                    onprem.heartbeat(self.endpoint, self.region, self.instance.managed_instance_id)
+                self._poll_once()
+            except Exception as error:  # noqa: BLE001 - as the real agent, keep polling through a bad answer
+                self.log(f"poll failed, retrying: {type(error).__name__}: {error}")
             self._stop.wait(_POLL_SECONDS)
             beats += _POLL_SECONDS
 
