@@ -261,3 +261,30 @@ def test_stop_task_is_a_docker_stop_with_the_containers_stop_timeout(agent: Loca
     assert {c["containerName"]: c["exitCode"] for c in sent["containers"]} == {"worker": 143, "deaf": 137}
     assert took < 15  # SIGTERM at once, SIGKILL after the deaf one's 2 s: not the agent's 30 s default
     say(f"docker agent: StopTask -> SIGTERM (143) and SIGKILL after stopTimeout 2 s (137) in {took:.1f} s")
+
+
+def test_a_container_that_cannot_start_fails_the_task_with_cannot_start_container_error(
+    agent: LocalAgent, docker_client: docker.DockerClient, task_image: str
+) -> None:
+    reports = Reports(agent)
+    arn = run(
+        register(
+            [
+                {
+                    "name": "worker",
+                    "image": task_image,
+                    "essential": True,
+                    "memory": 64,
+                    "entryPoint": ["/no/such/entrypoint"],
+                }
+            ]
+        )
+    )
+    stopped = wait_stopped(arn)
+    (container,) = stopped["containers"]
+    assert container.get("exitCode") is None and stopped["stopCode"] == "TaskFailedToStart"
+    assert (
+        container["reason"].startswith("CannotStartContainerError: ") and "/no/such/entrypoint" in container["reason"]
+    )
+    assert reports.of(arn, "RUNNING") is None
+    assert labelled(docker_client, agent) == []  # the container that never started is removed
