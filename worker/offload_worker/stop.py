@@ -14,10 +14,11 @@ job is recorded FAILED with 128 + the signal's number, the exit code ECS then re
 container (143 for SIGTERM). Once every row is written the results are committed whatever
 arrives: a commit cut in half could leave the output of a job recorded FAILED.
 
-Not `linuxParameters.initProcessEnabled` (docker's --init) instead: with an init as PID 1 the
-worker would get SIGTERM's default action and die mid-batch without recording anything, so
-the handler is needed either way; the worker reaps its own load processes, so an init would
-add nothing, and the task definition keeps to what every ECS Anywhere host's Docker runs.
+Not `linuxParameters.initProcessEnabled` (docker's --init, tini) instead: under an init the
+worker would get SIGTERM's default action and die mid-batch with nothing recorded, so the handler
+is needed either way. With it, an init adds nothing the worker needs: the worker joins its own
+load processes (no zombies), and tini would only forward the same SIGTERM. A task definition that
+sets it anyway behaves the same.
 """
 
 from __future__ import annotations
