@@ -10,9 +10,8 @@ stop took the whole timeout, ended in SIGKILL (137) and left the job RUNNING.
 The handler raises `Stopped` in the main thread: reading stops, queued batches are dropped and
 those in flight finish (in WORKER_PROCESSES load processes, which are ended, they are abandoned:
 every write is an idempotent put, a rerun writes them again), the multipart uploads are aborted
-(no output object, no rejects report), and the
-job is recorded FAILED with 128 + the signal's number, the exit code ECS then reports for the
-container (143 for SIGTERM). Once every row is written the results are committed whatever
+(no output object, no rejects report), and the job is recorded FAILED with 128 + the signal's
+number, the exit code ECS then reports for the container (143 for SIGTERM). Once every row is written the results are committed whatever
 arrives: a commit cut in half could leave the output of a job recorded FAILED.
 
 Not `linuxParameters.initProcessEnabled` (docker's --init, tini) instead: under an init the
