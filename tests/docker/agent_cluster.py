@@ -109,6 +109,9 @@ class Reports:
     def _keep(self, params: dict[str, Any], **_: Any) -> None:
         self.sent.append(dict(params))
 
+    def with_status(self, status: str) -> list[dict[str, Any]]:
+        return [r for r in self.sent if r["status"] == status]
+
     def of(self, task_arn: str, status: str) -> dict[str, Any] | None:
         return next((r for r in self.sent if r["task"] == task_arn and r["status"] == status), None)
 
