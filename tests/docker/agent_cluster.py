@@ -28,7 +28,8 @@ IMAGE_REPOSITORY = "offload-b1-agent"  # this suite's own name for the worker im
 @pytest.fixture(scope="session", name="task_image")
 def task_image_fixture(docker_client: docker.DockerClient, worker_image: str) -> Iterator[str]:
     """The worker image under the name the tests' task definitions give (ECS would pull it)."""
-    name = f"{IMAGE_REPOSITORY}:{worker_image.rsplit(':', 1)[1]}"
+    # One tag per session: a session that ends must not untag what another still runs.
+    name = f"{IMAGE_REPOSITORY}:{worker_image.rsplit(':', 1)[1]}-{secrets.token_hex(3)}"
     docker_client.images.get(worker_image).tag(name)
     yield name
     docker_client.images.remove(name, noprune=True)  # the tag only: the image stays for others
