@@ -15,6 +15,7 @@ import pytest
 from offload.twin.agent import LocalAgent
 from offload.twin.runtime.docker import OUT_OF_MEMORY
 from offload.twin.runtime.spec import LABEL_PREFIX, task_containers
+from offload.twin.task_credentials import CredentialsEndpoint, sts_assume
 
 from tests.conftest import REGION
 from tests.docker.agent_cluster import (  # noqa: F401 - the fixtures by import
@@ -27,6 +28,7 @@ from tests.docker.agent_cluster import (  # noqa: F401 - the fixtures by import
     run,
     start_agent,
     task_image_fixture,
+    task_role,
     unique,
     wait_for,
     wait_stopped,
@@ -212,7 +214,8 @@ def test_a_restarted_agent_adopts_what_ecs_still_runs_removes_the_rest_and_its_s
 ) -> None:
     make_cluster()
     agent = start_agent(twin, docker_client, tmp_path / "logs")  # not started yet: the earlier agent "died"
-    finishing = "import time; time.sleep(3); raise SystemExit(3)"
+    # Its first credentials fetch comes after the earlier agent is gone: the restarted one answers.
+    finishing = f"import time; time.sleep(3); {PUT_OBJECT}; raise SystemExit(3)"
     definition = register(
         [
             {
@@ -226,9 +229,12 @@ def test_a_restarted_agent_adopts_what_ecs_still_runs_removes_the_rest_and_its_s
     )
     wanted, unwanted = run(definition), run(definition)
     boto3.client("ecs").stop_task(cluster=CLUSTER, task=unwanted, reason="gone while the agent was down")
+    earlier = CredentialsEndpoint(sts_assume(twin, REGION), lambda _: None).start()
     for arn in (wanted, unwanted):  # what the earlier agent had started, by its labels
-        (spec,) = task_containers(describe_definition(definition), describe(arn), CLUSTER, REGION, twin, None)
+        given = earlier.issue(arn, task_role())
+        (spec,) = task_containers(describe_definition(definition), describe(arn), CLUSTER, REGION, twin, given)
         agent.runtime.start(spec, tmp_path / "earlier.log")
+    earlier.stop()  # the earlier agent died
     reports = Reports(agent)
     agent.start()
     try:
@@ -238,6 +244,8 @@ def test_a_restarted_agent_adopts_what_ecs_still_runs_removes_the_rest_and_its_s
         sent = reports.of(wanted, "STOPPED")
         assert sent is not None and sent["containers"][0]["exitCode"] == 3  # followed to its end, not restarted
         assert reports.of(wanted, "RUNNING") is None and len(labelled(docker_client, agent)) == 1
+        assert [f.task_arn for f in agent.credentials.fetches] == [wanted]  # same id and token, same port
+        assert boto3.client("s3").get_object(Bucket="orders-bucket", Key="from-container")["Body"].read() == b"hi"
         sleeping = run(register([_sleeper(task_image, "worker", essential=True, code=SLEEP_UNTIL_SIGTERM)]))
         wait_for(lambda: reports.of(sleeping, "RUNNING"), what="sleeper running")
     finally:

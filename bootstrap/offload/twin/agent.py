@@ -16,13 +16,14 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 
 from offload.twin import onprem
-from offload.twin.runtime import Container, Exited, Leftover, Runtime, StartFailed
+from offload.twin.runtime import Container, Exited, Leftover, Runtime, StartFailed, stopped_report
 from offload.twin.runtime.process import ProcessRuntime
-from offload.twin.runtime.spec import ContainerSpec, task_containers
+from offload.twin.runtime.spec import ContainerSpec, credentials_in, task_containers
 from offload.twin.task_credentials import CredentialsEndpoint, sts_assume
 
 HEARTBEAT_SECONDS = 30
@@ -67,11 +68,14 @@ class LocalAgent:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         return self.log_dir / f"task-{task_arn.rsplit('/', 1)[-1]}.log"
 
-    def _specs(self, task: dict[str, Any], with_credentials: bool) -> list[ContainerSpec]:
+    def _specs(self, task: dict[str, Any], adopted: Leftover | None = None) -> list[ContainerSpec]:
         definition = self.ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
         role = task.get("overrides", {}).get("taskRoleArn") or definition.get("taskRoleArn")
-        # No task role: no endpoint, as the agent injects none (task.go initializeCredentialsEndpoint).
-        credentials = self.credentials.issue(task["taskArn"], role) if role and with_credentials else None
+        # No task role: no endpoint, as the agent injects none (task.go initializeCredentialsEndpoint);
+        # an adopted task keeps the id and token its containers were given.
+        given = credentials_in(adopted.environment) if adopted else None
+        issue = role and (adopted is None or given is not None)
+        credentials = self.credentials.issue(task["taskArn"], role, given) if issue else None
         specs = task_containers(definition, task, self.instance.cluster, self.region, self.endpoint, credentials)
         for deviation in specs[0].deviations if specs else []:
             if deviation not in self._deviations:  # once per agent
@@ -81,7 +85,7 @@ class LocalAgent:
 
     def _run(self, task: dict[str, Any]) -> None:
         arn = task["taskArn"]
-        specs = self._specs(task, with_credentials=True)
+        specs = self._specs(task)
         started: list[Container] = []
         try:
             for spec in specs:
@@ -126,15 +130,7 @@ class LocalAgent:
             self._running.pop(arn, None)
         if self._stop.is_set():  # a stopping agent leaves the task to ECS, as a lost host would
             return
-        reports = []
-        for spec in specs:
-            result = results.get(spec.name, Exited(None))
-            report: dict[str, Any] = {"containerName": spec.name, "status": "STOPPED"}
-            if result.exit_code is not None:
-                report["exitCode"] = result.exit_code
-            if result.reason:
-                report["reason"] = result.reason
-            reports.append(report)
+        reports = [stopped_report(spec.name, results.get(spec.name, Exited(None))) for spec in specs]
         self.log(f"task {arn}: STOPPED {reports}")
         self._report(arn, "STOPPED", reports, reason)
 
@@ -189,11 +185,11 @@ class LocalAgent:
             self._stop.wait(_POLL_SECONDS)
             beats += _POLL_SECONDS
 
-    def _reconcile(self) -> None:
+    def _reconcile(self, found: list[Leftover]) -> None:
         """Containers an earlier agent of this instance left (by label): the tasks ECS still wants
         running are adopted and followed to their end; the others are stopped and removed."""
         by_task: dict[str, list[Leftover]] = {}
-        for leftover in self.runtime.leftovers(self.instance.container_instance_arn):
+        for leftover in found:
             by_task.setdefault(leftover.task_arn, []).append(leftover)
         if not by_task:
             return
@@ -206,7 +202,7 @@ class LocalAgent:
                     self._start_thread(self.runtime.remove, leftover.runtime_id, AGENT_STOP_TIMEOUT_S)
                 continue
             self._seen.add(arn)
-            specs = {s.name: s for s in self._specs(wanted[arn], with_credentials=False)}
+            specs = {s.name: s for s in self._specs(wanted[arn], adopted=leftovers[0])}
             adopted = [self.runtime.adopt(o, specs[o.container], self._task_log(arn)) for o in leftovers]
             self._running[arn] = adopted
             self.log(f"task {arn}: adopted {len(adopted)} container(s) of an earlier agent")
@@ -217,8 +213,13 @@ class LocalAgent:
         self._finish(task, specs, results, "" if task["taskArn"] in self._stopped_by_ecs else ESSENTIAL_EXITED)
 
     def start(self) -> LocalAgent:
-        self.credentials.start()
-        self._reconcile()
+        found = self.runtime.leftovers(self.instance.container_instance_arn)
+        given = [c for c in (credentials_in(f.environment) for f in found) if c]
+        port = urlparse(given[0].full_uri).port if given else None
+        self.credentials.start(port or 0)  # where adopted containers fetch
+        if port and urlparse(self.credentials.url).port != port:
+            self.log(f"credentials endpoint: port {port} taken; adopted tasks cannot refresh their credentials")
+        self._reconcile(found)
         thread = threading.Thread(target=self._poll, daemon=True, name="local-agent")
         thread.start()
         self._threads.append(thread)

@@ -129,7 +129,12 @@ class DockerRuntime:
 
     def leftovers(self, instance_arn: str) -> list[Leftover]:
         return [
-            Leftover(c.labels[LABEL_PREFIX + "task-arn"], c.labels[LABEL_PREFIX + "container-name"], str(c.id))
+            Leftover(
+                c.labels[LABEL_PREFIX + "task-arn"],
+                c.labels[LABEL_PREFIX + "container-name"],
+                str(c.id),
+                dict(line.split("=", 1) for line in c.attrs["Config"]["Env"] or []),
+            )
             for c in self._labelled(instance_arn)
         ]
 
