@@ -186,3 +186,14 @@ def test_a_restarted_agent_adopts_the_tasks_ecs_wants_and_removes_the_others(ecs
         assert ecs.report("RUNNING") is None and len(runtime.started) == 2
         runtime.started["main"].ended.set()
         assert _until(lambda: ecs.report("STOPPED"), "STOPPED")["containers"][0]["exitCode"] == 0
+
+
+def test_a_task_that_cannot_be_prepared_is_still_reported_stopped(ecs: FakeEcs, tmp_path: Path) -> None:
+    def no_definition(**_: Any) -> dict[str, Any]:
+        raise RuntimeError("task definition f:1 is gone")
+
+    ecs.describe_task_definition = no_definition  # type: ignore[method-assign]
+    with _agent(ecs, FakeRuntime(), tmp_path):
+        stopped = _until(lambda: ecs.report("STOPPED"), "STOPPED")
+        assert stopped["reason"] == "RuntimeError: task definition f:1 is gone" and stopped["containers"] == []
+        assert ecs.report("RUNNING") is None

@@ -60,12 +60,10 @@ class LocalAgent:
         self._threads: list[threading.Thread] = []
 
     def log(self, line: str) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
         with self._log_lock, (self.log_dir / "agent.log").open("a") as out:
             out.write(f"{time.strftime('%H:%M:%S')} {line}\n")
 
     def _task_log(self, task_arn: str) -> Path:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
         return self.log_dir / f"task-{task_arn.rsplit('/', 1)[-1]}.log"
 
     def _specs(self, task: dict[str, Any], adopted: Leftover | None = None) -> list[ContainerSpec]:
@@ -82,6 +80,16 @@ class LocalAgent:
                 self._deviations.add(deviation)
                 self.log(f"deviation: {deviation}")
         return specs
+
+    def _run_reported(self, task: dict[str, Any]) -> None:
+        """`_run`, and a task that cannot even be prepared (its definition, its role) still stops."""
+        try:
+            self._run(task)
+        except Exception as error:  # noqa: BLE001 - reported to ECS and logged, the agent goes on
+            reason = f"{type(error).__name__}: {error}"
+            self.log(f"task {task['taskArn']}: {reason}")
+            if not self._stop.is_set() and task["taskArn"] not in self._running:
+                self._report(task["taskArn"], "STOPPED", [], reason)
 
     def _run(self, task: dict[str, Any]) -> None:
         arn = task["taskArn"]
@@ -105,8 +113,7 @@ class LocalAgent:
         self.log(f"task {arn}: started {', '.join(c.spec.docker_name for c in started)} ({self.runtime.describe()})")
         running = [{"containerName": c.spec.name, "status": "RUNNING", "runtimeId": c.runtime_id} for c in started]
         self._report(arn, "RUNNING", running)
-        results = self._follow(started)
-        self._finish(task, specs, results, "" if arn in self._stopped_by_ecs else ESSENTIAL_EXITED)
+        self._follow_to_the_end(task, specs, started)
 
     def _follow(self, started: list[Container]) -> dict[str, Exited]:
         """Wait for every container; an essential one's end stops the others (task_manager.go)."""
@@ -170,7 +177,7 @@ class LocalAgent:
         if new:
             self._seen.update(new)
             for task in self.ecs.describe_tasks(cluster=self.instance.cluster, tasks=new)["tasks"]:
-                self._start_thread(self._run, task)
+                self._start_thread(self._run_reported, task)
 
     def _poll(self) -> None:
         beats = self._heartbeat_seconds  # the first beat at once: a (re)started agent is connected
@@ -206,13 +213,14 @@ class LocalAgent:
             adopted = [self.runtime.adopt(o, specs[o.container], self._task_log(arn)) for o in leftovers]
             self._running[arn] = adopted
             self.log(f"task {arn}: adopted {len(adopted)} container(s) of an earlier agent")
-            self._start_thread(self._follow_adopted, wanted[arn], list(specs.values()), adopted)
+            self._start_thread(self._follow_to_the_end, wanted[arn], list(specs.values()), adopted)
 
-    def _follow_adopted(self, task: dict[str, Any], specs: list[ContainerSpec], adopted: list[Container]) -> None:
-        results = self._follow(adopted)
+    def _follow_to_the_end(self, task: dict[str, Any], specs: list[ContainerSpec], started: list[Container]) -> None:
+        results = self._follow(started)
         self._finish(task, specs, results, "" if task["taskArn"] in self._stopped_by_ecs else ESSENTIAL_EXITED)
 
     def start(self) -> LocalAgent:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         found = self.runtime.leftovers(self.instance.container_instance_arn)
         given = [c for c in (credentials_in(f.environment) for f in found) if c]
         port = urlparse(given[0].full_uri).port if given else None

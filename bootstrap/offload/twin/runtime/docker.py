@@ -55,9 +55,12 @@ class EngineContainer:
     def wait(self) -> Exited:
         # The ECS agent ships logs with the awslogs driver; the twin copies them to the task's log.
         with self._log.open("ab") as out:
-            for chunk in self._container.logs(stream=True, follow=True):
-                out.write(chunk)
-                out.flush()
+            try:
+                for chunk in self._container.logs(stream=True, follow=True):
+                    out.write(chunk)
+                    out.flush()
+            except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+                out.write(f"twin agent: log stream broke ({error}); waiting for the container\n".encode())
         self._container.wait()
         self._container.reload()
         return exited(self._container.attrs["State"])
