@@ -146,9 +146,9 @@ class Ledger:
         self._update_if(
             job_id,
             UpdateExpression="SET #sh.#i.#st = :failed, #sh.#i.#r = :reason",
-            ConditionExpression="attribute_exists(#sh.#i) AND NOT #sh.#i.#st IN (:failed, :ok)",
+            ConditionExpression="attribute_exists(#sh.#i) AND #sh.#i.#st <> :failed",
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":failed": jobs.FAILED, ":reason": reason, ":ok": jobs.SUCCEEDED},
+            ExpressionAttributeValues={":failed": jobs.FAILED, ":reason": reason},
         )
         count = self._table.get_item(Key={jobs.JOB_ID: job_id}).get("Item", {}).get(jobs.SHARD_COUNT, "?")
         return self.failed(job_id, f"shard {index + 1}/{count}: {reason}", exit_code)

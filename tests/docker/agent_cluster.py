@@ -28,7 +28,8 @@ IMAGE_REPOSITORY = "offload-b1-agent"  # this suite's own name for the worker im
 @pytest.fixture(scope="session", name="task_image")
 def task_image_fixture(docker_client: docker.DockerClient, worker_image: str) -> Iterator[str]:
     """The worker image under the name the tests' task definitions give (ECS would pull it)."""
-    name = f"{IMAGE_REPOSITORY}:{worker_image.rsplit(':', 1)[1]}"
+    # One tag per session: a session that ends must not untag what another still runs.
+    name = f"{IMAGE_REPOSITORY}:{worker_image.rsplit(':', 1)[1]}-{secrets.token_hex(3)}"
     docker_client.images.get(worker_image).tag(name)
     yield name
     docker_client.images.remove(name, noprune=True)  # the tag only: the image stays for others
@@ -42,7 +43,10 @@ def task_role() -> str:
         ],
     }
     iam = boto3.client("iam")
-    return str(iam.create_role(RoleName=TASK_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    try:
+        return str(iam.create_role(RoleName=TASK_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    except iam.exceptions.EntityAlreadyExistsException:
+        return str(iam.get_role(RoleName=TASK_ROLE)["Role"]["Arn"])
 
 
 def register(containers: list[dict[str, Any]], network_mode: str = "host", family: str = "offload-b1") -> str:
@@ -69,6 +73,10 @@ def run(definition: str, overrides: dict[str, Any] | None = None) -> str:
 
 def describe(task_arn: str) -> dict[str, Any]:
     return dict(boto3.client("ecs").describe_tasks(cluster=CLUSTER, tasks=[task_arn])["tasks"][0])
+
+
+def describe_definition(arn: str) -> dict[str, Any]:
+    return dict(boto3.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"])
 
 
 def wait_for(check: Any, timeout: float = 60, what: str = "") -> Any:
@@ -101,6 +109,9 @@ class Reports:
 
     def _keep(self, params: dict[str, Any], **_: Any) -> None:
         self.sent.append(dict(params))
+
+    def with_status(self, status: str) -> list[dict[str, Any]]:
+        return [r for r in self.sent if r["status"] == status]
 
     def of(self, task_arn: str, status: str) -> dict[str, Any] | None:
         return next((r for r in self.sent if r["task"] == task_arn and r["status"] == status), None)

@@ -31,7 +31,8 @@ def docker_client() -> Iterator[docker.DockerClient]:
         client = docker.DockerClient.from_env()
         client.ping()
     except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
-        _no_engine(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        where = os.environ.get("DOCKER_HOST", "the default socket")
+        _no_engine(f"{where}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
     yield client
     client.close()
 

@@ -65,13 +65,14 @@ def test_runtime_has_what_the_worker_needs_and_no_build_leftovers(
 ) -> None:
     env = dict(item.split("=", 1) for item in docker_client.images.get(worker_image).attrs["Config"]["Env"])
     assert env["PYTHONUNBUFFERED"] == "1"
+    # CA certificates for TLS to AWS, a writable temp dir as uid 10001 (spools, duplicate runs), no pip.
     probe = (
-        "import importlib.util as u, ssl;"
-        "print(ssl.create_default_context().cert_store_stats()['x509_ca'] > 0,"
+        "import importlib.util as u, ssl, tempfile;"
+        "print(ssl.create_default_context().cert_store_stats()['x509_ca'] > 0, tempfile.TemporaryFile().write(b'x'),"
         " u.find_spec('pip') is None, u.find_spec('offload_worker') is not None)"
     )
     code, output = _run(docker_client, worker_image, "-c", probe, entrypoint="python")
-    assert (code, output.split()) == (0, ["True", "True", "True"]), output
+    assert (code, output.split()) == (0, ["True", "1", "True", "True"]), output
     # As root, to see /root too; /usr/share/python-wheels is the base's own python3-venv package.
     leftovers = "find / -xdev \\( -name '*.whl' -o -path '*/.cache/pip' \\) -not -path '/usr/share/python-wheels/*'"
     code, output = _run(docker_client, worker_image, "-c", f"{leftovers}; test ! -e /wheels", entrypoint="sh", user="0")

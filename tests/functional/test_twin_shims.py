@@ -180,6 +180,17 @@ def test_stop_task_leaves_a_running_external_task_to_its_agent(twin: str) -> Non
     assert stopped["stoppedReason"] == "operator: wrong file" and stopped["containers"][0]["exitCode"] == 143
 
 
+def test_stop_task_before_the_agent_started_it_stops_it_at_once_and_frees_its_room(twin: str) -> None:
+    make_cluster(memory=3000)
+    join_instance(twin, memory_mib=4096)
+    ecs = boto3.client("ecs")
+    arn = ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")["tasks"][0]["taskArn"]
+    stopped = ecs.stop_task(cluster=CLUSTER, task=arn)["task"]
+    assert (stopped["lastStatus"], stopped["stopCode"], stopped["stoppedReason"]) == (
+        "STOPPED", "UserInitiated", "Task stopped by user")
+    assert ecs.run_task(cluster=CLUSTER, taskDefinition=FAMILY, launchType="EXTERNAL")["tasks"]  # room again
+
+
 def test_stopped_reports_carry_container_reasons_and_the_stop_code(twin: str) -> None:
     make_cluster()
     join_instance(twin)

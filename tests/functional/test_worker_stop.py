@@ -20,7 +20,7 @@ from tests.orders_csv import HEADER, row
 
 pytestmark = pytest.mark.functional
 KEY = "incoming/stop.csv"
-ROWS = 4000
+ROWS = 8000  # a few seconds of loading, even on a fast machine: the stop lands mid-file
 AGAIN = "OrderAgain"  # the stopped and rerun job loads into its own table: nothing to delete between runs
 
 
@@ -61,16 +61,18 @@ def _forget_results() -> None:
         boto3.client("s3").delete_object(Bucket=BUCKET, Key=key)
 
 
-def _running(job_id: str, shard: int | None = None, timeout: float = 60) -> dict[str, Any]:
-    """The record once the worker has reported progress: it is past its start, mid-file."""
+def loading(record: dict[str, Any], shard: int | None = None) -> bool:
+    """True once the worker has reported progress (it is mid-file); fails if the job ended first."""
+    progress = record.get("Shards", {}).get(str(shard), {}) if shard is not None else record
+    assert progress.get("Status") not in ("SUCCEEDED", "FAILED"), f"ended before it could be stopped: {record}"
+    return int(progress.get("RowsRead", 0)) > 0
+
+
+def _running(job_id: str, shard: int | None = None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = job(job_id)
-        progress = record.get("Shards", {}).get(str(shard), {}) if shard is not None else record
-        if progress.get("RowsRead", 0) > 0:
-            return record
+    while not loading(job(job_id), shard):
+        assert time.monotonic() < deadline, f"job {job_id} reported no progress: {job(job_id)}"
         time.sleep(0.1)
-    raise AssertionError(f"job {job_id} reported no progress: {job(job_id)}")
 
 
 def _stop(process: subprocess.Popen[str]) -> tuple[int, float, str]:

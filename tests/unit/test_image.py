@@ -3,6 +3,7 @@
 import os
 import subprocess
 import time
+from importlib import metadata
 from pathlib import Path
 
 import docker.errors
@@ -115,6 +116,9 @@ def test_dockerignore_keeps_state_and_caches_out_of_every_build_context(tmp_path
         "prod.tfvars",
         "terraform/envs/x/secret.auto.tfvars",
         "terraform/modules/m/provider_override.tf",
+        "terraform/offload.tfplan",
+        "join.env",
+        "bootstrap/activation-code",
         "terraform/.terraform/providers/p",
         ".twin/terraform.tfstate",
         ".venv/bin/python",
@@ -197,3 +201,18 @@ def test_the_base_drops_docs_and_translations_but_keeps_licences(tmp_path: Path)
     base_image.trim(tmp_path)
     assert {name: (tmp_path / name).exists() for name in files} == files
     assert list((tmp_path / "usr/share/man").iterdir()) == [] and not (tmp_path / "usr/share/locale/de").exists()
+
+
+def test_the_image_pins_the_workers_dependencies_as_installed_here_and_nothing_else() -> None:
+    pins = dict(line.split("==") for line in worker_image.constraints().splitlines())
+    assert pins["boto3"] == metadata.version("boto3") and "aws-lambda-powertools" in pins
+    assert not {"pytest", "moto", "docker", "click"} & set(pins)
+    assert not any(name.startswith("offload") for name in pins)  # built from ./contract and ./worker
+
+
+def test_every_module_under_tests_docker_is_marked_docker() -> None:
+    """`-m docker` / `-m "not docker"` select them, and the marker says they need an engine."""
+    modules = sorted((REPO_ROOT / "tests" / "docker").glob("test_*.py"))
+    assert modules
+    unmarked = [m.name for m in modules if "\npytestmark = pytest.mark.docker\n" not in m.read_text()]
+    assert unmarked == []

@@ -7,17 +7,17 @@ StopTask sets the task's desired status STOPPED and the agent stops its containe
 a signal that a namespace's PID 1 has no handler for, so a Python PID 1 ignored SIGTERM: every
 stop took the whole timeout, ended in SIGKILL (137) and left the job RUNNING.
 
-The handler raises `Stopped` in the main thread: reading stops, the batches in flight finish
-and the queued ones are dropped (every write is an idempotent put: a rerun writes them again),
-the load processes are ended, the multipart uploads are aborted (no output object), and the
-job is recorded FAILED with 128 + the signal's number, the exit code ECS then reports for the
-container (143 for SIGTERM). Once every row is written the results are committed whatever
+The handler raises `Stopped` in the main thread: reading stops, queued batches are dropped and
+those in flight finish (in WORKER_PROCESSES load processes, which are ended, they are abandoned:
+every write is an idempotent put, a rerun writes them again), the multipart uploads are aborted
+(no output object, no rejects report), and the job is recorded FAILED with 128 + the signal's
+number, the exit code ECS then reports for the container (143 for SIGTERM). Once every row is written the results are committed whatever
 arrives: a commit cut in half could leave the output of a job recorded FAILED.
 
-Not `linuxParameters.initProcessEnabled` (docker's --init) instead: with an init as PID 1 the
-worker would get SIGTERM's default action and die mid-batch without recording anything, so
-the handler is needed either way; the worker reaps its own load processes, so an init would
-add nothing, and the task definition keeps to what every ECS Anywhere host's Docker runs.
+Not `linuxParameters.initProcessEnabled` (docker's --init, tini) instead: under an init the
+worker would get SIGTERM's default action and die mid-batch with nothing recorded, so the handler
+is needed either way. With it, an init adds nothing the worker needs: the worker joins its own
+load processes (no zombies), and tini would only forward the same SIGTERM.
 """
 
 from __future__ import annotations

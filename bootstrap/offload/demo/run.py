@@ -18,6 +18,7 @@ from typing import Any
 
 from offload_contract import jobs as job_record
 
+from offload.demo import agent_mode
 from offload.lib.jobs import store as jobs
 from offload.lib.jobs.submit import Submitted, submit
 from offload.lib.paths import twin_dir
@@ -127,6 +128,12 @@ def _first_order_ids(path: Path, count: int) -> list[str]:
         return [line.split(",")[6] for line, _ in zip(lines, range(count), strict=False)]
 
 
+def _task_image(stack_: jobs.Stack, outputs: dict[str, Any]) -> str:
+    definition = stack_.client("ecs").describe_task_definition(taskDefinition=outputs["task_definition_family"])
+    containers = definition["taskDefinition"]["containerDefinitions"]
+    return str(next(c["image"] for c in containers if c["name"] == outputs["container_name"]))
+
+
 def keep_instructions(endpoint: str, stack_: jobs.Stack) -> str:
     return f"""
 The twin keeps running until Ctrl-C. In another shell:
@@ -155,6 +162,8 @@ def run(
     runner: Runner | None = None
     finished = False
     targets.reset_twin_state()  # a new twin is empty: old state would describe nothing that exists
+    chosen = agent_mode.choose_in_background()  # the image builds while Terraform applies
+    mode: agent_mode.AgentMode | None = None
     try:
         twin.start()
         echo(f"1/6 twin listening on {twin.endpoint}")
@@ -168,8 +177,10 @@ def run(
         instance = onprem.join(
             twin.endpoint, stack_.region, outputs["cluster_name"], outputs["activation_id"], outputs["activation_code"]
         )
-        agent = LocalAgent(instance, twin.endpoint, stack_.region, twin_dir() / "logs").start()
-        echo(f"3/6 on-prem instance {instance.managed_instance_id} joined cluster {instance.cluster}; agent running")
+        mode = chosen()
+        mode.serve(_task_image(stack_, outputs))
+        agent = LocalAgent(instance, twin.endpoint, stack_.region, twin_dir() / "logs", runtime=mode.runtime).start()
+        echo(f"3/6 on-prem instance {instance.managed_instance_id} joined cluster {instance.cluster}; {mode.line}")
         outcomes = []
         for name in SAMPLES:
             submitted = submit(stack_, sample(name))
@@ -190,6 +201,8 @@ def run(
     finally:
         if agent is not None:
             agent.stop()
+        if mode is not None:
+            mode.release()
         if finished and not keep and runner is not None:
             tic = time.monotonic()
             runner.destroy(auto_approve=True)

@@ -16,13 +16,14 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 
 from offload.twin import onprem
-from offload.twin.runtime import Container, Exited, Leftover, Runtime, StartFailed
+from offload.twin.runtime import Container, Exited, Leftover, Runtime, StartFailed, stopped_report
 from offload.twin.runtime.process import ProcessRuntime
-from offload.twin.runtime.spec import ContainerSpec, task_containers
+from offload.twin.runtime.spec import ContainerSpec, credentials_in, task_containers
 from offload.twin.task_credentials import CredentialsEndpoint, sts_assume
 
 HEARTBEAT_SECONDS = 30
@@ -55,22 +56,24 @@ class LocalAgent:
         self._stopped_by_ecs: set[str] = set()
         self._deviations: set[str] = set()
         self._lock = threading.Lock()
+        self._log_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def log(self, line: str) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with self._lock, (self.log_dir / "agent.log").open("a") as out:
+        with self._log_lock, (self.log_dir / "agent.log").open("a") as out:
             out.write(f"{time.strftime('%H:%M:%S')} {line}\n")
 
     def _task_log(self, task_arn: str) -> Path:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
         return self.log_dir / f"task-{task_arn.rsplit('/', 1)[-1]}.log"
 
-    def _specs(self, task: dict[str, Any], with_credentials: bool) -> list[ContainerSpec]:
+    def _specs(self, task: dict[str, Any], adopted: Leftover | None = None) -> list[ContainerSpec]:
         definition = self.ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
         role = task.get("overrides", {}).get("taskRoleArn") or definition.get("taskRoleArn")
-        # No task role: no endpoint, as the agent injects none (task.go initializeCredentialsEndpoint).
-        credentials = self.credentials.issue(task["taskArn"], role) if role and with_credentials else None
+        # No task role: no endpoint, as the agent injects none (task.go initializeCredentialsEndpoint);
+        # an adopted task keeps the id and token its containers were given.
+        given = credentials_in(adopted.environment) if adopted else None
+        issue = role and (adopted is None or given is not None)
+        credentials = self.credentials.issue(task["taskArn"], role, given) if issue else None
         specs = task_containers(definition, task, self.instance.cluster, self.region, self.endpoint, credentials)
         for deviation in specs[0].deviations if specs else []:
             if deviation not in self._deviations:  # once per agent
@@ -78,9 +81,19 @@ class LocalAgent:
                 self.log(f"deviation: {deviation}")
         return specs
 
+    def _run_reported(self, task: dict[str, Any]) -> None:
+        """`_run`, and a task that cannot even be prepared (its definition, its role) still stops."""
+        try:
+            self._run(task)
+        except Exception as error:  # noqa: BLE001 - reported to ECS and logged, the agent goes on
+            reason = f"{type(error).__name__}: {error}"
+            self.log(f"task {task['taskArn']}: {reason}")
+            if not self._stop.is_set() and task["taskArn"] not in self._running:
+                self._report(task["taskArn"], "STOPPED", [], reason)
+
     def _run(self, task: dict[str, Any]) -> None:
         arn = task["taskArn"]
-        specs = self._specs(task, with_credentials=True)
+        specs = self._specs(task)
         started: list[Container] = []
         try:
             for spec in specs:
@@ -100,8 +113,7 @@ class LocalAgent:
         self.log(f"task {arn}: started {', '.join(c.spec.docker_name for c in started)} ({self.runtime.describe()})")
         running = [{"containerName": c.spec.name, "status": "RUNNING", "runtimeId": c.runtime_id} for c in started]
         self._report(arn, "RUNNING", running)
-        results = self._follow(started)
-        self._finish(task, specs, results, "" if arn in self._stopped_by_ecs else ESSENTIAL_EXITED)
+        self._follow_to_the_end(task, specs, started)
 
     def _follow(self, started: list[Container]) -> dict[str, Exited]:
         """Wait for every container; an essential one's end stops the others (task_manager.go)."""
@@ -125,15 +137,7 @@ class LocalAgent:
             self._running.pop(arn, None)
         if self._stop.is_set():  # a stopping agent leaves the task to ECS, as a lost host would
             return
-        reports = []
-        for spec in specs:
-            result = results.get(spec.name, Exited(None))
-            report: dict[str, Any] = {"containerName": spec.name, "status": "STOPPED"}
-            if result.exit_code is not None:
-                report["exitCode"] = result.exit_code
-            if result.reason:
-                report["reason"] = result.reason
-            reports.append(report)
+        reports = [stopped_report(spec.name, results.get(spec.name, Exited(None))) for spec in specs]
         self.log(f"task {arn}: STOPPED {reports}")
         self._report(arn, "STOPPED", reports, reason)
 
@@ -173,22 +177,26 @@ class LocalAgent:
         if new:
             self._seen.update(new)
             for task in self.ecs.describe_tasks(cluster=self.instance.cluster, tasks=new)["tasks"]:
-                self._start_thread(self._run, task)
+                self._start_thread(self._run_reported, task)
 
     def _poll(self) -> None:
-        beats = 0.0
-        while not self._stop.wait(_POLL_SECONDS):
+        beats = self._heartbeat_seconds  # the first beat at once: a (re)started agent is connected
+        while not self._stop.is_set():
+            try:
+                if beats >= self._heartbeat_seconds:
+                    beats = 0.0
+                    onprem.heartbeat(self.endpoint, self.region, self.instance.managed_instance_id)
+                self._poll_once()
+            except Exception as error:  # noqa: BLE001 - as the real agent, keep polling through a bad answer
+                self.log(f"poll failed, retrying: {type(error).__name__}: {error}")
+            self._stop.wait(_POLL_SECONDS)
             beats += _POLL_SECONDS
-            if beats >= self._heartbeat_seconds:
-                beats = 0.0
-                onprem.heartbeat(self.endpoint, self.region, self.instance.managed_instance_id)
-            self._poll_once()
 
-    def _reconcile(self) -> None:
+    def _reconcile(self, found: list[Leftover]) -> None:
         """Containers an earlier agent of this instance left (by label): the tasks ECS still wants
         running are adopted and followed to their end; the others are stopped and removed."""
         by_task: dict[str, list[Leftover]] = {}
-        for leftover in self.runtime.leftovers(self.instance.container_instance_arn):
+        for leftover in found:
             by_task.setdefault(leftover.task_arn, []).append(leftover)
         if not by_task:
             return
@@ -198,22 +206,28 @@ class LocalAgent:
             if arn not in wanted:
                 self.log(f"task {arn}: leftover of an earlier agent, not wanted by ECS: removed")
                 for leftover in leftovers:
-                    self.runtime.remove(leftover.runtime_id, AGENT_STOP_TIMEOUT_S)
+                    self._start_thread(self.runtime.remove, leftover.runtime_id, AGENT_STOP_TIMEOUT_S)
                 continue
             self._seen.add(arn)
-            specs = {s.name: s for s in self._specs(wanted[arn], with_credentials=False)}
+            specs = {s.name: s for s in self._specs(wanted[arn], adopted=leftovers[0])}
             adopted = [self.runtime.adopt(o, specs[o.container], self._task_log(arn)) for o in leftovers]
             self._running[arn] = adopted
             self.log(f"task {arn}: adopted {len(adopted)} container(s) of an earlier agent")
-            self._start_thread(self._follow_adopted, wanted[arn], list(specs.values()), adopted)
+            self._start_thread(self._follow_to_the_end, wanted[arn], list(specs.values()), adopted)
 
-    def _follow_adopted(self, task: dict[str, Any], specs: list[ContainerSpec], adopted: list[Container]) -> None:
-        results = self._follow(adopted)
+    def _follow_to_the_end(self, task: dict[str, Any], specs: list[ContainerSpec], started: list[Container]) -> None:
+        results = self._follow(started)
         self._finish(task, specs, results, "" if task["taskArn"] in self._stopped_by_ecs else ESSENTIAL_EXITED)
 
     def start(self) -> LocalAgent:
-        self.credentials.start()
-        self._reconcile()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        found = self.runtime.leftovers(self.instance.container_instance_arn)
+        given = [c for c in (credentials_in(f.environment) for f in found) if c]
+        port = urlparse(given[0].full_uri).port if given else None
+        self.credentials.start(port or 0)  # where adopted containers fetch
+        if port and urlparse(self.credentials.url).port != port:
+            self.log(f"credentials endpoint: port {port} taken; adopted tasks cannot refresh their credentials")
+        self._reconcile(found)
         thread = threading.Thread(target=self._poll, daemon=True, name="local-agent")
         thread.start()
         self._threads.append(thread)

@@ -1,5 +1,7 @@
 """The environment that points AWS SDKs at the twin. moto accepts any key; these
-are the conventional placeholders, never real credentials."""
+are the conventional placeholders, never real credentials. The operator's tools and
+the Lambda sandboxes use them; a task's containers never do: they get the task role's
+credentials from the agent's endpoint (task_credentials.py), as on ECS."""
 
 from __future__ import annotations
 

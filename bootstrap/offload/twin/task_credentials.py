@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlparse
 
 from offload.twin.runtime.spec import TaskCredentials
 
@@ -71,10 +72,14 @@ class CredentialsEndpoint:
         self.fetches: list[Fetch] = []
         self._server: ThreadingHTTPServer | None = None
 
-    def issue(self, task_arn: str, role_arn: str) -> TaskCredentials:
-        """A credentials id and token for the task; the role is assumed now (session: the task id)."""
+    def issue(self, task_arn: str, role_arn: str, given: TaskCredentials | None = None) -> TaskCredentials:
+        """A credentials id and token for the task; the role is assumed now (session: the task id).
+        `given`: the id and token a running container already has (an adopted task's)."""
         credentials = self._assume(role_arn, task_arn.rsplit("/", 1)[-1])
-        grant_id, token = secrets.token_hex(16), secrets.token_urlsafe(32)
+        if given is not None:
+            grant_id, token = urlparse(given.full_uri).path.removeprefix(PATH), given.token
+        else:
+            grant_id, token = secrets.token_hex(16), secrets.token_urlsafe(32)
         with self._lock:
             self._grants[grant_id] = _Grant(task_arn, role_arn, token, credentials)
         return TaskCredentials(f"{self.url}{PATH}{grant_id}", token)
@@ -108,7 +113,8 @@ class CredentialsEndpoint:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> CredentialsEndpoint:
+    def start(self, port: int = 0) -> CredentialsEndpoint:
+        """On `port` (a restarted agent takes its predecessor's, which its containers know), else any."""
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -126,7 +132,10 @@ class CredentialsEndpoint:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # `answer` logs what matters
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        try:
+            self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        except OSError:
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True, name="task-credentials").start()
         return self

@@ -114,7 +114,9 @@ def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path
     cache = cache or tools_dir() / "base-image"
     cache.mkdir(parents=True, exist_ok=True)
     tarball = cache / f"{base_tag(mirror)}.tar"
-    with (cache / ".lock").open("w") as lock:
+    # Read-only: CI may have made the cache (and its lock) as root for a non-root test run.
+    lock = os.open(cache / ".lock", os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent test sessions build it once
         if tarball.exists():
             return tarball
@@ -127,6 +129,8 @@ def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path
         for stale in cache.glob(f"{SUITE}-*.tar"):  # an older recipe's: never used again
             if stale != tarball:
                 stale.unlink()
+    finally:
+        os.close(lock)
     return tarball
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,8 @@ DOCKERFILE = "worker/Dockerfile"
 _PACKAGES = ("contract", "worker")
 _SKIP_PARTS = {"__pycache__", "build", "dist"}
 STALE_WHEELS_SECONDS = 3600
+# A requirement's name, unless only an extra asks for it (`...; extra == "x"`).
+_REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?!.*\bextra\s*==)")
 
 
 class ImageBuildError(RuntimeError):
@@ -49,13 +52,27 @@ def _wheel_sources(root: Path) -> list[Path]:
 
 
 def constraints() -> str:
-    """Pin every dependency to the version installed here, so the image runs what the tests ran."""
-    pins = {
-        dist.metadata["Name"].lower(): dist.version
-        for dist in metadata.distributions()
-        if not dist.metadata["Name"].lower().startswith("offload")
-    }
-    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
+    """Pin the worker's dependencies to the versions installed here: the image runs what the tests ran.
+
+    Only the worker's own dependency closure, so installing an unrelated tool does not rebuild it.
+    """
+    pins: dict[str, str] = {}
+    todo = ["offload-worker"]
+    while todo:
+        name = _normal(todo.pop())
+        if name in pins:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        pins[name] = dist.version
+        todo += [_normal(match[0]) for req in dist.requires or [] if (match := _REQUIREMENT.match(req))]
+    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()) if not name.startswith("offload"))
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _digest(parts: Iterable[bytes]) -> str:

@@ -27,7 +27,7 @@ original_run_task = EC2ContainerServiceResponse.run_task
 original_stop_task = EC2ContainerServiceResponse.stop_task
 # The task's stopCode, and the stoppedReason ECS gives a StopTask without one
 USER_INITIATED, FAILED_TO_START, EXITED = "UserInitiated", "TaskFailedToStart", "EssentialContainerExited"
-USER_STOPPED = "Task stopped by user"
+USER_STOPPED = "Task stopped by user"  # repost.aws/knowledge-center/ecs-task-stopped
 ESSENTIAL_EXITED = "Essential container in task exited"
 _task_definition_signature = inspect.signature(original_task_definition_init)
 

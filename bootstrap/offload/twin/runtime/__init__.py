@@ -9,9 +9,9 @@ agent's error name (dockerclient/dockerapi/errors.go), which ECS shows as `Name:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from offload.twin.runtime.spec import ContainerSpec
 
@@ -20,6 +20,16 @@ from offload.twin.runtime.spec import ContainerSpec
 class Exited:
     exit_code: int | None
     reason: str = ""
+
+
+def stopped_report(container: str, result: Exited) -> dict[str, Any]:
+    """A container's part of SubmitTaskStateChange: no exitCode when it never ran."""
+    report: dict[str, Any] = {"containerName": container, "status": "STOPPED"}
+    if result.exit_code is not None:
+        report["exitCode"] = result.exit_code
+    if result.reason:
+        report["reason"] = result.reason
+    return report
 
 
 def signal_exit_code(returncode: int) -> int:
@@ -32,6 +42,7 @@ class Leftover:
     task_arn: str
     container: str
     runtime_id: str
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 class StartFailed(Exception):

@@ -16,6 +16,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests
 from docker.models.containers import Container as DockerContainer
 
 from offload.twin.runtime import Container, Exited, Leftover, StartFailed, signal_exit_code
@@ -54,9 +55,12 @@ class EngineContainer:
     def wait(self) -> Exited:
         # The ECS agent ships logs with the awslogs driver; the twin copies them to the task's log.
         with self._log.open("ab") as out:
-            for chunk in self._container.logs(stream=True, follow=True):
-                out.write(chunk)
-                out.flush()
+            try:
+                for chunk in self._container.logs(stream=True, follow=True):
+                    out.write(chunk)
+                    out.flush()
+            except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+                out.write(f"twin agent: log stream broke ({error}); waiting for the container\n".encode())
         self._container.wait()
         self._container.reload()
         return exited(self._container.attrs["State"])
@@ -75,7 +79,7 @@ class DockerRuntime:
         try:
             client = docker.DockerClient.from_env()
             client.ping()
-        except docker.errors.DockerException as error:
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
             raise EngineUnavailable(f"no Docker engine answers: {error}") from None
         return cls(client)
 
@@ -128,7 +132,12 @@ class DockerRuntime:
 
     def leftovers(self, instance_arn: str) -> list[Leftover]:
         return [
-            Leftover(c.labels[LABEL_PREFIX + "task-arn"], c.labels[LABEL_PREFIX + "container-name"], str(c.id))
+            Leftover(
+                c.labels[LABEL_PREFIX + "task-arn"],
+                c.labels[LABEL_PREFIX + "container-name"],
+                str(c.id),
+                dict(line.split("=", 1) for line in c.attrs["Config"]["Env"] or []),
+            )
             for c in self._labelled(instance_arn)
         ]
 

@@ -23,6 +23,7 @@ LABEL_PREFIX = "com.amazonaws.ecs."
 # The twin's own label: which container instance started it (the real agent keeps that in its state file).
 INSTANCE_LABEL = "offload.twin.container-instance"
 NETWORK_MODES = ("host", "none")
+FULL_URI, AUTHORIZATION_TOKEN = "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,16 @@ def agent_environment(
     Anywhere routes 169.254.170.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI to its agent."""
     added = dict(env)
     if credentials is not None:
-        added["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = credentials.full_uri
-        added["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = credentials.token
+        added[FULL_URI], added[AUTHORIZATION_TOKEN] = credentials.full_uri, credentials.token
     if "AWS_REGION" not in added and "AWS_DEFAULT_REGION" not in added:
         added["AWS_REGION"] = added["AWS_DEFAULT_REGION"] = region
     added.setdefault("AWS_ENDPOINT_URL", endpoint)
     return added
+
+
+def credentials_in(env: dict[str, str]) -> TaskCredentials | None:
+    """The endpoint a running container was given (an adopted task keeps fetching there)."""
+    return TaskCredentials(env[FULL_URI], env[AUTHORIZATION_TOKEN]) if FULL_URI in env else None
 
 
 def cpu_shares(cpu: int) -> int:
