@@ -11,8 +11,9 @@ The handler raises `Stopped` in the main thread: reading stops, queued batches a
 those in flight finish (in WORKER_PROCESSES load processes, which are ended, they are abandoned:
 every write is an idempotent put, a rerun writes them again), the multipart uploads are aborted
 (no output object, no rejects report), and the job is recorded FAILED with 128 + the signal's
-number, the exit code ECS then reports for the container (143 for SIGTERM). Once every row is written the results are committed whatever
-arrives: a commit cut in half could leave the output of a job recorded FAILED.
+number, the exit code ECS then reports for the container (143 for SIGTERM). Once every row is
+written the results are committed whatever arrives: a commit cut in half could leave the output
+of a job recorded FAILED.
 
 Not `linuxParameters.initProcessEnabled` (docker's --init, tini) instead: under an init the
 worker would get SIGTERM's default action and die mid-batch with nothing recorded, so the handler
