@@ -23,7 +23,11 @@ def test_twin_copy_differs_from_terraform_only_by_the_marked_arguments(tmp_path:
     copied = (made.workdir / "modules/dispatch/main.tf").read_text()
     assert "function_response_types" in original and "function_response_types" not in copied
     assert "maximum_concurrency" not in copied
-    assert len(original.splitlines()) - len(copied.splitlines()) == 6
+    function_dlq = 'each.key == "task-state" ? [aws_sqs_queue.events_dlq.arn]'
+    assert function_dlq in original and function_dlq not in copied
+    # the omitted event source mapping arguments (6 lines with their markers) and the skipped
+    # dead_letter_config of the task-state function (8): nothing else differs
+    assert len(original.splitlines()) - len(copied.splitlines()) == 6 + 8
     override = (made.workdir / "twin_override.tf").read_text()
     assert 'version = "3.39.0"' in override and "max_retries                 = 2" in override
     assert made.env["TF_CLI_CONFIG_FILE"].endswith("twin.tfrc")
