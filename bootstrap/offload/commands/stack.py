@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 import click
@@ -41,14 +42,22 @@ def tools() -> None:
 @click.command()
 @target_option
 @var_file_option
-def plan(target: str, var_files: tuple[str, ...]) -> None:
+@click.option(
+    "--lock/--no-lock", default=True, show_default=True, help="--no-lock: take no state lock (a read-only role, CI)."
+)
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the plan here as Markdown: counts and resource addresses, no values.",
+)
+def plan(target: str, var_files: tuple[str, ...], lock: bool, summary: Path | None) -> None:
     """Show what `apply` would change (terraform plan)."""
     found = runner(target, var_files)
     code = 0
 
     def run() -> None:
         nonlocal code
-        code = found.plan()
+        code = found.plan(lock=lock, summary=summary)
 
     _terraform(run)
     click.echo("offload: changes pending" if code == PLAN_CHANGES else "offload: no changes")
