@@ -26,6 +26,8 @@ def _terraform(action: Callable[[], object]) -> None:
     except TerraformFailed as error:
         click.echo(f"offload: {error}", err=True)
         sys.exit(error.code)
+    except lambda_zip.LockOutOfDate as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command()
@@ -113,7 +115,10 @@ def lint_terraform() -> None:
 @click.command("build-lambda")
 def build_lambda() -> None:
     """Build build/dispatcher.zip: the dispatcher, the contract and Powertools, reproducibly."""
-    click.echo(str(lambda_zip.build()))
+    try:
+        click.echo(str(lambda_zip.build()))
+    except lambda_zip.LockOutOfDate as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command()
