@@ -45,6 +45,8 @@ def test_the_aws_plan_waits_for_review_in_an_environment_its_role_alone_trusts()
     assert "--no-lock" in _runs(plan)  # the read-only role cannot write the state's lock
     checkout = next(step for step in plan["steps"] if "actions/checkout" in str(step.get("uses")))
     assert checkout["with"]["persist-credentials"] is False
+    setup = next(step for step in plan["steps"] if "hashicorp/setup-terraform" in str(step.get("uses")))
+    assert setup["with"]["terraform_wrapper"] is False  # the release itself on PATH (--target aws needs it)
 
 
 def test_a_public_repository_gets_a_summary_not_the_plan() -> None:
