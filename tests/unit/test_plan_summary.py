@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from offload.lib.build import lambda_zip
+from offload.lib.terraform import tooling
 from offload.lib.terraform.runner import PLAN_CHANGES, Runner, TerraformFailed
 from offload.lib.terraform.targets import Workspace
 
@@ -32,16 +32,14 @@ resource "terraform_data" "added" {{ count = 2 }}
 
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runner:
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        pytest.skip("no terraform on PATH")
+    terraform, _version = tooling.ensure_terraform()  # whichever this machine runs; "twin" below picks the same
     monkeypatch.setattr(lambda_zip, "build", lambda out=None: tmp_path / "unused.zip")  # no Lambda here
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1"}
     (tmp_path / "main.tf").write_text(_BEFORE)
     for step in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
         subprocess.run([terraform, *step], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120)
     (tmp_path / "main.tf").write_text(_AFTER)
-    return Runner(Workspace("aws", tmp_path, {"TF_CLI_CONFIG_FILE": os.devnull}), quiet=True)
+    return Runner(Workspace("twin", tmp_path, {"TF_CLI_CONFIG_FILE": os.devnull}), quiet=True)
 
 
 def test_a_summary_has_terraforms_counts_and_the_addresses_but_no_values(stack: Runner, tmp_path: Path) -> None:
