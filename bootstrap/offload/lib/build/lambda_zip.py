@@ -36,7 +36,7 @@ def bundled_requirements() -> list[str]:
     return [d for d in project["dependencies"] if not d.startswith(("boto3", "offload-"))]
 
 
-def locked_pins(text: str) -> dict[str, str]:
+def _locked_pins(text: str) -> dict[str, str]:
     """{normalized name: version} of each `name==version` line of a hashes file."""
     pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", text, flags=re.MULTILINE)
     return {_normalized(name): version for name, version in pins}
@@ -47,7 +47,7 @@ def _normalized(name: str) -> str:
 
 
 def _check_lock(text: str) -> None:
-    pins = locked_pins(text)
+    pins = _locked_pins(text)
     for requirement in bundled_requirements():
         name, _, version = requirement.partition("==")
         if pins.get(_normalized(name)) != version:
