@@ -57,7 +57,7 @@ bench: tools ## Benchmarks (not tests): writes bench/results.json and prints a t
 	$(OFFLOAD) bench
 
 plan: tools ## terraform plan (OFFLOAD_TARGET=aws|twin)
-	$(OFFLOAD) plan
+	$(OFFLOAD) plan $(PLAN_ARGS)
 
 apply: tools ## terraform apply (OFFLOAD_TARGET=aws|twin)
 	$(OFFLOAD) apply

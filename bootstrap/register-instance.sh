@@ -38,6 +38,7 @@ imds="${OFFLOAD_IMDS_URL:-http://169.254.169.254}"
 introspection="${OFFLOAD_ECS_INTROSPECTION_URL:-http://localhost:51678}"
 registration_file="$root/var/lib/amazon/ssm/Vault/Store/RegistrationKey"
 ecs_config="$root/etc/ecs/ecs.config"
+proxy_env="$root/etc/offload/proxy.env" # read by systemd (as root) for the units' proxy
 metadata_no_proxy="169.254.169.254,169.254.170.2,/var/run/docker.sock"
 # Beside this script in bootstrap/; Vagrant uploads the script alone to /tmp/vagrant-shell
 # and names the pin in its synced folder instead.
@@ -94,9 +95,18 @@ no_proxy_list() {
   echo "${current:+$current,}$metadata_no_proxy"
 }
 
+# A proxy URL can carry credentials (http://user:password@proxy:3128), so every file holding one is
+# root's alone: created under umask 077 (private from its first byte, never chmod-ed after writing),
+# and the units read it through EnvironmentFile=, since Environment= values are readable by any local
+# user over D-Bus (`systemctl show -p Environment`; systemd.exec(5): "not suitable for passing secrets").
+private_file() {
+  mkdir -p "$(dirname "$1")"
+  [[ -e "$1" ]] || (umask 077 && : >"$1")
+  chmod go= "$1" # one an older run left world-readable is closed before anything secret goes in
+}
+
 write_agent_config() {
-  mkdir -p "$(dirname "$ecs_config")"
-  touch "$ecs_config"
+  private_file "$ecs_config"
   local attributes="${OFFLOAD_INSTANCE_ATTRIBUTES:-}"
   if [[ -n "$attributes" ]] && ! grep -qF "ECS_INSTANCE_ATTRIBUTES=$attributes" "$ecs_config"; then
     sed -i '/^ECS_INSTANCE_ATTRIBUTES=/d' "$ecs_config"
@@ -108,11 +118,12 @@ write_agent_config() {
   no_proxy_value="$(no_proxy_list)"
   sed -i '/^HTTP_PROXY=/d; /^NO_PROXY=/d' "$ecs_config"
   printf 'HTTP_PROXY=%s\nNO_PROXY=%s\n' "$proxy" "$no_proxy_value" >>"$ecs_config"
+  private_file "$proxy_env"
+  printf 'HTTP_PROXY=%s\nHTTPS_PROXY=%s\nNO_PROXY=%s\n' "$proxy" "$proxy" "$no_proxy_value" >"$proxy_env"
   for unit in docker amazon-ssm-agent ecs; do
     dropin="$root/etc/systemd/system/$unit.service.d"
     mkdir -p "$dropin"
-    printf '[Service]\nEnvironment="HTTP_PROXY=%s" "HTTPS_PROXY=%s" "NO_PROXY=%s"\n' \
-      "$proxy" "$proxy" "$no_proxy_value" >"$dropin/http-proxy.conf"
+    printf '[Service]\nEnvironmentFile=%s\n' "$proxy_env" >"$dropin/http-proxy.conf"
   done
   export NO_PROXY="$no_proxy_value" no_proxy="$no_proxy_value"
 }

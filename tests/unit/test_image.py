@@ -1,6 +1,7 @@
 """make image: the commands it would run, the Dockerfile and build context, one clear line on failure."""
 
 import os
+import re
 import subprocess
 import time
 from importlib import metadata
@@ -91,14 +92,22 @@ def test_a_base_that_cannot_be_pulled_is_one_clear_line() -> None:
     class Client:
         images = Images()
 
-    with pytest.raises(ImageBuildError, match=r"^cannot pull BASE_IMAGE python:3.12-slim-bookworm \(Get https"):
+    pulled = re.escape(image.DEFAULT_BASE_IMAGE)
+    with pytest.raises(ImageBuildError, match=rf"^cannot pull BASE_IMAGE {pulled} \(Get https"):
         image.ensure_base(Client(), image.DEFAULT_BASE_IMAGE, debian_base=False)  # type: ignore[arg-type]
+
+
+def test_the_default_base_image_is_pinned_by_digest() -> None:
+    """A tag is re-pushed with every rebuild; a digest names one image, in the Dockerfile and `offload image`."""
+    assert re.fullmatch(r"python:3\.12-slim-bookworm@sha256:[0-9a-f]{64}", image.DEFAULT_BASE_IMAGE)
+    text = (REPO_ROOT / "worker" / "Dockerfile").read_text()
+    assert re.findall(r"^ARG BASE_IMAGE=(\S+)$", text, re.M) == [image.DEFAULT_BASE_IMAGE]
 
 
 def test_dockerfile_installs_host_wheels_with_the_classic_builder() -> None:
     text = (REPO_ROOT / "worker" / "Dockerfile").read_text()
     instructions = [line.split(None, 1) for line in text.replace("\\\n", " ").splitlines() if line[:1].isalpha()]
-    assert instructions[0] == ["ARG", "BASE_IMAGE=python:3.12-slim-bookworm"]
+    assert instructions[0] == ["ARG", f"BASE_IMAGE={image.DEFAULT_BASE_IMAGE}"]
     assert all(keyword != "FROM" or rest.startswith("${BASE_IMAGE}") for keyword, rest in instructions)
     runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
     assert "--mount" not in runs and "pip wheel" not in runs  # BuildKit-only; wheels come from the host

@@ -110,10 +110,30 @@ def test_runs_the_verified_script_with_the_right_flags_attributes_and_proxy(host
     assert 'ECS_INSTANCE_ATTRIBUTES={"site":"dc1"}' in config and "HTTP_PROXY=http://proxy.example:3128" in config
     no_proxy = next(line for line in config.splitlines() if line.startswith("NO_PROXY="))
     assert "10.0.0.0/8" in no_proxy and "169.254.169.254" in no_proxy and "169.254.170.2" in no_proxy
-    dropin = (host.root / "etc/systemd/system/docker.service.d/http-proxy.conf").read_text()
-    assert "169.254.170.2" in dropin and "HTTPS_PROXY=http://proxy.example:3128" in dropin
+    proxy_env = (host.root / "etc/offload/proxy.env").read_text()
+    assert "169.254.170.2" in proxy_env and "HTTPS_PROXY=http://proxy.example:3128" in proxy_env
     assert f"joined cluster offload as {INSTANCE}" in done.stdout
     print("register: flags, attributes, proxy ok")
+
+
+def test_proxy_credentials_are_root_only_and_in_no_unit_drop_in(host: Host) -> None:
+    """A proxy URL's password lands only in 0600 files, even under umask 022 and over an older run's
+    world-readable ecs.config; the drop-ins (readable over D-Bus) name the file, never the secret."""
+    config = host.root / "etc/ecs/ecs.config"
+    config.parent.mkdir(parents=True)
+    config.write_text("ECS_CLUSTER=offload\n")
+    config.chmod(0o644)
+    done = host.run(HTTPS_PROXY="http://ops:pr0xy-s3cret@proxy.example:3128")
+    assert done.returncode == 0, done.stderr
+    proxy_env = host.root / "etc/offload/proxy.env"
+    for holder in (config, proxy_env):
+        assert "pr0xy-s3cret" in holder.read_text()
+        assert holder.stat().st_mode & 0o777 == 0o600, holder
+    dropins = sorted((host.root / "etc/systemd/system").glob("*.service.d/http-proxy.conf"))
+    assert [d.parent.name for d in dropins] == ["amazon-ssm-agent.service.d", "docker.service.d", "ecs.service.d"]
+    for dropin in dropins:
+        assert "pr0xy-s3cret" not in dropin.read_text() and "Environment=" not in dropin.read_text()
+        assert f"EnvironmentFile={proxy_env}" in dropin.read_text()
 
 
 def test_sha256_mismatch_is_refused_and_nothing_runs(host: Host) -> None:

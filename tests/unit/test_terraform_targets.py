@@ -48,6 +48,19 @@ def test_state_bucket_gives_the_aws_stack_an_s3_backend(tmp_path: Path, monkeypa
     stack.for_target("aws")
     backend = (tmp_path / "terraform/backend_override.tf").read_text()
     assert 'bucket       = "team-state"' in backend and 'region       = "eu-west-1"' in backend
+    assert "kms_key_id" not in backend
+
+
+def test_a_state_kms_key_encrypts_the_remote_state_under_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state holds the activation code: OFFLOAD_STATE_KMS_KEY puts it under a key the team controls."""
+    (tmp_path / "terraform").mkdir()
+    monkeypatch.setenv("OFFLOAD_REPO", str(tmp_path))
+    monkeypatch.setenv("OFFLOAD_STATE_BUCKET", "team-state")
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0b6e4c3a-2f1d-4e8b-9a7c-5d3e2f1a0b9c"
+    monkeypatch.setenv("OFFLOAD_STATE_KMS_KEY", key)
+    stack.for_target("aws")
+    backend = (tmp_path / "terraform/backend_override.tf").read_text()
+    assert f'kms_key_id   = "{key}"' in backend and "encrypt      = true" in backend
 
 
 def test_skipped_lines_leave_every_twin_copy_and_a_current_providers_keeps_the_rest() -> None:

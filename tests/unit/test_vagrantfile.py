@@ -17,6 +17,13 @@ REPO = Path(__file__).parents[2]
 TEXT = (REPO / "Vagrantfile").read_text()
 
 
+def _sync_excludes() -> list[str]:
+    """The synced folder's rsync excludes, as the Vagrantfile lists them."""
+    listed = re.search(r"^SYNC_EXCLUDE = \[(.*?)\]", TEXT, re.S | re.M)
+    assert listed, "SYNC_EXCLUDE is not in the Vagrantfile"
+    return re.findall(r'"([^"]+)"', listed.group(1))
+
+
 @pytest.mark.parametrize("instances", ["1", "3"])
 def test_vagrant_validate(instances: str, tmp_path: Path) -> None:
     if shutil.which("vagrant") is None:  # looked up when the test runs: CI installs it beside the tests
@@ -88,7 +95,7 @@ def test_the_uploaded_script_is_told_where_its_pin_is_in_the_synced_folder() -> 
     pin = provisioner.env["OFFLOAD_INSTALL_PIN"]
     assert pin == "/vagrant/bootstrap/ecs-anywhere-install.pin"
     assert (REPO / Path(pin).relative_to(provisioner.guest_repo)).is_file()
-    assert "bootstrap/" not in re.search(r"rsync__exclude: \[(.*?)\]", TEXT).group(1)  # type: ignore[union-attr]
+    assert "bootstrap/" not in _sync_excludes()
 
 
 def test_destroy_deregisters_first_on_the_guest_and_from_the_host() -> None:
@@ -103,3 +110,30 @@ def test_box_is_pinned_and_both_providers_are_configured() -> None:
     assert re.search(r'BOX = "bento/ubuntu-22\.04"', TEXT) and re.search(r'BOX_VERSION = "\d+\.\d+\.\d+"', TEXT)
     assert 'config.vm.provider "virtualbox"' in TEXT and 'config.vm.provider "libvirt"' in TEXT
     assert 'ENV.fetch("OFFLOAD_INSTANCES", "1")' in TEXT and "(1..INSTANCES).each" in TEXT
+
+
+def test_the_synced_folder_leaves_terraform_state_variables_and_overrides_on_the_host(tmp_path: Path) -> None:
+    """The excludes as rsync itself applies them (Vagrant passes each as --exclude): state (it holds
+    the activation code), .terraform/, *.tfvars and *_override.tf stay off every VM, at any depth."""
+    assert re.search(r'synced_folder "\.", GUEST_REPO, type: "rsync", rsync__exclude: SYNC_EXCLUDE\b', TEXT)
+    excludes = _sync_excludes()
+    tree = tmp_path / "repo"
+    kept = ["terraform/main.tf", "terraform/modules/activation/main.tf", "bootstrap/ecs-anywhere-install.pin"]
+    secret = [
+        "terraform/terraform.tfstate",
+        "terraform/terraform.tfstate.backup",
+        "terraform/errored.tfstate",
+        "terraform/.terraform/terraform.tfstate",
+        "terraform/prod.tfvars",
+        "terraform/site.auto.tfvars.json",
+        "terraform/backend_override.tf",
+        ".twin/stack/terraform.tfstate",
+    ]
+    for name in kept + secret:
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text("x")
+    guest = tmp_path / "guest"
+    rsync = ["rsync", "-a", *(f"--exclude={pattern}" for pattern in excludes), f"{tree}/", str(guest)]
+    subprocess.run(rsync, check=True, capture_output=True, timeout=30)
+    synced = sorted(str(p.relative_to(guest)) for p in guest.rglob("*") if p.is_file())
+    assert synced == sorted(kept)

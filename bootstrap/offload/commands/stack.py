@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 import click
@@ -25,6 +26,8 @@ def _terraform(action: Callable[[], object]) -> None:
     except TerraformFailed as error:
         click.echo(f"offload: {error}", err=True)
         sys.exit(error.code)
+    except lambda_zip.LockOutOfDate as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command()
@@ -41,14 +44,22 @@ def tools() -> None:
 @click.command()
 @target_option
 @var_file_option
-def plan(target: str, var_files: tuple[str, ...]) -> None:
+@click.option(
+    "--lock/--no-lock", default=True, show_default=True, help="--no-lock: take no state lock (a read-only role, CI)."
+)
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the plan here as Markdown: counts and resource addresses, no values.",
+)
+def plan(target: str, var_files: tuple[str, ...], lock: bool, summary: Path | None) -> None:
     """Show what `apply` would change (terraform plan)."""
     found = runner(target, var_files)
     code = 0
 
     def run() -> None:
         nonlocal code
-        code = found.plan()
+        code = found.plan(lock=lock, summary=summary)
 
     _terraform(run)
     click.echo("offload: changes pending" if code == PLAN_CHANGES else "offload: no changes")
@@ -104,7 +115,10 @@ def lint_terraform() -> None:
 @click.command("build-lambda")
 def build_lambda() -> None:
     """Build build/dispatcher.zip: the dispatcher, the contract and Powertools, reproducibly."""
-    click.echo(str(lambda_zip.build()))
+    try:
+        click.echo(str(lambda_zip.build()))
+    except lambda_zip.LockOutOfDate as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command()

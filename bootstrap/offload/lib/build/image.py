@@ -17,7 +17,8 @@ from offload.lib.build import base_image as bases
 from offload.lib.build import worker_image as workers
 from offload.lib.paths import repo_root
 
-DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm"
+# Pinned by digest, as worker/Dockerfile says why and where it comes from (a test keeps the two equal).
+DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm@sha256:0f5b26b9518d002b6173fd61daad821fa340635ebfec5bba471013f9ca114579"
 
 
 class NoDocker(RuntimeError):

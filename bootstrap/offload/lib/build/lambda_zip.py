@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,15 +22,45 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP_PARTS = {"__pycache__", "bin"}
 
 
-def _pinned_dependencies() -> list[str]:
+class LockOutOfDate(RuntimeError):
+    """lambda/requirements-zip.txt no longer pins what lambda/pyproject.toml asks for."""
+
+
+def lock_file() -> Path:
+    return repo_root() / "lambda" / "requirements-zip.txt"
+
+
+def bundled_requirements() -> list[str]:
     """Requirements to bundle: the dispatcher's, less boto3 (the runtime has it) and our own packages."""
     project = tomllib.loads((repo_root() / "lambda" / "pyproject.toml").read_text())["project"]
     return [d for d in project["dependencies"] if not d.startswith(("boto3", "offload-"))]
 
 
+def _locked_pins(text: str) -> dict[str, str]:
+    """{normalized name: version} of each `name==version` line of a hashes file."""
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", text, flags=re.MULTILINE)
+    return {_normalized(name): version for name, version in pins}
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503
+
+
+def _check_lock(text: str) -> None:
+    pins = _locked_pins(text)
+    for requirement in bundled_requirements():
+        name, _, version = requirement.partition("==")
+        if pins.get(_normalized(name)) != version:
+            raise LockOutOfDate(
+                f"{lock_file()} does not pin {requirement} (lambda/pyproject.toml): regenerate it as its header says"
+            )
+
+
 def _dependencies_dir() -> Path:
-    requirements = _pinned_dependencies()
-    tag = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
+    """The locked dependencies, installed with their hashes checked (pip --require-hashes)."""
+    text = lock_file().read_text()
+    _check_lock(text)
+    tag = hashlib.sha256(text.encode()).hexdigest()[:12]
     target = build_dir() / "lambda-deps" / tag
     if not target.exists():
         staging = target.with_suffix(".tmp")
@@ -42,9 +73,13 @@ def _dependencies_dir() -> Path:
                 "install",
                 "--quiet",
                 "--no-compile",
+                "--require-hashes",
+                "--only-binary",
+                ":all:",
                 "--target",
                 str(staging),
-                *requirements,
+                "--requirement",
+                str(lock_file()),
             ],
             check=True,
         )

