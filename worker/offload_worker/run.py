@@ -29,7 +29,7 @@ def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any) -> Result:
         raise FileRejected(problem)
     source = S3Source(s3, settings.bucket, settings.key, settings.etag)
     try:
-        ledger.running(settings.bucket, settings.key, source.etag)
+        ledger.running(settings.bucket, settings.key, source.etag, (settings.processes, settings.processes_reason))
         if source.size == 0:
             raise FileRejected("file is empty (0 bytes)")
         result = _load(settings, s3, dynamodb, source, ledger)

@@ -36,7 +36,7 @@ def process_shard(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedge
         raise FileRejected(problem)
     head = S3Source(s3, settings.bucket, settings.key, settings.etag)
     try:
-        ledger.running(settings.bucket, settings.key, head.etag)
+        ledger.running(settings.bucket, settings.key, head.etag, (settings.processes, settings.processes_reason))
         names, _rows = read_rows(head)  # every shard checks the header: a bad file fails before any row
         etag, size = head.etag, head.size
     finally:
