@@ -1,4 +1,4 @@
-"""The twin's Lambda runtime, local agent and S3 policy shim, piece by piece (no server)."""
+"""The twin's Lambda runtime and S3 policy shim, piece by piece (no server); the agent is in test_twin_agent.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from offload.lib.jobs import status as jobs
 from offload.samples import generate as sample_orders
 from offload.samples import sample
 from offload.twin import s3 as s3_shim
-from offload.twin.agent import container_environment, worker_command
 from offload.twin.awslambda import bootstrap as sandbox
 from offload.twin.awslambda import runtime as lambda_runtime
 
@@ -48,22 +47,6 @@ def test_sandbox_answers_each_request_and_reports_handler_errors(tmp_path: Path)
     sandbox.serve(str(tmp_path), "fn.boom", requests, replies)
     error = json.loads(replies.getvalue())["error"]
     assert error["errorType"] == "ValueError" and error["errorMessage"] == "bad 2"
-
-
-def test_container_environment_is_the_definition_then_the_overrides() -> None:
-    definition = {"containerDefinitions": [{"name": "worker", "environment": [
-        {"name": "TABLE_NAME", "value": "Order"}, {"name": "S3_KEY", "value": "placeholder"}]}]}
-    task = {"overrides": {"containerOverrides": [{"name": "worker", "environment": [
-        {"name": "S3_KEY", "value": "incoming/a b.csv"}]}]}}
-    assert container_environment(definition, task, "worker") == {"TABLE_NAME": "Order", "S3_KEY": "incoming/a b.csv"}
-
-
-def test_worker_command_keeps_values_off_the_command_line() -> None:
-    env = {"S3_KEY": "incoming/secret-name.csv"}
-    docker = worker_command("repo/worker:abc", env, use_docker=True)
-    assert docker[:3] == ["docker", "run", "--rm"] and docker[-1] == "repo/worker:abc"
-    assert "--env" in docker and "S3_KEY" in docker and not any("secret-name" in part for part in docker)
-    assert worker_command("repo/worker:abc", env, use_docker=False)[1:] == ["-m", "offload_worker"]
 
 
 @pytest.mark.parametrize("condition, applies", [

@@ -23,6 +23,7 @@ from offload_worker.run import process, report_file_failure
 from offload_worker.settings import Settings
 from offload_worker.shards.record import ShardLedger
 from offload_worker.shards.shard import process_shard
+from offload_worker.stop import SIGNALS
 
 logger = Logger(service="offload-worker")
 
@@ -31,7 +32,8 @@ USAGE = f"""Load one orders CSV from S3 into DynamoDB. Settings come from the en
   {env.TABLE_NAME} (default {env.DEFAULT_TABLE_NAME}), {env.JOBS_TABLE}, {env.INPUT_PREFIX},
   {env.OUTPUT_PREFIX}, {env.REJECTED_PREFIX}, {env.WRITE_CONCURRENCY},
   {env.WORKER_PROCESSES}, {env.WORKER_CPU_UNITS}, {env.WRITE_DEADLINE_SECONDS}, AWS_REGION, AWS_ENDPOINT_URL.
-Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 AWS failure: rerun."""
+Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 AWS failure: rerun,
+  143 stopped by SIGTERM (ECS StopTask; 130: SIGINT): rerun."""
 
 
 def wire_client(region: str, concurrency: int) -> WireClient:
@@ -57,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="offload-worker", description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.parse_args(argv)
+    SIGNALS.install()
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as error:
@@ -77,11 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.append_keys(shard=f"{index + 1}/{count}")
     logger.append_keys(bucket=settings.bucket, key=settings.key, job_id=ledger.job_id)
     try:
+        SIGNALS.arm()
         if isinstance(ledger, ShardLedger):
             result = process_shard(settings, s3, dynamodb_client, ledger)
         else:
             result = process(settings, s3, dynamodb_client, ledger)
     except WorkerError as error:
+        SIGNALS.finishing()  # the failure is recorded whatever arrives now
         if isinstance(error, FileRejected):
             try:
                 report_file_failure(s3, settings, error)
@@ -89,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 logger.error("could not write the rejects report", extra={"error": str(report_error)})
         return _fail(ledger, settings, str(error), error.exit_code, error.kind)
     except Exception as error:  # noqa: BLE001 - anything else is reported, not a traceback
+        SIGNALS.finishing()
         return _fail(ledger, settings, f"{type(error).__name__}: {error}", 3, "unexpected")
     if isinstance(ledger, ShardLedger):  # the last shard records the job when it assembles the results
         return _shard_done(settings, result)

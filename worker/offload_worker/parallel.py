@@ -63,7 +63,9 @@ def merged(paths: Iterable[str]) -> Iterator[tuple[int, bytes]]:
 def _load_share(settings: Settings, names: list[str], etag: str, concurrency: int, inbox: Connection) -> None:
     """A load process: rows from the pipe until None, then its Share back on the same pipe."""
     from offload_worker.cli import wire_client  # a fresh client (and connection pool) per process
+    from offload_worker.stop import ignore_in_load_process
 
+    ignore_in_load_process()
     spill_dir = tempfile.mkdtemp(prefix="offload-share-")
     output_path, rejects_path = os.path.join(spill_dir, "output"), os.path.join(spill_dir, "rejects")
     with open(output_path, "wb", buffering=1 << 16) as out, open(rejects_path, "wb", buffering=1 << 16) as rej:

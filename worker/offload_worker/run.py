@@ -18,6 +18,7 @@ from offload_worker.results import OUTPUT_HEADER, Rejects, Result
 from offload_worker.s3_writer import S3Writer
 from offload_worker.settings import Settings
 from offload_worker.source import S3Source, read_rows
+from offload_worker.stop import SIGNALS
 
 logger = Logger(service="offload-worker", child=True)
 
@@ -60,6 +61,7 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: 
     try:
         with progress:
             counts = load_rows(settings, dynamodb, names, header, source.etag, rows, output, rejects)
+        SIGNALS.finishing()  # every row is written: a stop now waits for the commit (worker/offload_worker/stop.py)
         if counts.rows == 0:
             result.notes.append("file has a header but no data rows")
         # Rejects first: the output object is the marker that the file is done.

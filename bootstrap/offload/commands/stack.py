@@ -12,6 +12,8 @@ import click
 from offload.commands.context import approve_option, runner, target_option, var_file_option
 from offload.lib.build import image as images
 from offload.lib.build import lambda_zip
+from offload.lib.build.base_image import BaseImageError
+from offload.lib.build.worker_image import ImageBuildError
 from offload.lib.terraform import lint, tooling
 from offload.lib.terraform.runner import PLAN_CHANGES, TerraformFailed
 
@@ -109,25 +111,46 @@ def build_lambda() -> None:
 @target_option
 @click.option("--repository", envvar="OFFLOAD_ECR_REPOSITORY", help="ECR repository URL (default: the stack's output).")
 @click.option("--tag", help="Image tag (default: the git commit, -dirty if the tree has changes).")
+@click.option("--base-image", envvar="BASE_IMAGE", help=f"Python base (default {images.DEFAULT_BASE_IMAGE}).")
+@click.option(
+    "--debian-base", is_flag=True, help="Make the base from Debian packages (debootstrap, root): no registry."
+)
 @click.option("--dry-run", is_flag=True, help="Print the commands instead of running them.")
-def image(target: str, repository: str | None, tag: str | None, dry_run: bool) -> None:
-    """Build the worker image (worker/Dockerfile) and push it to the stack's ECR repository."""
+def image(
+    target: str, repository: str | None, tag: str | None, base_image: str | None, debian_base: bool, dry_run: bool
+) -> None:
+    """Build the worker image offline (host wheels, worker/Dockerfile); push it to the stack's ECR repository."""
+    url, no_push = (repository, "") if repository else _stack_repository(target)
     try:
-        if not dry_run:
+        if url and not dry_run:
             images.require_docker()
-        url = repository or str(runner(target).outputs()["ecr_repository_url"])
-    except images.NoDocker as error:
+        client = None if dry_run else images.engine()
+        if client is not None:
+            base_image = images.ensure_base(client, base_image or images.DEFAULT_BASE_IMAGE, debian_base)
+        built = images.plan(url, tag, base_image=base_image)
+        if client is None:
+            for command in built.commands():
+                click.echo(" ".join(command))
+            return
+        local = images.build(client, built)
+    except (images.NoDocker, ImageBuildError, BaseImageError) as error:
         raise click.ClickException(str(error)) from None
-    except (TerraformFailed, KeyError):
-        raise click.ClickException("no ECR repository: run `make apply` first, or pass --repository") from None
-    built = images.plan(url, tag)
-    if dry_run:
-        for command in built.commands():
-            click.echo(" ".join(command))
+    if not url:
+        click.echo(f"built {built.image} ({local}); not pushed: {no_push}")
         return
     region = url.split(".")[3]
-    images.build_and_push(built, images.ecr_password(boto3.client("ecr", region_name=region)))
+    images.push(built, images.ecr_password(boto3.client("ecr", region_name=region)))
     click.echo(f"pushed {built.image}; use it: TF_VAR_worker_image_tag={built.tag} make apply")
+
+
+def _stack_repository(target: str) -> tuple[str | None, str]:
+    """The stack's ECR repository URL, or None and why there is none (no stack, no credentials)."""
+    try:
+        return str(runner(target).outputs()["ecr_repository_url"]), ""
+    except (TerraformFailed, KeyError):
+        return None, f"no {target} stack with an ECR repository (make apply, or --repository)"
+    except click.ClickException as error:
+        return None, error.message
 
 
 COMMANDS = (tools, plan, apply, destroy, output, lint_terraform, build_lambda, image)

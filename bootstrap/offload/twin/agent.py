@@ -1,56 +1,35 @@
-"""The twin's stand-in for the ECS agent on an on-prem machine.
+"""The twin's stand-in for the ECS agent on an on-prem machine: polling, reporting, lifecycle.
 
-It does what the real agent does for our tasks: finds the tasks ECS placed on
-its container instance, runs each task's container with the task definition's
-environment plus the task's overrides, and reports the task STOPPED with the
-container's exit code (SubmitTaskStateChange). It heartbeats as the SSM agent.
-The container runs as a local `python -m offload_worker` process, or with
-`docker run` of the task's image when a Docker engine has that image.
+As the real agent does for our tasks: it finds the tasks ECS placed on its container
+instance, starts every container of each (twin/runtime/spec.py builds them from the task
+definition; twin/runtime/ runs them as processes or through Docker, as its caller chose),
+serves the task role's credentials (twin/task_credentials.py), stops the task's other
+containers when an essential one exits, `docker stop`s a task whose desired status became
+STOPPED, and reports RUNNING and STOPPED with each container's exit code and reason
+(SubmitTaskStateChange). It heartbeats as the SSM agent. Its log is `agent.log`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
+import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from offload.twin import onprem
-from offload.twin.credentials import sdk_environment
+from offload.twin.runtime import Container, Exited, Leftover, Runtime, StartFailed
+from offload.twin.runtime.process import ProcessRuntime
+from offload.twin.runtime.spec import ContainerSpec, task_containers
+from offload.twin.task_credentials import CredentialsEndpoint, sts_assume
 
 HEARTBEAT_SECONDS = 30
+# How long a stopping agent gives each container (SIGTERM, then SIGKILL).
+AGENT_STOP_TIMEOUT_S = 5.0
+ESSENTIAL_EXITED = "Essential container in task exited"
 _POLL_SECONDS = 0.2
-
-
-def container_environment(definition: dict[str, Any], task: dict[str, Any], container: str) -> dict[str, str]:
-    """The container's environment: the task definition's, then the task's overrides on top."""
-    spec = next(c for c in definition["containerDefinitions"] if c["name"] == container)
-    env = {e["name"]: e["value"] for e in spec.get("environment", [])}
-    for override in task.get("overrides", {}).get("containerOverrides", []):
-        if override.get("name") == container:
-            env.update({e["name"]: e["value"] for e in override.get("environment", [])})
-    return env
-
-
-def docker_has_image(image: str) -> bool:
-    docker = shutil.which("docker")
-    if docker is None:
-        return False
-    found = subprocess.run([docker, "image", "inspect", image], capture_output=True, check=False)
-    return found.returncode == 0
-
-
-def worker_command(image: str, env: dict[str, str], use_docker: bool) -> list[str]:
-    """Values travel in the environment, never on the command line (ps shows that to everyone)."""
-    if use_docker:
-        return ["docker", "run", "--rm", "--network", "host", *[a for k in env for a in ("--env", k)], image]
-    return [sys.executable, "-m", "offload_worker"]
 
 
 class LocalAgent:
@@ -61,50 +40,140 @@ class LocalAgent:
         region: str,
         log_dir: Path,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
+        runtime: Runtime | None = None,
     ) -> None:
         self.instance = instance
         self._heartbeat_seconds = heartbeat_seconds
         self.endpoint, self.region = endpoint, region
         self.log_dir = log_dir
+        self.runtime: Runtime = runtime or ProcessRuntime()
         self._ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=region)
+        self.credentials = CredentialsEndpoint(sts_assume(endpoint, region), self.log)
         self._stop = threading.Event()
         self._seen: set[str] = set()
-        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._running: dict[str, list[Container]] = {}
+        self._stopped_by_ecs: set[str] = set()
+        self._deviations: set[str] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
-    def _run(self, task: dict[str, Any]) -> None:
-        definition = self._ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
-        container = task["containers"][0]["name"]
-        image = next(c["image"] for c in definition["containerDefinitions"] if c["name"] == container)
-        env = container_environment(definition, task, container)
-        env.update(sdk_environment(self.endpoint, self.region))
-        command = worker_command(image, env, docker_has_image(image))
-        task_id = task["taskArn"].rsplit("/", 1)[-1]
+    def log(self, line: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        with (self.log_dir / f"task-{task_id}.log").open("ab") as log, self._lock:
-            if self._stop.is_set():
-                return
-            process = subprocess.Popen(command, env={"PATH": os.environ.get("PATH", ""), **env}, stdout=log, stderr=log)
-            self._processes[task["taskArn"]] = process
-        self._report(task, container, "RUNNING")
-        code = process.wait()
-        with self._lock:
-            self._processes.pop(task["taskArn"], None)
-        if not self._stop.is_set():  # a stopping agent leaves the task to ECS, as a lost host would
-            self._report(task, container, "STOPPED", code)
+        with self._lock, (self.log_dir / "agent.log").open("a") as out:
+            out.write(f"{time.strftime('%H:%M:%S')} {line}\n")
 
-    def _report(self, task: dict[str, Any], container: str, status: str, code: int | None = None) -> None:
-        report: dict[str, Any] = {"containerName": container, "status": status}
-        if code is not None:
-            report["exitCode"] = code
+    def _task_log(self, task_arn: str) -> Path:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self.log_dir / f"task-{task_arn.rsplit('/', 1)[-1]}.log"
+
+    def _specs(self, task: dict[str, Any], with_credentials: bool) -> list[ContainerSpec]:
+        definition = self._ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
+        role = task.get("overrides", {}).get("taskRoleArn") or definition.get("taskRoleArn")
+        # No task role: no endpoint, as the agent injects none (task.go initializeCredentialsEndpoint).
+        credentials = self.credentials.issue(task["taskArn"], role) if role and with_credentials else None
+        specs = task_containers(definition, task, self.instance.cluster, self.region, self.endpoint, credentials)
+        for deviation in specs[0].deviations if specs else []:
+            if deviation not in self._deviations:  # once per agent
+                self._deviations.add(deviation)
+                self.log(f"deviation: {deviation}")
+        return specs
+
+    def _run(self, task: dict[str, Any]) -> None:
+        arn = task["taskArn"]
+        specs = self._specs(task, with_credentials=True)
+        started: list[Container] = []
+        try:
+            for spec in specs:
+                with self._lock:
+                    if self._stop.is_set():
+                        return
+                    started.append(self.runtime.start(spec, self._task_log(arn)))
+                    self._running[arn] = started
+        except StartFailed as failure:
+            # The task never ran: STOPPED, no exit code, the error on the container and the task.
+            self.log(f"task {arn}: {failure.reason}")
+            self._stop_task(arn, "a container failed to start")
+            results = self._follow(started)
+            results[specs[len(started)].name] = Exited(None, failure.reason)
+            self._finish(task, specs, results, failure.reason)
+            return
+        self.log(f"task {arn}: started {', '.join(c.spec.docker_name for c in started)} ({self.runtime.describe()})")
+        running = [{"containerName": c.spec.name, "status": "RUNNING", "runtimeId": c.runtime_id} for c in started]
+        self._report(arn, "RUNNING", running)
+        results = self._follow(started)
+        self._finish(task, specs, results, "" if arn in self._stopped_by_ecs else ESSENTIAL_EXITED)
+
+    def _follow(self, started: list[Container]) -> dict[str, Exited]:
+        """Wait for every container; an essential one's end stops the others (task_manager.go)."""
+        ended: queue.Queue[tuple[Container, Exited]] = queue.Queue()
+        for container in started:
+            threading.Thread(target=lambda c=container: ended.put((c, c.wait())), daemon=True).start()
+        results: dict[str, Exited] = {}
+        while len(results) < len(started):
+            container, result = ended.get()
+            results[container.spec.name] = result
+            if container.spec.essential and len(results) < len(started):
+                self._stop_task(container.spec.task_arn, f"essential container {container.spec.name} exited")
+        return results
+
+    def _finish(
+        self, task: dict[str, Any], specs: list[ContainerSpec], results: dict[str, Exited], reason: str
+    ) -> None:
+        arn = task["taskArn"]
+        self.credentials.revoke(arn)
+        with self._lock:
+            self._running.pop(arn, None)
+        if self._stop.is_set():  # a stopping agent leaves the task to ECS, as a lost host would
+            return
+        reports = []
+        for spec in specs:
+            result = results.get(spec.name, Exited(None))
+            report: dict[str, Any] = {"containerName": spec.name, "status": "STOPPED"}
+            if result.exit_code is not None:
+                report["exitCode"] = result.exit_code
+            if result.reason:
+                report["reason"] = result.reason
+            reports.append(report)
+        self.log(f"task {arn}: STOPPED {reports}")
+        self._report(arn, "STOPPED", reports, reason)
+
+    def _report(self, arn: str, status: str, containers: list[dict[str, Any]], reason: str = "") -> None:
         self._ecs.submit_task_state_change(
-            cluster=self.instance.cluster,
-            task=task["taskArn"],
-            status=status,
-            reason="Essential container in task exited" if status == "STOPPED" else "",
-            containers=[report],
+            cluster=self.instance.cluster, task=arn, status=status, reason=reason, containers=containers
         )
+
+    def _stop_task(self, arn: str, why: str) -> None:
+        """`docker stop` of each running container with its own stop timeout, in parallel
+        (docker_task_engine.go stopContainer: the container's stopTimeout, else the agent's)."""
+        with self._lock:
+            containers = list(self._running.get(arn, []))
+        self.log(f"task {arn}: stopping ({why})")
+        for container in containers:
+            threading.Thread(target=container.stop, args=(container.spec.stop_timeout_s,), daemon=True).start()
+
+    def _start_thread(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _poll_once(self) -> None:
+        arns = set(
+            self._ecs.list_tasks(
+                cluster=self.instance.cluster,
+                containerInstance=self.instance.container_instance_arn,
+                desiredStatus="RUNNING",
+            )["taskArns"]
+        )
+        with self._lock:
+            running = set(self._running)
+        for arn in running - arns - self._stopped_by_ecs:  # desired STOPPED (StopTask): stop it
+            self._stopped_by_ecs.add(arn)
+            self._stop_task(arn, "desired status STOPPED")
+        new = sorted(arns - self._seen)
+        if new:
+            self._seen.update(new)
+            for task in self._ecs.describe_tasks(cluster=self.instance.cluster, tasks=new)["tasks"]:
+                self._start_thread(self._run, task)
 
     def _poll(self) -> None:
         beats = 0.0
@@ -113,38 +182,54 @@ class LocalAgent:
             if beats >= self._heartbeat_seconds:
                 beats = 0.0
                 onprem.heartbeat(self.endpoint, self.region, self.instance.managed_instance_id)
-            arns = self._ecs.list_tasks(
-                cluster=self.instance.cluster,
-                containerInstance=self.instance.container_instance_arn,
-                desiredStatus="RUNNING",
-            )["taskArns"]
-            new = [a for a in arns if a not in self._seen]
-            if not new:
+            self._poll_once()
+
+    def _reconcile(self) -> None:
+        """Containers an earlier agent of this instance left (by label): the tasks ECS still wants
+        running are adopted and followed to their end; the others are stopped and removed."""
+        by_task: dict[str, list[Leftover]] = {}
+        for leftover in self.runtime.leftovers(self.instance.container_instance_arn):
+            by_task.setdefault(leftover.task_arn, []).append(leftover)
+        if not by_task:
+            return
+        tasks = self._ecs.describe_tasks(cluster=self.instance.cluster, tasks=sorted(by_task))["tasks"]
+        wanted = {t["taskArn"]: t for t in tasks if t.get("desiredStatus") == "RUNNING"}
+        for arn, leftovers in by_task.items():
+            if arn not in wanted:
+                self.log(f"task {arn}: leftover of an earlier agent, not wanted by ECS: removed")
+                for leftover in leftovers:
+                    self.runtime.remove(leftover.runtime_id, AGENT_STOP_TIMEOUT_S)
                 continue
-            self._seen.update(new)
-            for task in self._ecs.describe_tasks(cluster=self.instance.cluster, tasks=new)["tasks"]:
-                thread = threading.Thread(target=self._run, args=(task,), daemon=True)
-                thread.start()
-                self._threads.append(thread)
+            self._seen.add(arn)
+            specs = {s.name: s for s in self._specs(wanted[arn], with_credentials=False)}
+            adopted = [self.runtime.adopt(o, specs[o.container], self._task_log(arn)) for o in leftovers]
+            self._running[arn] = adopted
+            self.log(f"task {arn}: adopted {len(adopted)} container(s) of an earlier agent")
+            self._start_thread(self._follow_adopted, wanted[arn], list(specs.values()), adopted)
+
+    def _follow_adopted(self, task: dict[str, Any], specs: list[ContainerSpec], adopted: list[Container]) -> None:
+        results = self._follow(adopted)
+        self._finish(task, specs, results, "" if task["taskArn"] in self._stopped_by_ecs else ESSENTIAL_EXITED)
 
     def start(self) -> LocalAgent:
+        self.credentials.start()
+        self._reconcile()
         thread = threading.Thread(target=self._poll, daemon=True, name="local-agent")
         thread.start()
         self._threads.append(thread)
+        self.log(f"agent started on {self.instance.container_instance_arn} ({self.runtime.describe()})")
         return self
 
     def stop(self) -> None:
-        """Stop polling and end running containers (SIGTERM, then SIGKILL), leaving no process behind."""
+        """Stop polling, stop every container (SIGTERM, SIGKILL after AGENT_STOP_TIMEOUT_S) and remove
+        what this instance's agents started, by label: nothing is left running."""
         self._stop.set()
         with self._lock:
-            running = list(self._processes.values())
-        for process in running:
-            process.send_signal(signal.SIGTERM)
-        for process in running:
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for thread in self._threads:
-            thread.join(timeout=5)
+            running = [c for containers in self._running.values() for c in containers]
+        stops = [threading.Thread(target=c.stop, args=(AGENT_STOP_TIMEOUT_S,), daemon=True) for c in running]
+        for thread in stops:
+            thread.start()
+        for thread in [*stops, *self._threads]:
+            thread.join(timeout=AGENT_STOP_TIMEOUT_S + 5)
+        self.runtime.remove_all(self.instance.container_instance_arn, AGENT_STOP_TIMEOUT_S)
+        self.credentials.stop()

@@ -24,6 +24,7 @@ from offload_worker.shards.keys import KeyRuns
 from offload_worker.shards.record import ShardLedger
 from offload_worker.shards.spool import Spool
 from offload_worker.source import S3Source, read_rows, rows_from
+from offload_worker.stop import SIGNALS
 
 logger = Logger(service="offload-worker", child=True)
 
@@ -101,6 +102,7 @@ def _load(
             counts = load_rows(
                 settings, dynamodb, names, header, etag, progress.counted(rows), output, rejects, keys.add
             )
+        SIGNALS.finishing()  # every row is written: a stop now waits for the parts and the assembly
         output.commit()
         rejects.commit()
         keys.stage(s3, settings.bucket, part(ledger.job_id, index, "keys"))

@@ -1,5 +1,5 @@
-"""`make image`: build the worker image and push it to the stack's ECR repository,
-tagged with the git commit so a task definition names exactly one build."""
+"""`make image`: build the worker image offline and push it to the stack's ECR repository
+(when there is one), tagged with the git commit so a task definition names exactly one build."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import docker
+import docker.errors
+import requests
+
+from offload.lib.build import base_image as bases
+from offload.lib.build import worker_image as workers
 from offload.lib.paths import repo_root
+
+DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm"
 
 
 class NoDocker(RuntimeError):
@@ -18,29 +26,38 @@ class NoDocker(RuntimeError):
 
 @dataclass(frozen=True)
 class ImagePlan:
-    repository_url: str
+    repository_url: str | None
     tag: str
     root: Path
+    base_image: str = DEFAULT_BASE_IMAGE
 
     @property
     def image(self) -> str:
-        return f"{self.repository_url}:{self.tag}"
+        return f"{self.repository_url or workers.REPOSITORY}:{self.tag}"
 
     @property
-    def dockerfile(self) -> Path:
-        return self.root / "worker" / "Dockerfile"
+    def registry(self) -> str | None:
+        return self.repository_url.split("/", 1)[0] if self.repository_url else None
 
-    @property
-    def registry(self) -> str:
-        return self.repository_url.split("/", 1)[0]
+    def _build_args(self, wheels: str) -> list[str]:
+        args = {"BASE_IMAGE": self.base_image, "WHEELS": wheels}
+        return [word for name, value in args.items() for word in ("--build-arg", f"{name}={value}")]
 
     def commands(self) -> list[list[str]]:
-        """What `make image` runs, in order (login reads the password from stdin)."""
-        return [
-            ["docker", "login", "--username", "AWS", "--password-stdin", self.registry],
-            ["docker", "build", "--file", str(self.dockerfile), "--tag", self.image, str(self.root)],
-            ["docker", "push", self.image],
+        """What `make image` does, as CLI commands (login reads the password from stdin).
+
+        The build itself goes through the Engine API (docker-py, classic builder): same arguments.
+        """
+        wheels = f"build/wheels/{workers.wheels_key(self.root, workers.constraints())}"
+        build = ["docker", "build", "--file", workers.DOCKERFILE, "--network", "none", *self._build_args(wheels)]
+        steps = [
+            ["pip", "wheel", "--wheel-dir", wheels, "./contract", "./worker"],  # pinned to this venv's versions
+            [*build, "--tag", self.image, str(self.root)],
         ]
+        if self.registry:
+            steps.append(["docker", "login", "--username", "AWS", "--password-stdin", self.registry])
+            steps.append(["docker", "push", self.image])
+        return steps
 
 
 def commit_tag(root: Path | None = None) -> str:
@@ -54,19 +71,58 @@ def commit_tag(root: Path | None = None) -> str:
     return sha + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-def plan(repository_url: str, tag: str | None = None, root: Path | None = None) -> ImagePlan:
+def plan(
+    repository_url: str | None, tag: str | None = None, root: Path | None = None, base_image: str | None = None
+) -> ImagePlan:
     base = root or repo_root()
-    return ImagePlan(repository_url=repository_url, tag=tag or commit_tag(base), root=base)
+    return ImagePlan(repository_url, tag or commit_tag(base), base, base_image or DEFAULT_BASE_IMAGE)
 
 
 def require_docker() -> str:
-    docker = shutil.which("docker")
-    if docker is None:
+    """The docker CLI, for login and push (the build itself goes through the Engine API)."""
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
         raise NoDocker("no Docker engine here (docker not on PATH): run `make image` where Docker runs, or --dry-run")
-    probe = subprocess.run([docker, "info"], capture_output=True, text=True, check=False)
+    probe = subprocess.run([docker_cli, "info"], capture_output=True, text=True, check=False)
     if probe.returncode != 0:
         raise NoDocker("no Docker engine reachable (`docker info` failed): start Docker, or use --dry-run")
-    return docker
+    return docker_cli
+
+
+def engine() -> docker.DockerClient:
+    """The engine DOCKER_HOST (or the default socket) names, once it answers."""
+    try:
+        client = docker.DockerClient.from_env()
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        reason = "no Docker engine reachable (DOCKER_HOST or the default socket): start Docker, or use --dry-run"
+        raise NoDocker(reason) from None
+    return client
+
+
+def ensure_base(client: docker.DockerClient, base_image: str, debian_base: bool) -> str:
+    """The base in the engine: Debian's packages via debootstrap, or pulled when not already there."""
+    if debian_base:
+        return bases.ensure_base_image(client)
+    try:
+        client.images.get(base_image)
+    except docker.errors.ImageNotFound:
+        try:
+            client.images.pull(base_image)
+        except docker.errors.APIError as error:
+            reason = str(error.explanation or error).splitlines()[0]
+            raise workers.ImageBuildError(
+                f"cannot pull BASE_IMAGE {base_image} ({reason}): pass a local image, or --debian-base"
+            ) from None
+    return base_image
+
+
+def build(client: docker.DockerClient, image: ImagePlan) -> str:
+    """Build, then tag the content-hash image with the plan's name; returns that name."""
+    built = workers.build_worker_image(client, image.base_image, root=image.root)
+    repository, tag = image.image.rsplit(":", 1)
+    client.images.get(built).tag(repository, tag)
+    return built
 
 
 def ecr_password(ecr_client: object) -> str:
@@ -74,8 +130,8 @@ def ecr_password(ecr_client: object) -> str:
     return base64.b64decode(token).decode().split(":", 1)[1]
 
 
-def build_and_push(image: ImagePlan, password: str) -> None:
-    login, *rest = image.commands()
+def push(image: ImagePlan, password: str) -> None:
+    """docker login (password on stdin, never on the command line) and docker push."""
+    *_, login, push_command = image.commands()
     subprocess.run(login, input=password, text=True, check=True)
-    for command in rest:
-        subprocess.run(command, check=True)
+    subprocess.run(push_command, check=True)

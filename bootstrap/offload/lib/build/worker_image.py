@@ -1,0 +1,138 @@
+"""Build the worker image offline: wheels built on the host, installed with --no-index.
+
+A container's pip cannot reach a package index everywhere (no registry, TLS interception),
+so the host's pip builds every wheel (all pure Python) and the Dockerfile only installs
+them. The tag is a hash of what goes in, so two builds of different trees never share one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from offload.lib.paths import repo_root
+
+REPOSITORY = "offload-worker"
+DOCKERFILE = "worker/Dockerfile"
+# Sources of the two wheels; everything else in their folders is build output.
+_PACKAGES = ("contract", "worker")
+_SKIP_PARTS = {"__pycache__", "build", "dist"}
+
+
+class ImageBuildError(RuntimeError):
+    """The worker image did not build: the last line of the build says why."""
+
+
+def _wheel_sources(root: Path) -> list[Path]:
+    found = []
+    for package in _PACKAGES:
+        for path in (root / package).rglob("*"):
+            relative = path.relative_to(root / package)
+            if not path.is_file() or _SKIP_PARTS.intersection(relative.parts) or path.suffix == ".pyc":
+                continue
+            if any(part.endswith(".egg-info") for part in relative.parts) or path.name == "Dockerfile":
+                continue
+            found.append(path)
+    return sorted(found)
+
+
+def constraints() -> str:
+    """Pin every dependency to the version installed here, so the image runs what the tests ran."""
+    pins = {
+        dist.metadata["Name"].lower(): dist.version
+        for dist in metadata.distributions()
+        if not dist.metadata["Name"].lower().startswith("offload")
+    }
+    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
+
+
+def _digest(parts: Iterable[bytes]) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(hashlib.sha256(part).digest())
+    return hasher.hexdigest()[:16]
+
+
+def wheels_key(root: Path, pins: str) -> str:
+    sources = _wheel_sources(root)
+    return _digest([pins.encode(), *(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() for p in sources)])
+
+
+def build_wheels(root: Path | None = None) -> Path:
+    """`pip wheel ./contract ./worker` into build/wheels/<key>/ (reused while the sources are unchanged)."""
+    root = root or repo_root()
+    pins = constraints()
+    parent = root / "build" / "wheels"
+    target = parent / wheels_key(root, pins)
+    parent.mkdir(parents=True, exist_ok=True)
+    with (parent / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_dir():
+            return target
+        with tempfile.TemporaryDirectory(dir=parent, prefix="staging-") as work:
+            pinned = Path(work) / "constraints.txt"
+            pinned.write_text(pins)
+            staging = Path(work) / "wheels"
+            command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(staging)]
+            result = subprocess.run(
+                [*command, "--constraint", str(pinned), "./contract", "./worker"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise ImageBuildError(f"pip wheel failed: {_last_line(result.stderr or result.stdout)}")
+            staging.rename(target)
+    return target
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def image_tag(base_id: str, wheels: Path, dockerfile: bytes) -> str:
+    return _digest([base_id.encode(), dockerfile, wheels.name.encode()])
+
+
+def build_worker_image(
+    client: docker.DockerClient, base_image: str, repository: str = REPOSITORY, root: Path | None = None
+) -> str:
+    """Build worker/Dockerfile on `base_image` with no network; returns `repository:tag`.
+
+    docker-py's build is the classic builder and sends the repo root as the context,
+    filtered by its .dockerignore (the wheels directory goes in, Terraform state does not).
+    """
+    root = root or repo_root()
+    wheels = build_wheels(root)
+    base = client.images.get(base_image)
+    name = f"{repository}:{image_tag(str(base.id), wheels, (root / DOCKERFILE).read_bytes())}"
+    try:
+        client.images.get(name)
+        return name
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        client.images.build(
+            path=str(root),
+            dockerfile=DOCKERFILE,
+            tag=name,
+            buildargs={"BASE_IMAGE": base_image, "WHEELS": wheels.relative_to(root).as_posix()},
+            network_mode="none",  # proves the build needs no network
+            pull=False,
+            rm=True,
+            forcerm=True,
+        )
+    except docker.errors.BuildError as error:
+        raise ImageBuildError(f"worker image build failed: {_last_line(str(error))}") from None
+    return name

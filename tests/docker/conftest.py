@@ -1,0 +1,48 @@
+"""Fixtures for tests that run real containers (marker `docker`).
+
+With no engine they skip, except in CI (`CI` set), where a skip would hide that
+the engine never came up: there they fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import NoReturn
+
+import docker
+import docker.errors
+import pytest
+import requests
+from offload.lib.build import base_image as bases
+from offload.lib.build import worker_image as workers
+
+
+def _no_engine(reason: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"no Docker engine in CI: {reason}", pytrace=False)
+    pytest.skip(f"no Docker engine: {reason}")
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[docker.DockerClient]:
+    """A client on the engine DOCKER_HOST names (the default socket otherwise) that answers ping."""
+    try:
+        client = docker.DockerClient.from_env()
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+        _no_engine(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_client: docker.DockerClient) -> str:
+    """A Python base from Debian's packages (debootstrap, cached under .tools/): no registry needed."""
+    return bases.ensure_base_image(docker_client)
+
+
+@pytest.fixture(scope="session")
+def worker_image(docker_client: docker.DockerClient, base_image: str) -> str:
+    """worker/Dockerfile built on `base_image`, tagged with a hash of its inputs: `name:tag`."""
+    return workers.build_worker_image(docker_client, base_image)
