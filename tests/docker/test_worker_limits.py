@@ -66,8 +66,8 @@ def _run_worker(client: docker.DockerClient, image: str, endpoint: str, etag: st
 
 @pytest.mark.parametrize(("settings", "reason"), [
     ({"WORKER_CPU_UNITS": "16384"}, "4: the 512 MiB memory limit holds 4"),  # a 16-vCPU task, 512 MiB
-    ({"WORKER_PROCESSES": "12"}, "WORKER_PROCESSES=12 clamped to 4: the 512 MiB memory limit holds 4"),
-], ids=["default", "explicit-12"])
+    ({"WORKER_PROCESSES": "24"}, "WORKER_PROCESSES=24 clamped to 4: the 512 MiB memory limit holds 4"),
+], ids=["default", "explicit-24"])
 def test_96_cpus_and_512_mib_run_the_processes_that_fit(
     aws: str, docker_client: docker.DockerClient, worker_image: str, settings: dict[str, str], reason: str
 ) -> None:
