@@ -91,11 +91,11 @@ def _load(
         settings.progress_seconds,
         lambda error: logger.warning("progress not recorded", extra={"error": str(error)}),
     )
-    part = settings.layout.shard_part_key
-    output = S3Writer(s3, settings.bucket, part(ledger.job_id, index, "output"))
+    part, span = settings.layout.shard_part_key, following.offset - entry.offset  # span: the parts' size
+    output = S3Writer(s3, settings.bucket, part(ledger.job_id, index, "output"), expected_bytes=span)
     if index == 0:  # the header heads the first part: no small piece to join before it
         output.write(",".join(OUTPUT_HEADER) + "\n")
-    rejects = Rejects(s3, settings.bucket, part(ledger.job_id, index, "rejects"), header=False)
+    rejects = Rejects(s3, settings.bucket, part(ledger.job_id, index, "rejects"), header=False, expected_bytes=span)
     keys = KeyRuns()
     try:
         with progress:
