@@ -4,7 +4,12 @@ process and with three; and a load process that fails has its own words in the j
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,8 +19,9 @@ from offload_contract import confirmation_id
 from tests.conftest import make_orders_stack
 from tests.faults import DynamoDBErrorClasses, fault_proxy
 from tests.figures import say
-from tests.functional.worker_run import BUCKET, items, job, put, run_worker
-from tests.orders_csv import csv_text, row
+from tests.functional.test_worker_progress import SlowDynamoDB
+from tests.functional.worker_run import BUCKET, items, job, put, run_worker, start_worker
+from tests.orders_csv import csv_text, many, row
 
 pytestmark = pytest.mark.functional
 KEY = "incoming/faulty.csv"
@@ -58,3 +64,27 @@ def test_a_load_process_failure_reaches_the_job_record_in_its_own_words(aws: str
     say(f"load process failure, 3 processes: exit={run.code} reason={record['Reason']!r}")
     assert (run.code, record["Status"], record["ExitCode"]) == (3, "FAILED", 3)
     assert "DynamoDB refused a batch for table 'Order': ResourceNotFoundException" in record["Reason"]
+
+
+def _load_processes(parent: int) -> list[int]:
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(c) for c in children if b"multiprocessing" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def test_a_load_process_killed_is_named_in_the_job_record(aws: str) -> None:
+    make_orders_stack()
+    etag = put(KEY, csv_text(many(6000)))
+    with fault_proxy(aws, SlowDynamoDB()) as slow:  # 40 ms a batch: the load takes seconds
+        worker = start_worker(aws, KEY, etag, JOB_ID="killed", WORKER_PROCESSES="3", WRITE_CONCURRENCY="3",
+                              AWS_ENDPOINT_URL_DYNAMODB=slow)
+        deadline = time.monotonic() + 30
+        while len(children := _load_processes(worker.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # loading
+        os.kill(children[1], signal.SIGKILL)  # as the kernel's OOM killer would
+        worker.wait(timeout=60)
+    record = job("killed")
+    say(f"load process SIGKILLed, 3 processes: exit={worker.returncode} reason={record['Reason']!r}")
+    assert (worker.returncode, record["Status"]) == (3, "FAILED")
+    assert re.fullmatch(r"load process [123] of 3 was killed \(SIGKILL: out of memory\?\) before loading its rows",
+                        record["Reason"]), record["Reason"]
