@@ -115,6 +115,7 @@ def load_in_processes(
         ours, theirs = context.Pipe()
         child = context.Process(target=_load_share, args=(settings, names, etag, concurrency, theirs), daemon=True)
         child.start()
+        theirs.close()  # the child has its own copy: when it ends, a send here fails instead of blocking
         pipes.append(ours)
         children.append(child)
     share_of = _route(header, processes)
