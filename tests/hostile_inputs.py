@@ -72,7 +72,10 @@ CASES = (
     _ok("latin-1-row", _text(row(1)) + row(2, Region="Québec").encode("latin-1") + b"\n", 1,
         "row is not UTF-8 text (byte 0xe9): export the file as UTF-8,\"Qu\\xe9bec,Canada"),
     _ok("one-megabyte-field", _text(row(1), row(2, ItemType="x" * (1 << 20)), row(3)), 2,
-        "row is larger than DynamoDB's 400 KB item limit"),
+        "bytes as a DynamoDB item, over its 400 KB limit"),
+    # 150,000 characters but 450,000 UTF-8 bytes: DynamoDB counts bytes, and would refuse the whole batch
+    _ok("cjk-150000-characters", _text(row(1), row(2, ItemType="漢" * 150_000), row(3), row(4)), 3,
+        '3,"row is 450,'),
     _ok("unclosed-quote", _text(row(1), row(2, Region='"open'), row(3)), 1, "not valid CSV (lines 3-4)"),
     _file_fails("zero-bytes", b"", "file is empty (0 bytes)"),
     _ok("header-only", _text(), 0, "file has a header but no data rows"),

@@ -11,7 +11,8 @@ OUTPUT_PREFIX = "OUTPUT_PREFIX"
 REJECTED_PREFIX = "REJECTED_PREFIX"
 INPUT_SUFFIXES = "INPUT_SUFFIXES"  # comma-separated, e.g. ".csv"
 WRITE_CONCURRENCY = "WRITE_CONCURRENCY"
-WORKER_PROCESSES = "WORKER_PROCESSES"  # load processes; default: the CPUs the task may use
+WORKER_PROCESSES = "WORKER_PROCESSES"  # load processes; default: what the task was given (CPUs, memory)
+WORKER_CPU_UNITS = "WORKER_CPU_UNITS"  # the task definition's CPU units for the worker (1024 = 1 vCPU)
 WRITE_DEADLINE_SECONDS = "WRITE_DEADLINE_SECONDS"
 JOB_TTL_DAYS = "JOB_TTL_DAYS"
 PROGRESS_SECONDS = "PROGRESS_SECONDS"  # how often the worker records a running job's progress

@@ -45,6 +45,8 @@ ROWS_PER_SECOND = "RowsPerSecond"
 PROGRESS_AT = "ProgressAt"  # epoch seconds of the last progress update
 THROTTLED_MS = "ThrottledMs"  # time DynamoDB throttled the load (the writer slowed down)
 EXIT_CODE = "ExitCode"
+LOAD_PROCESSES = "LoadProcesses"  # how many load processes the worker ran
+LOAD_PROCESSES_REASON = "LoadProcessesReason"  # and why that many (its limits)
 EXPIRES_AT = "ExpiresAt"  # the table's TTL attribute
 # A sharded job (docs/contract.md): one record, its shards in a map
 SHARD_COUNT = "ShardCount"

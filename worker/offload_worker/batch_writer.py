@@ -21,14 +21,37 @@ from json.encoder import encode_basestring_ascii as json_string
 from threading import Lock
 from typing import Any
 
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ChecksumError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from offload_worker.errors import WriteFailed
 
 BATCH_SIZE = 25  # DynamoDB's BatchWriteItem limit
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-_RETRYABLE_CODES = _THROTTLED | {"InternalServerError", "ServiceUnavailable"}
+# What botocore's standard retry mode retries (botocore/retries/standard.py), as AWS's
+# guidance says: throttling codes, transient codes, every 5xx, connection errors and (special.py)
+# a DynamoDB body whose x-amz-crc32 does not match.
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "Throttling",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "TransactionInProgressException",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+}
+_TRANSIENT_CODES = {"RequestTimeout", "RequestTimeoutException", "InternalServerError", "InternalFailure"}
+
+
+def _retryable(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return code in _THROTTLED or code in _TRANSIENT_CODES or status >= 500
 
 
 @dataclass
@@ -121,17 +144,17 @@ class BatchWriter:
             try:
                 response = self._client.batch_write(self._prefix + ",".join(requests).encode() + b"]}}")
                 left = response.get("UnprocessedItems", {}).get(self._table, [])
-                throttled = bool(left)
+                throttled, answer = bool(left), "UnprocessedItems"
             except ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "")
-                if code not in _RETRYABLE_CODES:
+                if not _retryable(error):
                     raise WriteFailed(
                         f"DynamoDB refused a batch for table {self._table!r}: {code}: "
                         f"{error.response.get('Error', {}).get('Message', '')}"
                     ) from None
-                left, throttled = requests, code in _THROTTLED
-            except (HTTPClientError, BotoConnectionError):
-                left, throttled = requests, False
+                left, throttled, answer = requests, code in _THROTTLED, code
+            except (HTTPClientError, BotoConnectionError, ChecksumError) as error:
+                left, throttled, answer = requests, False, f"{type(error).__name__}: {error}"
             self._feedback(throttled, self._clock() - sent)
             with self._lock:
                 self.stats.requests += 1
@@ -145,7 +168,7 @@ class BatchWriter:
             if self._clock() - started > self._deadline:
                 raise WriteFailed(
                     f"DynamoDB left {len(left)} item(s) unwritten for {self._deadline:.0f}s "
-                    f"(table {self._table!r} throttled?); rerun the task to finish the file"
+                    f"(table {self._table!r}, last answer {answer}); rerun the task to finish the file"
                 )
             # Full jitter: concurrent batches must not retry in lockstep.
             self._sleep(random.uniform(0, min(5.0, 0.05 * 2**attempt)))

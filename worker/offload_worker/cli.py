@@ -31,7 +31,7 @@ USAGE = f"""Load one orders CSV from S3 into DynamoDB. Settings come from the en
   {env.S3_BUCKET_NAME}, {env.S3_KEY} (required), {env.STATUS_KEY} (ETag), {env.JOB_ID},
   {env.TABLE_NAME} (default {env.DEFAULT_TABLE_NAME}), {env.JOBS_TABLE}, {env.INPUT_PREFIX},
   {env.OUTPUT_PREFIX}, {env.REJECTED_PREFIX}, {env.WRITE_CONCURRENCY},
-  {env.WORKER_PROCESSES}, {env.WRITE_DEADLINE_SECONDS}, AWS_REGION, AWS_ENDPOINT_URL.
+  {env.WORKER_PROCESSES}, {env.WORKER_CPU_UNITS}, {env.WRITE_DEADLINE_SECONDS}, AWS_REGION, AWS_ENDPOINT_URL.
 Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 AWS failure: rerun,
   143 stopped by SIGTERM (ECS StopTask; 130: SIGINT): rerun."""
 

@@ -17,13 +17,14 @@ import json
 import socket
 import ssl
 import threading
+import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ChecksumError, ClientError, ConnectionClosedError
 from botocore.httpsession import get_cert_path
 from botocore.utils import get_environ_proxies
 
@@ -67,7 +68,10 @@ class WireClient:
         return found
 
     def _exchange(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
-        """One request and its response on this thread's connection (DynamoDB answers with Content-Length)."""
+        """One request and its response on this thread's connection (DynamoDB answers with Content-Length).
+
+        DynamoDB signs each response body with x-amz-crc32; as botocore does
+        (botocore/retries/special.py, RetryDDBChecksumError), a body that does not match is retried."""
         sock, reader = self._stream()
         head = f"POST {self._url.path or '/'} HTTP/1.1\r\nHost: {self._host}\r\n"
         head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
@@ -76,7 +80,7 @@ class WireClient:
         parts = status_line.split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
             raise http.client.BadStatusLine(repr(status_line))
-        length, close = 0, parts[0] == b"HTTP/1.0"  # 1.0 closes unless it says keep-alive
+        length, close, crc = 0, parts[0] == b"HTTP/1.0", None  # 1.0 closes unless it says keep-alive
         while (line := reader.readline(65537)) not in (b"\r\n", b"\n", b""):
             name, _, value = line.partition(b":")
             name = name.strip().lower()
@@ -84,11 +88,15 @@ class WireClient:
                 length = int(value)
             elif name == b"connection":
                 close = value.strip().lower() != b"keep-alive"
+            elif name == b"x-amz-crc32":
+                crc = int(value)
         content = reader.read(length) if length else b""
         if len(content) < length:
             raise http.client.IncompleteRead(content, length - len(content))
         if close:
             self._drop()
+        if crc is not None and zlib.crc32(content) != crc:
+            raise ChecksumError(checksum_type="x-amz-crc32", expected_checksum=crc, actual_checksum=zlib.crc32(content))
         return int(parts[1]), content
 
     def _drop(self) -> None:
@@ -117,12 +125,22 @@ class WireClient:
         except (OSError, ValueError, http.client.HTTPException) as error:
             self._drop()  # a fresh connection for the retry
             raise ConnectionClosedError(endpoint_url=self.endpoint) from error
-        content = content or b"{}"
         if status >= 300:
-            said = json.loads(content) if content.startswith(b"{") else {}
+            said = _error_json(content)
             code = str(said.get("__type", f"HTTP{status}")).rsplit("#", 1)[-1]
-            if status >= 500 and not said:
-                code = "ServiceUnavailable"
-            message = str(said.get("message") or said.get("Message") or "")
-            raise ClientError({"Error": {"Code": code, "Message": message}}, "BatchWriteItem")
-        return json.loads(content)  # type: ignore[no-any-return]
+            # No JSON (a 503 with no body, a proxy's HTML 502): its first words are the message.
+            text = content[:200].decode("utf-8", "replace").strip()
+            message = str(said.get("message") or said.get("Message") or ("" if said else text))
+            raise ClientError(
+                {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                "BatchWriteItem",
+            )
+        return json.loads(content or b"{}")  # type: ignore[no-any-return]
+
+
+def _error_json(content: bytes) -> dict[str, Any]:
+    try:
+        said = json.loads(content) if content.startswith(b"{") else {}
+    except ValueError:
+        return {}
+    return said if isinstance(said, dict) else {}

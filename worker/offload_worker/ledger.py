@@ -33,7 +33,8 @@ class JobLedger:
             ExpressionAttributeValues=attribute_values,
         )
 
-    def running(self, bucket: str, key: str, etag: str) -> None:
+    def running(self, bucket: str, key: str, etag: str, processes: tuple[int, str] = (1, "")) -> None:
+        """processes: how many load processes run and why (kept when the container is killed)."""
         self._update(
             {
                 jobs.STATUS: jobs.RUNNING,
@@ -41,6 +42,8 @@ class JobLedger:
                 jobs.KEY: key,
                 jobs.ETAG: etag,
                 jobs.STARTED_AT: jobs.now(),
+                jobs.LOAD_PROCESSES: processes[0],
+                jobs.LOAD_PROCESSES_REASON: processes[1],
             },
             remove=(jobs.REASON,),
         )

@@ -14,10 +14,10 @@ from offload_contract import confirmation_ids
 
 from offload_worker.batch_writer import BatchWriter, WriteStats
 from offload_worker.duplicates import DuplicateCounter
+from offload_worker.item_size import MAX_ITEM_BYTES, wire_item_bytes
 from offload_worker.orders import Header, RowEncoder, RowRejected
 from offload_worker.source import not_utf8
 
-_MAX_ITEM_BYTES = 350_000  # DynamoDB refuses items over 400 KB, and a whole batch with them
 _NEEDS_QUOTES = frozenset(',"\r\n')
 
 Row = tuple[int, "list[str] | RowRejected"]
@@ -60,6 +60,9 @@ class Loader:
         self._encode = RowEncoder(header).encode
         self._confirm = confirmation_ids(bucket, key, etag)
         self._per_file = ',"SourceKey":{"S":' + json_string(key) + "}}"
+        # A row this long or shorter fits whatever it holds (at most 4 UTF-8 bytes a character; the
+        # names, ConfirmationId and dates add under 1 KiB): only a longer one is measured.
+        self._surely_fits = (MAX_ITEM_BYTES - len(key.encode("utf-8", "surrogateescape")) - 1024) // 4
         self._writer, self._output, self._reject = writer, output, reject
         self._duplicates = DuplicateCounter()
         self.counts = Counts()
@@ -79,14 +82,18 @@ class Loader:
                     if byte:
                         raise RowRejected(f"row is not UTF-8 text (byte {byte}): export the file as UTF-8")
                 order_id, attributes = self._encode(fields)
-                if len(text) > _MAX_ITEM_BYTES:
-                    raise RowRejected("row is larger than DynamoDB's 400 KB item limit")
+                confirmation = self._confirm(order_id)
+                item = "{" + attributes + ',"ConfirmationId":{"S":"' + confirmation + '"}' + self._per_file
+                if len(text) > self._surely_fits and (size := wire_item_bytes(item)) > MAX_ITEM_BYTES:
+                    raise RowRejected(
+                        f"row is {size:,} bytes as a DynamoDB item, over its 400 KB limit "
+                        "(DynamoDB counts UTF-8 bytes): shorten its text"
+                    )
             except RowRejected as error:
                 self._reject(line, str(error), raw_text(fields))
                 counts.rejected += 1
                 continue
-            confirmation = self._confirm(order_id)
-            put(order_id, "{" + attributes + ',"ConfirmationId":{"S":"' + confirmation + '"}' + self._per_file)
+            put(order_id, item)
             self._duplicates.add(order_id)
             if _NEEDS_QUOTES.intersection(order_id):
                 output(line, csv_line((order_id, confirmation)))

@@ -15,6 +15,7 @@ import contextlib
 import heapq
 import multiprocessing
 import os
+import signal
 import struct
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -84,9 +85,10 @@ def _load_share(settings: Settings, names: list[str], etag: str, concurrency: in
             while (rows := inbox.recv()) is not None:
                 loader.load(rows)
             counts = loader.finish()
-        except WorkerError as error:
+        except Exception as error:  # noqa: BLE001 - the reading process reports it, in these words
             loader.abort()
-            inbox.send(Share(loader.counts, output_path, rejects_path, error))
+            failure = error if isinstance(error, WorkerError) else WorkerError(f"{type(error).__name__}: {error}")
+            inbox.send(Share(loader.counts, output_path, rejects_path, failure))
             return
     inbox.send(Share(counts, output_path, rejects_path))
 
@@ -113,6 +115,7 @@ def load_in_processes(
         ours, theirs = context.Pipe()
         child = context.Process(target=_load_share, args=(settings, names, etag, concurrency, theirs), daemon=True)
         child.start()
+        theirs.close()  # the child has its own copy: when it ends, a send here fails instead of blocking
         pipes.append(ours)
         children.append(child)
     share_of = _route(header, processes)
@@ -123,13 +126,13 @@ def load_in_processes(
             batch = dealt[index]
             batch.append((line, fields))
             if len(batch) >= _DEAL:
-                pipes[index].send(batch)
+                _send(pipes, children, index, batch)
                 dealt[index] = []
-        for pipe, batch in zip(pipes, dealt, strict=True):
+        for index, batch in enumerate(dealt):
             if batch:
-                pipe.send(batch)
-            pipe.send(None)
-        shares: list[Share] = [pipe.recv() for pipe in pipes]
+                _send(pipes, children, index, batch)
+            _send(pipes, children, index, None)
+        shares: list[Share] = [_receive(pipes, children, index) for index in range(processes)]
     except BaseException:
         for child in children:
             child.kill()
@@ -141,6 +144,34 @@ def load_in_processes(
     if failed is not None:
         raise failed
     return shares
+
+
+def _send(pipes: list[Connection], children: list[Any], index: int, rows: list[Row] | None) -> None:
+    try:
+        pipes[index].send(rows)
+    except OSError:  # it stopped reading: it failed, and says why on its pipe
+        raise _failure(pipes, children, index) from None
+
+
+def _receive(pipes: list[Connection], children: list[Any], index: int) -> Share:
+    try:
+        share: Share = pipes[index].recv()
+    except (EOFError, OSError):
+        raise _failure(pipes, children, index) from None
+    return share
+
+
+def _failure(pipes: list[Connection], children: list[Any], index: int) -> WorkerError:
+    """Why load process `index` stopped: its own error, or how it ended when it could not say."""
+    with contextlib.suppress(EOFError, OSError):
+        if pipes[index].poll(10):
+            share: Share = pipes[index].recv()
+            if share.error is not None:
+                return share.error
+    children[index].join(timeout=10)
+    code = children[index].exitcode
+    how = "was killed (SIGKILL: out of memory?)" if code == -signal.SIGKILL else f"ended with exit code {code}"
+    return WorkerError(f"load process {index + 1} of {len(children)} {how} before loading its rows")
 
 
 def total(shares: list[Share]) -> Counts:

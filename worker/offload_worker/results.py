@@ -55,9 +55,9 @@ class Result:
 class Rejects:
     """The rejects report: written only if some row was rejected."""
 
-    def __init__(self, s3: Any, bucket: str, key: str, header: bool = True) -> None:
-        """header: False for a shard's staged part (the assembled report gets one)."""
-        self._writer = S3Writer(s3, bucket, key)
+    def __init__(self, s3: Any, bucket: str, key: str, header: bool = True, expected_bytes: int = 0) -> None:
+        """header: False for a shard's staged part (the assembled report gets one); expected_bytes: S3Writer's."""
+        self._writer = S3Writer(s3, bucket, key, expected_bytes=expected_bytes)
         self._csv = csv.writer(self._writer, lineterminator="\n")
         self._header = header
         self.count = 0

@@ -30,7 +30,7 @@ def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any) -> Result:
         raise FileRejected(problem)
     source = S3Source(s3, settings.bucket, settings.key, settings.etag)
     try:
-        ledger.running(settings.bucket, settings.key, source.etag)
+        ledger.running(settings.bucket, settings.key, source.etag, (settings.processes, settings.processes_reason))
         if source.size == 0:
             raise FileRejected("file is empty (0 bytes)")
         result = _load(settings, s3, dynamodb, source, ledger)
@@ -55,9 +55,9 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: 
     result = Result(etag=source.etag, output_key=settings.layout.output_key(settings.key))
     if header.ignored:
         result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
-    output = S3Writer(s3, settings.bucket, result.output_key)
+    output = S3Writer(s3, settings.bucket, result.output_key, expected_bytes=source.size)
     output.write(",".join(OUTPUT_HEADER) + "\n")
-    rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key))
+    rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key), expected_bytes=source.size)
     try:
         with progress:
             counts = load_rows(settings, dynamodb, names, header, source.etag, rows, output, rejects)

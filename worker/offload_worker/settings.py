@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -12,6 +10,7 @@ from offload_contract.layout import Layout
 from offload_contract.shards import parse_range
 
 from offload_worker.errors import ConfigError
+from offload_worker.limits import task_plan
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class Settings:
     cluster: str | None  # the ECS cluster: the dimension of the job's metrics
     shard: tuple[int, int, int, int] | None = None  # (index, count, start, end) of a shard task
     shard_wait_seconds: int = env.DEFAULT_SHARD_WAIT_SECONDS
+    processes_reason: str = ""  # why `processes` (limits.py), for the job record
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -57,6 +57,7 @@ class Settings:
             layout = Layout.from_env(environ)
         except ValueError as error:
             raise ConfigError(str(error)) from None
+        processes = task_plan(environ.get(env.WORKER_PROCESSES), environ.get(env.WORKER_CPU_UNITS))
         return cls(
             shard=_shard(environ),
             shard_wait_seconds=bounded(env.SHARD_WAIT_SECONDS, env.DEFAULT_SHARD_WAIT_SECONDS, 1, 86400),
@@ -71,7 +72,8 @@ class Settings:
             write_concurrency=bounded(
                 env.WRITE_CONCURRENCY, env.DEFAULT_WRITE_CONCURRENCY, 1, env.MAX_WRITE_CONCURRENCY
             ),
-            processes=bounded(env.WORKER_PROCESSES, usable_cpus(), 1, env.MAX_WORKER_PROCESSES),
+            processes=processes.count,
+            processes_reason=processes.reason,
             write_deadline_seconds=bounded(env.WRITE_DEADLINE_SECONDS, env.DEFAULT_WRITE_DEADLINE_SECONDS, 1, 86400),
             job_ttl_days=bounded(env.JOB_TTL_DAYS, env.DEFAULT_JOB_TTL_DAYS, 1, 3650),
             cluster=environ.get(env.CLUSTER_NAME) or None,
@@ -96,13 +98,3 @@ def _shard(environ: Mapping[str, str]) -> tuple[int, int, int, int] | None:
     except ValueError as error:
         raise ConfigError(f"{env.SHARD_RANGE}: {error}") from None
     return int(index), int(count), start, end
-
-
-def usable_cpus(cgroup: str = "/sys/fs/cgroup/cpu.max") -> int:
-    """The CPUs this task may use: its affinity, capped by a cgroup v2 CPU quota (the task's `cpu`)."""
-    cpus = len(os.sched_getaffinity(0))
-    try:
-        quota, period = open(cgroup).read().split()  # noqa: SIM115 - one short read
-    except (OSError, ValueError):
-        return cpus
-    return cpus if quota == "max" else max(1, min(cpus, math.ceil(int(quota) / int(period))))

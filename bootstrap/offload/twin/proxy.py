@@ -35,6 +35,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     cut_after: int | None = None  # reset the connection after this many body bytes
+    reset: bool = False  # reset the connection without answering at all
 
 
 class Hooks:
@@ -78,7 +79,15 @@ def start(target: str, hooks: Hooks) -> tuple[ThreadingHTTPServer, str]:
                 reply = hooks.reply(request, Reply(upstream.status_code, dict(upstream.headers), upstream.content))
             self._send(reply)
 
+        def _reset(self) -> None:
+            # SO_LINGER 0: close sends a TCP RST, as a dropped WAN link does.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+
         def _send(self, reply: Reply) -> None:
+            if reply.reset:
+                self._reset()
+                return
             self.send_response(reply.status)
             for key, value in reply.headers.items():
                 if key.lower() not in _HOP_HEADERS:
@@ -90,9 +99,7 @@ def start(target: str, hooks: Hooks) -> tuple[ThreadingHTTPServer, str]:
                 return
             self.wfile.write(reply.body[: reply.cut_after])
             self.wfile.flush()
-            # SO_LINGER 0: close sends a TCP RST, as a dropped WAN link does.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
+            self._reset()
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 

@@ -79,3 +79,16 @@ run "tiny_cpu_is_refused" {
 
   expect_failures = [var.worker_cpu]
 }
+
+run "the_worker_is_told_its_cpu_units" {
+  command = apply # mocked
+
+  variables {
+    worker_cpu = 2048
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment, { name = "WORKER_CPU_UNITS", value = "2048" })
+    error_message = "ECS enforces cpu only as shares: the worker sizes its load processes from WORKER_CPU_UNITS"
+  }
+}

@@ -188,6 +188,8 @@ resource "aws_ecs_task_definition" "this" {
       AWS_REGION         = local.region
       AWS_DEFAULT_REGION = local.region
       CLUSTER_NAME       = aws_ecs_cluster.this.name # the dimension of the worker's metrics
+      # ECS enforces cpu only as shares: the container sees every host core, so the worker sizes itself from this
+      WORKER_CPU_UNITS = tostring(var.worker_cpu)
       }, var.environment) : {
       name  = k
       value = v

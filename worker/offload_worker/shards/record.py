@@ -42,10 +42,17 @@ class ShardLedger(JobLedger):
     def job(self) -> dict[str, Any]:
         return dict(self._table_().get_item(Key={jobs.JOB_ID: self.job_id}, ConsistentRead=True).get("Item", {}))
 
-    def running(self, bucket: str, key: str, etag: str) -> None:
+    def running(self, bucket: str, key: str, etag: str, processes: tuple[int, str] = (1, "")) -> None:
         if not self._table:
             return
-        self._set_shard({jobs.STATUS: jobs.RUNNING, jobs.STARTED_AT: jobs.now()})
+        self._set_shard(
+            {
+                jobs.STATUS: jobs.RUNNING,
+                jobs.STARTED_AT: jobs.now(),
+                jobs.LOAD_PROCESSES: processes[0],
+                jobs.LOAD_PROCESSES_REASON: processes[1],
+            }
+        )
         with contextlib.suppress(self._client.meta.client.exceptions.ConditionalCheckFailedException):
             # The job runs while its shards do, unless one has failed it: that stays visible.
             self._table_().update_item(

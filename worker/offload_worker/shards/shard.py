@@ -37,7 +37,7 @@ def process_shard(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedge
         raise FileRejected(problem)
     head = S3Source(s3, settings.bucket, settings.key, settings.etag)
     try:
-        ledger.running(settings.bucket, settings.key, head.etag)
+        ledger.running(settings.bucket, settings.key, head.etag, (settings.processes, settings.processes_reason))
         names, _rows = read_rows(head)  # every shard checks the header: a bad file fails before any row
         etag, size = head.etag, head.size
     finally:
@@ -91,11 +91,11 @@ def _load(
         settings.progress_seconds,
         lambda error: logger.warning("progress not recorded", extra={"error": str(error)}),
     )
-    part = settings.layout.shard_part_key
-    output = S3Writer(s3, settings.bucket, part(ledger.job_id, index, "output"))
+    part, span = settings.layout.shard_part_key, following.offset - entry.offset  # span: the parts' size
+    output = S3Writer(s3, settings.bucket, part(ledger.job_id, index, "output"), expected_bytes=span)
     if index == 0:  # the header heads the first part: no small piece to join before it
         output.write(",".join(OUTPUT_HEADER) + "\n")
-    rejects = Rejects(s3, settings.bucket, part(ledger.job_id, index, "rejects"), header=False)
+    rejects = Rejects(s3, settings.bucket, part(ledger.job_id, index, "rejects"), header=False, expected_bytes=span)
     keys = KeyRuns()
     try:
         with progress:
