@@ -8,6 +8,7 @@ has no resource type."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,12 @@ def read_back(role: str, cluster_name: str) -> tuple[list[dict[str, Any]], list[
         iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
     ]
-    attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]]
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    for policy in attached:  # judged as well as named: what a managed policy would allow shows in the failure
+        version = iam.get_policy(PolicyArn=policy["PolicyArn"])["Policy"]["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=policy["PolicyArn"], VersionId=version)["PolicyVersion"]
+        documents.append(
+            json.loads(document["Document"]) if isinstance(document["Document"], str) else document["Document"]
+        )
     (cluster,) = ecs.describe_clusters(clusters=[cluster_name])["clusters"]
-    return documents, attached, Scope(cluster["clusterArn"])
+    return documents, [p["PolicyName"] for p in attached], Scope(cluster["clusterArn"])
