@@ -64,7 +64,7 @@ def problems(documents: list[dict[str, Any]], attached: list[str], scope: Scope)
             resources = sorted(_listed(statement["Resource"]))
             for action in _listed(statement["Action"]):
                 if action not in AGENT_ACTIONS:
-                    found.append(f"{action}: not an agent call")
+                    found.append(f"{action}: not in the justified list")
                     continue
                 kind = AGENT_ACTIONS[action][0]
                 if resources != scope.resources(kind):

@@ -42,7 +42,7 @@ def test_the_managed_policies_the_role_had_are_refused() -> None:
         "ssmmessages:OpenControlChannel",
         "ec2messages:GetMessages",
     ):
-        assert f"{action}: not an agent call" in found
+        assert f"{action}: not in the justified list" in found
     assert "ecs:Poll on ['*']: expected ['arn:aws:ecs:eu-west-1:123456789012:container-instance/offload/*']" in found
 
 
