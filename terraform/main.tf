@@ -99,6 +99,7 @@ module "activation" {
   source = "./modules/activation"
 
   name           = var.name
+  cluster_arn    = module.cluster.cluster_arn
   instance_count = var.instance_count
   expiry_hours   = var.activation_expiry_hours
 }

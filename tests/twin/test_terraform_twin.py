@@ -17,6 +17,7 @@ from offload.lib.terraform import targets as stack
 from offload.lib.terraform import tooling
 from offload.lib.terraform.runner import PLAN_NO_CHANGES, Runner
 
+from tests import instance_role_policy
 from tests.conftest import REPO
 from tests.figures import say
 from tests.orders_csv import csv_text, many
@@ -55,6 +56,9 @@ def test_apply_replan_destroy(
     applied = runner.invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output
     outputs = Runner(stack.for_target("twin"), quiet=True).outputs()
+    role = instance_role_policy.read_back(outputs["instance_role"], outputs["cluster_name"])
+    beyond = instance_role_policy.problems(*role)
+    assert beyond == [], f"the on-prem instance role allows more than its agents call: {beyond}"
 
     s3, ecs, sqs, ssm = (boto3.client(s) for s in ("s3", "ecs", "sqs", "ssm"))
     s3.head_bucket(Bucket=outputs["bucket"])

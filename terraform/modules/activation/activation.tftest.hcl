@@ -4,7 +4,8 @@ mock_provider "aws" {
 }
 
 variables {
-  name = "offload"
+  name        = "offload"
+  cluster_arn = "arn:aws:ecs:us-east-1:123456789012:cluster/offload"
 }
 
 run "limit_and_expiry_come_from_the_variables" {

@@ -37,11 +37,62 @@ resource "aws_iam_role" "this" {
   assume_role_policy = data.aws_iam_policy_document.ssm_trust.json
 }
 
-resource "aws_iam_role_policy_attachment" "this" {
-  for_each = toset(["AmazonSSMManagedInstanceCore", "service-role/AmazonEC2ContainerServiceforEC2Role"])
+# What the agents on an EXTERNAL instance call, for this cluster only, in place of the managed
+# AmazonSSMManagedInstanceCore and AmazonEC2ContainerServiceforEC2Role (account-wide: any Parameter
+# Store value, any cluster and its tasks' credentials, any image, any log group). Each action is
+# from the agents' source (aws/amazon-ecs-agent ecs-agent/api/ecs/client/ecs_client.go,
+# aws/amazon-ssm-agent agent/health/healthcheck.go); its resources are what the Service
+# Authorization Reference allows for it. docs/instance-role.md says what is left out and why.
+data "aws_arn" "cluster" {
+  arn = var.cluster_arn
+}
 
-  role       = aws_iam_role.this.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
+locals {
+  # arn:<partition>:ecs:<region>:<account>:container-instance/<cluster>/<id>
+  container_instances = "${replace(var.cluster_arn, ":cluster/", ":container-instance/")}/*"
+  managed_instances   = "arn:${data.aws_partition.current.partition}:ssm:${data.aws_arn.cluster.region}:${data.aws_arn.cluster.account}:managed-instance/*"
+}
+
+data "aws_iam_policy_document" "agents" {
+  statement {
+    sid = "JoinAndReportToThisCluster"
+    actions = [
+      "ecs:RegisterContainerInstance",   # the ECS agent joins (ECS_CLUSTER is set: no CreateCluster)
+      "ecs:SubmitTaskStateChange",       # task RUNNING/STOPPED, which the task-state function reads
+      "ecs:SubmitContainerStateChange",  # the worker's exit code
+      "ecs:DeregisterContainerInstance", # register-instance.sh --deregister leaves with these credentials
+    ]
+    resources = [var.cluster_arn] # cluster* in the reference
+  }
+  statement {
+    sid = "TakeWorkFromThisCluster"
+    actions = [
+      "ecs:Poll",                  # ACS: tasks to run and their roles' credentials
+      "ecs:StartTelemetrySession", # TCS: the agent's metrics and health (agent connected)
+    ]
+    resources = [local.container_instances] # container-instance* in the reference
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.cluster_arn]
+    }
+  }
+  statement {
+    sid       = "FindTheEndpoints"
+    actions   = ["ecs:DiscoverPollEndpoint"] # where ACS/TCS are; no resource type nor condition key exists
+    resources = ["*"]
+  }
+  statement {
+    sid       = "StayOnline"
+    actions   = ["ssm:UpdateInstanceInformation"] # the SSM agent's heartbeat (PingStatus Online)
+    resources = [local.managed_instances]         # managed-instance in the reference
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "ecs-anywhere-agents"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.agents.json
 }
 
 resource "aws_ssm_activation" "this" {
@@ -61,5 +112,5 @@ resource "aws_ssm_activation" "this" {
     ignore_changes = [expiration_date, tags, tags_all]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.this]
+  depends_on = [aws_iam_role_policy.this]
 }

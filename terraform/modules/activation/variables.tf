@@ -3,6 +3,16 @@ variable "name" {
   type        = string
 }
 
+variable "cluster_arn" {
+  description = "ARN of the ECS cluster the machines join: the only cluster their agents may register with, poll and report to."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[^:]+:ecs:[^:]+:[0-9]{12}:cluster/[A-Za-z0-9_-]+$", var.cluster_arn))
+    error_message = "cluster_arn must be an ECS cluster ARN (arn:<partition>:ecs:<region>:<account>:cluster/<name>)."
+  }
+}
+
 variable "instance_count" {
   description = "How many on-prem machines may register with this activation."
   type        = number
