@@ -5,7 +5,8 @@ mock_provider "aws" {
 }
 
 variables {
-  name = "offload"
+  name        = "offload"
+  cluster_arn = "arn:aws:ecs:us-east-1:123456789012:cluster/offload"
 }
 
 run "instance_role_trusts_only_ssm_of_this_account_and_region" {
