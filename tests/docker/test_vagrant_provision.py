@@ -27,7 +27,7 @@ import docker
 import docker.errors
 import docker.models.containers
 import pytest
-from offload.lib.build.base_image import SUITE, apt_mirror
+from offload.lib.build.base_image import SUITE, apt_mirror, has_image
 
 from tests.register_host import (
     AGENT_DB,
@@ -87,11 +87,8 @@ def _curl_debs(client: docker.DockerClient, base_image: str, into: Path) -> list
 def guest_image(docker_client: docker.DockerClient, base_image: str) -> str:
     """The Debian base with curl (register-instance.sh downloads with it; minbase has none), built with no network."""
     name = f"{GUEST_REPOSITORY}:{docker_client.images.get(base_image).id.split(':')[1][:12]}"
-    try:
-        docker_client.images.get(name)
+    if has_image(docker_client, name):
         return name
-    except docker.errors.ImageNotFound:
-        pass
     with tempfile.TemporaryDirectory(prefix="offload-guest-") as work:
         debs = _curl_debs(docker_client, base_image, Path(work))
         context = io.BytesIO()

@@ -134,15 +134,20 @@ def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path
     return tarball
 
 
+def has_image(client: docker.DockerClient, name: str) -> bool:
+    try:
+        client.images.get(name)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
 def ensure_base_image(client: docker.DockerClient, mirror: str | None = None) -> str:
     """`offload-python-base:<tag>` in the engine: reused when there, else imported from the tarball."""
     mirror = mirror or apt_mirror()
     name = f"{REPOSITORY}:{base_tag(mirror)}"
-    try:
-        client.images.get(name)
+    if has_image(client, name):
         return name
-    except docker.errors.ImageNotFound:
-        pass
     tarball = rootfs_tarball(mirror)
     repository, tag = name.split(":")
     client.api.import_image_from_file(str(tarball), repository=repository, tag=tag, changes=["ENV LANG=C.UTF-8"])

@@ -22,6 +22,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from offload.lib.build.base_image import has_image
 from offload.lib.paths import repo_root
 
 REPOSITORY = "offload-worker"
@@ -147,11 +148,8 @@ def build_worker_image(
     wheels = build_wheels(root)
     base = client.images.get(base_image)
     name = f"{repository}:{image_tag(str(base.id), wheels, (root / DOCKERFILE).read_bytes())}"
-    try:
-        client.images.get(name)
+    if has_image(client, name):
         return name
-    except docker.errors.ImageNotFound:
-        pass
     try:
         client.images.build(
             path=str(root),
