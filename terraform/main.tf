@@ -74,6 +74,8 @@ module "alarms" {
   source = "./modules/alarms"
   count  = var.alarms_enabled ? 1 : 0
 
+  backlog_alarm_minutes = var.backlog_alarm_minutes
+
   name           = var.name
   dlq_name       = module.dispatch.dlq_name
   function_names = values(module.dispatch.function_names)

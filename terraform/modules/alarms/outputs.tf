@@ -7,3 +7,8 @@ output "alarm_names" {
   description = "Names of the alarms."
   value       = keys(aws_cloudwatch_metric_alarm.this)
 }
+
+output "backlog_alarm_name" {
+  description = "Name of the alarm on a backlog older than backlog_alarm_minutes."
+  value       = aws_cloudwatch_metric_alarm.backlog.alarm_name
+}
