@@ -96,6 +96,7 @@ def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str,
     stuck = watchdog.stuck_jobs(table, SETTINGS.stuck_after_seconds, now)
     queued = watchdog.stuck_queued(table, SETTINGS.stuck_after_seconds, now)
     connected, lost = watchdog.agents(clients.ecs(), SETTINGS.cluster)
+    swept = _start_waiting(context)  # the safety net: events lost, a pass cut short
     figures = {
         metrics.JOBS_STUCK_RUNNING: len(stuck),
         metrics.JOBS_STUCK_QUEUED: len(queued),
@@ -104,7 +105,6 @@ def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str,
         **watchdog.backlog_figures(table, now),  # what still waits once this run has started what fits
     }
     watchdog.publish(clients.cloudwatch(), SETTINGS.cluster, figures)
-    swept = _start_waiting(context)  # the safety net: events lost, a pass cut short
     if stuck or queued or lost or reconciled.stopped or reconciled.missing:
         logger.warning(
             "needs attention",

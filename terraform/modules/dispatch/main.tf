@@ -14,7 +14,7 @@ locals {
   cluster_name        = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
   task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_definition_family}:*"
   # A record may take ceil(max_shards / 8) rounds of parallel RunTask calls of ~3 s each
-  # (RUN_TASK_THREADS, RUN_TASK_ROUND_SECONDS in lambda/offload_dispatch/dispatch.py); a batch, that per
+  # (RUN_TASK_THREADS, RUN_TASK_ROUND_SECONDS in lambda/offload_dispatch/start.py); a batch, that per
   # record plus 10 s. The function hands back the records it has no time left for, so this only
   # saves them a redelivery.
   lambda_timeout = coalesce(var.lambda_timeout, min(900, var.batch_size * ceil(var.max_shards / 8) * 3 + 10))
