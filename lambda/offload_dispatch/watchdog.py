@@ -14,7 +14,7 @@ the jobs whose end was never heard of.
   tasks visible for a limited time) fails the job, saying to rerun it.
 
 Open jobs are read from the jobs table's ByStatus index (Status, UpdatedAt), never a scan, at most
-MAX_JOBS_PER_RUN of each status per run, oldest news first.
+MAX_JOBS_PER_RUN of each status and MAX_TASKS_PER_RUN tasks per run, oldest news first.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from offload_dispatch.ledger import Ledger
 from offload_dispatch.task_state import handle_task_change
 
 RECONCILE_AFTER_SECONDS = 600  # a RUNNING worker records progress every PROGRESS_SECONDS (default 5)
-MAX_JOBS_PER_RUN = 100  # per status; DescribeTasks takes 100 tasks a call
+MAX_JOBS_PER_RUN = 100  # per status
+MAX_TASKS_PER_RUN = 500  # DescribeTasks takes 100 a call: at most 5 calls (a sharded job has up to 100 tasks)
 _DESCRIBE_BATCH = 100
 
 
@@ -88,7 +89,10 @@ def reconcile(table: Any, ecs: Any, cluster: str, container: str, ledger: Ledger
     owners: dict[str, tuple[str, int | None]] = {}  # task ARN -> (job id, shard)
     for status in (jobs.QUEUED, jobs.RUNNING):
         for job in open_jobs(table, status, quiet):
-            owners.update({arn: (str(job[jobs.JOB_ID]), shard) for arn, shard in _open_tasks(job).items()})
+            tasks = _open_tasks(job)
+            if len(owners) + len(tasks) > MAX_TASKS_PER_RUN:
+                break  # the next run takes the rest: these jobs are still the oldest quiet ones
+            owners.update({arn: (str(job[jobs.JOB_ID]), shard) for arn, shard in tasks.items()})
     done = Reconciled()
     arns = sorted(owners)
     for start in range(0, len(arns), _DESCRIBE_BATCH):

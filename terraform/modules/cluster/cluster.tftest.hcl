@@ -33,6 +33,20 @@ run "task_definition_is_external_with_awslogs" {
   }
 }
 
+run "the_task_role_may_list_only_its_inputs_and_staged_parts" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.task.statement : (
+        s.resources == toset(["arn:aws:s3:::orders"]) && one(s.condition).test == "StringLike" && one(s.condition).variable == "s3:prefix"
+        && toset(one(s.condition).values) == toset(["incoming/*", "processed/.offload-shards/*"])
+      ) if contains(s.actions, "s3:ListBucket")
+    ]) && length([for s in data.aws_iam_policy_document.task.statement : s if contains(s.actions, "s3:ListBucket")]) == 1
+    error_message = "s3:ListBucket on the bucket, only for the input prefix and the staged shard parts (a missing key is then 404)"
+  }
+}
+
 run "gpus_become_a_resource_requirement" {
   command = apply # mocked
 
@@ -64,18 +78,4 @@ run "tiny_cpu_is_refused" {
   }
 
   expect_failures = [var.worker_cpu]
-}
-
-run "the_task_role_may_list_only_its_inputs_and_staged_parts" {
-  command = plan
-
-  assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.task.statement : (
-        s.resources == toset(["arn:aws:s3:::orders"]) && one(s.condition).test == "StringLike" && one(s.condition).variable == "s3:prefix"
-        && toset(one(s.condition).values) == toset(["incoming/*", "processed/.offload-shards/*"])
-      ) if contains(s.actions, "s3:ListBucket")
-    ]) && length([for s in data.aws_iam_policy_document.task.statement : s if contains(s.actions, "s3:ListBucket")]) == 1
-    error_message = "s3:ListBucket on the bucket, only for the input prefix and the staged shard parts (a missing key is then 404)"
-  }
 }

@@ -99,20 +99,23 @@ run "a_lost_task_stopped_event_lands_in_a_queue_and_the_watchdog_may_reconcile" 
   }
 
   assert {
-    condition = (
-      one(aws_cloudwatch_event_target.this["task-stopped"].dead_letter_config).arn == aws_sqs_queue.events_dlq.arn
-      && alltrue([for t in aws_cloudwatch_event_target.this : one(t.retry_policy).maximum_retry_attempts == 185 && one(t.retry_policy).maximum_event_age_in_seconds == 86400])
-    )
-    error_message = "the task-stopped target retries, then dead-letters into the events DLQ"
+    condition     = one(aws_cloudwatch_event_target.this["task-stopped"].dead_letter_config).arn == aws_sqs_queue.events_dlq.arn
+    error_message = "the task-stopped target dead-letters into the events DLQ"
   }
 
   assert {
-    condition = one([
-      for s in data.aws_iam_policy_document.events_dlq.statement : s
-      if s.actions == toset(["sqs:SendMessage"]) && one(s.principals).identifiers == toset(["events.amazonaws.com"])
-      && one(s.condition).variable == "aws:SourceArn" && one(s.condition).values == tolist([aws_cloudwatch_event_rule.this["task-stopped"].arn])
-    ]) != null
-    error_message = "only EventBridge, for the task-stopped rule, may send to the events DLQ"
+    condition     = alltrue([for t in aws_cloudwatch_event_target.this : one(t.retry_policy).maximum_retry_attempts == 185 && one(t.retry_policy).maximum_event_age_in_seconds == 86400])
+    error_message = "EventBridge retries each target for a day, 185 times"
+  }
+
+  assert {
+    condition     = one(data.aws_iam_policy_document.events_dlq.statement).actions == toset(["sqs:SendMessage"]) && one(one(data.aws_iam_policy_document.events_dlq.statement).principals).identifiers == toset(["events.amazonaws.com"])
+    error_message = "only EventBridge may send to the events DLQ"
+  }
+
+  assert {
+    condition     = one(one(data.aws_iam_policy_document.events_dlq.statement).condition).variable == "aws:SourceArn" && one(one(data.aws_iam_policy_document.events_dlq.statement).condition).values == tolist([aws_cloudwatch_event_rule.this["task-stopped"].arn])
+    error_message = "only for the task-stopped rule (aws:SourceArn)"
   }
 
   assert {
@@ -121,12 +124,18 @@ run "a_lost_task_stopped_event_lands_in_a_queue_and_the_watchdog_may_reconcile" 
   }
 
   assert {
-    condition = (
-      contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "dynamodb:Query")]), "${var.jobs_table_arn}/index/ByStatus")
-      && !contains(flatten([for s in data.aws_iam_policy_document.this.statement : tolist(s.actions)]), "dynamodb:Scan")
-      && alltrue([for r in flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "ecs:DescribeTasks")]) : endswith(r, ":task/offload/*")])
-    )
-    error_message = "the watchdog queries the ByStatus index (no scan) and describes only this cluster's tasks"
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "dynamodb:Query")]), "${var.jobs_table_arn}/index/ByStatus")
+    error_message = "the watchdog queries the ByStatus index"
+  }
+
+  assert {
+    condition     = !contains(flatten([for s in data.aws_iam_policy_document.this.statement : tolist(s.actions)]), "dynamodb:Scan")
+    error_message = "nothing scans the jobs table"
+  }
+
+  assert {
+    condition     = alltrue([for r in flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if contains(s.actions, "ecs:DescribeTasks")]) : endswith(r, ":task/offload/*")])
+    error_message = "the watchdog describes only this cluster's tasks"
   }
 }
 

@@ -4,13 +4,14 @@
   after which RunTask demands a network configuration ECS itself refuses).
 * RegisterContainerInstance accepts an `mi-` managed instance registered through
   SSM, with the CPU and memory its agent reports.
+* As ECS: a RunTask `clientToken` reused with other parameters raises ConflictException
+  naming the token's tasks in `resourceIds`, and DescribeTasks answers a task it does not
+  know (long stopped) as `failures[]` with reason MISSING; moto returns the first call's
+  task, and leaves the unknown one out.
 * RunTask(launchType=EXTERNAL) places on those instances, answers `failures[]`
   (RESOURCE:CPU, RESOURCE:MEMORY, AGENT) when none has room, raises ECS's
   "No Container Instances were found" when there are none, and honours
-  `clientToken` (a repeated call returns the first call's task; the same token with other
-  parameters raises ConflictException naming that task in `resourceIds`, as ECS does).
-* DescribeTasks answers a task it does not know as `failures[]` with reason MISSING
-  (moto leaves it out), as ECS does for a task stopped long ago.
+  `clientToken` (a repeated call returns the first call's task).
 * SubmitTaskStateChange (the agent's report) stops the task with its exit codes
   and queues an "ECS Task State Change" event for the twin's EventBridge.
 """

@@ -23,7 +23,6 @@ TASK_EVENTS: queue.Queue[dict[str, Any]] = queue.Queue()
 EXTERNAL = "EXTERNAL"
 original_task_definition_init = TaskDefinition.__init__
 original_run_task = EC2ContainerServiceResponse.run_task
-original_describe_tasks = EC2ContainerServiceResponse.describe_tasks
 _task_definition_signature = inspect.signature(original_task_definition_init)
 
 
@@ -132,17 +131,6 @@ def run_task(self: EC2ContainerServiceResponse) -> Any:
     return ActionResult({"tasks": tasks, "failures": failures})
 
 
-def describe_tasks(self: EC2ContainerServiceResponse) -> Any:
-    """As ECS: a task it does not know (long stopped, or never there) is a `failures[]` entry, reason MISSING."""
-    result: Any = original_describe_tasks(self)
-    found = {task.task_arn for task in result.result["tasks"]}
-    found |= {arn.rsplit("/", 1)[-1] for arn in found}
-    result.result["failures"] = [
-        {"arn": arn, "reason": "MISSING"} for arn in self._get_param("tasks", []) if arn not in found
-    ]
-    return result
-
-
 def submit_task_state_change(self: EC2ContainerServiceResponse) -> str:
     backend = self.ecs_backend
     cluster = self._get_param("cluster", "default")
@@ -189,3 +177,17 @@ def task_state_event(task: Task, reason: str) -> dict[str, Any]:
             "containers": [{"name": c.name, "exitCode": c.exitCode, "lastStatus": "STOPPED"} for c in task.containers],
         },
     }
+
+
+original_describe_tasks = EC2ContainerServiceResponse.describe_tasks
+
+
+def describe_tasks(self: EC2ContainerServiceResponse) -> Any:
+    """As ECS: a task it does not know (long stopped, or never there) is a `failures[]` entry, reason MISSING."""
+    result: Any = original_describe_tasks(self)
+    found = {task.task_arn for task in result.result["tasks"]}
+    found |= {arn.rsplit("/", 1)[-1] for arn in found}
+    result.result["failures"] = [
+        {"arn": arn, "reason": "MISSING"} for arn in self._get_param("tasks", []) if arn not in found
+    ]
+    return result
