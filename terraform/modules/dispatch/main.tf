@@ -165,9 +165,12 @@ data "aws_iam_policy_document" "this" {
     resources = [var.jobs_table_arn]
   }
   statement {
-    sid       = "OpenJobs" # the watchdog reads open jobs from the ByStatus index, not by a scan
-    actions   = ["dynamodb:Query"]
-    resources = ["${var.jobs_table_arn}/index/ByStatus"]
+    sid     = "OpenJobs" # open jobs from the ByStatus index, the line from the Backlog index: never a scan
+    actions = ["dynamodb:Query"]
+    resources = [
+      "${var.jobs_table_arn}/index/ByStatus",
+      "${var.jobs_table_arn}/index/Backlog",
+    ]
   }
   statement {
     sid       = "ReconcileTasks" # the watchdog looks up the tasks of jobs it heard nothing of
@@ -276,7 +279,7 @@ resource "aws_lambda_event_source_mapping" "this" {
   # twin: end
 }
 
-# --- EventBridge -> functions: task state changes, and the watchdog's schedule ---
+# --- EventBridge -> functions: task state changes, container instances, and the watchdog's schedule ---
 
 locals {
   triggers = {
@@ -290,6 +293,23 @@ locals {
         detail = {
           clusterArn = [var.cluster_arn]
           lastStatus = ["STOPPED"]
+        }
+      })
+    }
+    # A host joined or its agent came back: the waiting jobs start (docs/contract.md "The backlog").
+    # ECS also sends this event when a task starts or stops on the instance (its remaining resources
+    # change); a pass then reads the head of an empty line and ends.
+    instance-changed = {
+      function    = "task-state"
+      description = "offload: container instances of the cluster that are ACTIVE with a connected agent"
+      schedule    = null
+      pattern = jsonencode({
+        source        = ["aws.ecs"]
+        "detail-type" = ["ECS Container Instance State Change"]
+        detail = {
+          clusterArn     = [var.cluster_arn]
+          status         = ["ACTIVE"]
+          agentConnected = [true]
         }
       })
     }
