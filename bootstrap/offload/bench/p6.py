@@ -22,7 +22,9 @@ from offload.samples import generate as sample_orders
 from offload.twin.ecs import tasks
 
 ROWS_PER_FILE = 20
-DRAIN_DEADLINE_S = 150.0  # the bound for 60 files on 4 slots of ~2 s tasks is ~60 s
+# A drain that has finished no job for this long is stuck (SQS would redeliver a capacity wait only after
+# its 180 s visibility timeout): a busy machine slows the tasks down, it does not stop them ending.
+STALL_S = 90.0
 _POLL_S = 0.2
 Echo = Callable[[str], None]
 
@@ -116,18 +118,22 @@ def measure_p6(stack: Stack, clock: TaskClock, files: int, echo: Echo) -> dict[s
         put = s3.put_object(Bucket=stack.bucket, Key=key, Body=body)
         job_ids.append(ids.job_id(stack.bucket, key, put["ETag"], put.get("VersionId")))
     done: dict[str, dict[str, Any]] = {}
-    while len(done) < files and time.monotonic() - began < DRAIN_DEADLINE_S:
+    progress_at = began
+    while len(done) < files and time.monotonic() - progress_at < STALL_S:
         time.sleep(_POLL_S)
-        done = _final(stack, job_ids)
+        ended = _final(stack, job_ids)
+        progress_at, done = (time.monotonic() if len(ended) > len(done) else progress_at), ended
     drain_s = time.monotonic() - began
     failed = [
         f"{j['Key']}: {j['Status']} {j.get('Reason', '')}" for j in done.values() if j[jobs.STATUS] != jobs.SUCCEEDED
     ]
-    if len(done) < files or failed:
+    if len(done) < files:
         raise RuntimeError(
-            f"P6: {len(done)} of {files} jobs ended in {drain_s:.0f} s, {len(failed)} not SUCCEEDED {failed[:3]}; "
+            f"P6: {len(done)} of {files} jobs ended in {drain_s:.0f} s, none in the last {STALL_S:.0f} s; "
             f"{dead_letters(stack)} event(s) in the DLQ"
         )
+    if failed:
+        raise RuntimeError(f"P6: {len(failed)} of {files} jobs did not succeed: {failed[:3]}")
     placed, task_s = clock.since(began)
     figures = burst_figures(files, fleet_slots(stack), drain_s, task_s, placed)
     figures["p6_dead_letters"] = dead_letters(stack)
