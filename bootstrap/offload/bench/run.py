@@ -80,7 +80,7 @@ def _p6_rows(r: dict[str, float]) -> list[tuple[str, str, str]]:
         (
             "P6 drain time",
             f"{r['p6_drain_s']:.1f} s",
-            f"bound 1.5 x ideal + 15 s = {r['p6_bound_s']:.0f} s; {r['p6_tasks_per_file']:.2f} tasks per file, "
+            f"bound 1.5 x files/ideal + 15 s = {r['p6_bound_s']:.0f} s; {r['p6_tasks_per_file']:.2f} tasks per file, "
             f"{r['p6_dead_letters']:.0f} in the DLQ",
         ),
     ]
