@@ -77,7 +77,8 @@ def start_waiting(table: Any, ecs: Any, settings: Settings, ledger: Ledger, seco
         try:
             done.started += start_job(ecs, settings, obj, jid, _ranges(record), record, ledger)
         except NoCapacity as error:
-            ledger.waiting(jid, str(error), int(record[jobs.WAITING_SINCE]))
+            if str(error) != record.get(jobs.REASON):  # the head's reason, when it changed (a write less per pass)
+                ledger.waiting(jid, str(error), int(record[jobs.WAITING_SINCE]))
             done.stopped = "no room"
             break
         done.jobs += 1
