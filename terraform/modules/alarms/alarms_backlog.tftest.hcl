@@ -4,10 +4,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name           = "offload"
-  dlq_name       = "offload-events-dlq"
-  function_names = ["offload-dispatch", "offload-task-state"]
-  cluster_name   = "offload"
+  name                 = "offload"
+  dlq_name             = "offload-events-dlq"
+  task_events_dlq_name = "offload-task-events-dlq" # main's alarms module needs it; ignored where undeclared
+  function_names       = ["offload-dispatch", "offload-task-state"]
+  cluster_name         = "offload"
 }
 
 run "fires_on_the_oldest_wait_past_the_threshold_over_several_periods" {
