@@ -23,7 +23,7 @@ from offload.lib.terraform import targets
 from offload.lib.terraform.runner import Runner
 from offload.samples import generate as sample_orders
 from offload.twin.agent import LocalAgent
-from offload.twin.onprem import OnPremInstance, join
+from offload.twin.onprem import OnPremInstance, heartbeat, join
 from offload_contract import jobs as job_fields
 
 from tests.figures import say
@@ -250,3 +250,42 @@ def _until_idle(burst: Burst, agent: TimedAgent, prefix: str) -> int:
             quiet_since = time.monotonic()
         time.sleep(0.1)
     return sum(1 for j in burst.jobs(prefix) if j[job_fields.STATUS] not in job_fields.FINAL_STATUSES)
+
+
+def test_a_host_registering_or_reconnecting_starts_the_waiting_jobs(burst: Burst) -> None:
+    """No task stops here and no new event comes: only ECS's container instance state change can
+    start the job (the agent is left out, so its tasks are placed and never run)."""
+    cluster = burst.outputs["cluster_name"]
+
+    def placed(prefix: str, within: float = 10) -> float:
+        began = time.monotonic()
+        while not burst.tasks_per_job(prefix):
+            assert time.monotonic() - began < within, f"{prefix}: nothing started {within:.0f} s after the event"
+            time.sleep(0.1)
+        return time.monotonic() - began
+
+    def waiting(prefix: str) -> str:
+        began = time.monotonic()
+        while not any(j[job_fields.STATUS] == job_fields.WAITING_FOR_CAPACITY for j in burst.jobs(prefix)):
+            assert time.monotonic() - began < 60, f"{prefix}: never waited"
+            time.sleep(0.1)
+        return str(burst.jobs(prefix)[0][job_fields.REASON])
+
+    burst.drop("first-host", 1)
+    none_reason = waiting("first-host")
+    activation = boto3.client("ssm", region_name=REGION).create_activation(
+        IamRole=burst.outputs["instance_role"], RegistrationLimit=1
+    )
+    host = join(burst.endpoint, REGION, cluster, activation["ActivationId"], activation["ActivationCode"])
+    registered = placed("first-host")
+    time.sleep(3.5)  # no heartbeat: the twin counts the host ConnectionLost after 3 s
+    burst.drop("host-back", 1)
+    lost_reason = waiting("host-back")
+    heartbeat(burst.endpoint, REGION, host.managed_instance_id)
+    reconnected = placed("host-back")
+    burst.ecs.deregister_container_instance(cluster=cluster, containerInstance=host.container_instance_arn, force=True)
+    say(
+        f"host registered: waiting job placed {registered:.2f} s later; host back after ConnectionLost: "
+        f"{reconnected:.2f} s later (reasons: {none_reason!r}, {lost_reason!r})"
+    )
+    assert "No Container Instances" in none_reason and "AGENT" in lost_reason
