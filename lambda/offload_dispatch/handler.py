@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from offload_contract import jobs, metrics
 
 from offload_dispatch import clients, watchdog
@@ -70,7 +71,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     if line.waiting:  # from the head of the line, so the files just queued wait their turn only
-        _start_waiting(context)
+        try:
+            _start_waiting(context)
+        except ClientError:  # the records are answered already: the next stopped task or sweep retries the line
+            logger.exception("backlog pass failed")
     return dict(response)
 
 
