@@ -73,7 +73,7 @@ def test_apply_replan_destroy(
     alarms = {a["AlarmName"]: a for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]}
     assert sorted(alarms) == sorted([
         "offload-dlq-not-empty", "offload-jobs-stuck-running", "offload-agent-disconnected",
-        "offload-dispatch-errors", "offload-task-state-errors", "offload-watchdog-errors"])
+        "offload-dispatch-errors", "offload-task-state-errors", "offload-watchdog-errors", "offload-backlog-too-old"])
     assert all(a["AlarmActions"] == [outputs["alarm_topic_arn"]] for a in alarms.values())
     assert alarms["offload-agent-disconnected"]["Namespace"] == "Offload"
     _assert_rendered_policies_are_least_privilege(outputs)
