@@ -23,7 +23,7 @@ from offload_dispatch.launch import NoCapacity
 from offload_dispatch.ledger import Ledger
 from offload_dispatch.s3_records import S3Object
 from offload_dispatch.settings import Settings
-from offload_dispatch.start import seconds_per_record, start_job
+from offload_dispatch.start import RUN_TASK_ROUND_SECONDS, seconds_per_record, start_job
 
 logger = Logger(service="offload-dispatch", child=True)
 PAGE = 10  # a pass usually starts as many jobs as tasks just stopped: read the head a page at a time
@@ -63,11 +63,12 @@ class Pass:
 
 
 def start_waiting(table: Any, ecs: Any, settings: Settings, ledger: Ledger, seconds_left: Callable[[], float]) -> Pass:
-    """Start waiting jobs, oldest first, until the line is empty, RunTask finds no room (the head
-    stays the head: later jobs never pass it) or seconds_left() gets below one job's start."""
+    """Start waiting jobs, oldest first (a job's shards from its first without a task), until the
+    line is empty, RunTask finds no room (the head stays the head: later jobs never pass it) or
+    seconds_left() gets below one job's start."""
     done = Pass()
     for record in waiting_jobs(table):
-        if seconds_left() < seconds_per_record(settings.max_shards) + 1:
+        if seconds_left() < seconds_per_record(settings.max_shards) + RUN_TASK_ROUND_SECONDS + 1:
             done.stopped = "out of time"
             break
         jid = str(record[jobs.JOB_ID])
@@ -75,7 +76,7 @@ def start_waiting(table: Any, ecs: Any, settings: Settings, ledger: Ledger, seco
             continue
         obj = S3Object(str(record[jobs.BUCKET]), str(record[jobs.KEY]), str(record[jobs.ETAG]), None, "")
         try:
-            done.started += start_job(ecs, settings, obj, jid, _ranges(record), record, ledger)
+            done.started += start_job(ecs, settings, obj, jid, _ranges(record), record, ledger, in_order=True)
         except NoCapacity as error:
             if str(error) != record.get(jobs.REASON):  # the head's reason, when it changed (a write less per pass)
                 ledger.waiting(jid, str(error), int(record[jobs.WAITING_SINCE]))

@@ -54,11 +54,13 @@ def start_job(
     ranges: list[tuple[int, int]],
     record: dict[str, Any],
     ledger: Ledger,
+    in_order: bool = False,
 ) -> int:
     """Tasks started for the job (0: refused by a token conflict, now FAILED); raises NoCapacity
-    when its task, or some of its shards, found no room: the caller puts it in line."""
+    when its task, or some of its shards, found no room: the caller puts it in line. in_order:
+    a waiting job's first shard without a task starts alone, before the others (one round more)."""
     if len(ranges) > 1:
-        started = _launch_shards(ecs, settings, obj, jid, ranges, record, ledger)
+        started = _launch_shards(ecs, settings, obj, jid, ranges, record, ledger, in_order)
         ledger.launched(jid, None)  # every shard has its task now: the job leaves the line
         return started
     note = None
@@ -84,6 +86,7 @@ def _launch_shards(
     ranges: list[tuple[int, int]],
     record: dict[str, Any],
     ledger: Ledger,
+    in_order: bool,
 ) -> int:
     """RunTask for every shard without a task yet, RUN_TASK_THREADS at a time; raises NoCapacity
     (after trying them all) if some could not be placed: those wait, the others run."""
@@ -93,8 +96,16 @@ def _launch_shards(
         for index, (start, end) in enumerate(ranges)
         if not known.get(str(index), {}).get(jobs.TASK_ARN)
     ]
+    # in_order: the first shard alone, then the rest in parallel: the shard the others follow gets
+    # the first free slot, and when it finds none, neither would the others (one task definition).
+    head = 1 if in_order else len(todo)
+    results = _run_tasks(ecs, settings, obj, jid, todo[:head])
+    if in_order and results and isinstance(results[0], NoCapacity):  # the others keep their place behind it
+        ledger.shard_waiting(jid, todo[0][0], str(results[0]))
+        raise NoCapacity(f"shard {todo[0][0] + 1}/{len(ranges)}: {results[0]}")
+    results += _run_tasks(ecs, settings, obj, jid, todo[head:])
     started, unplaced = 0, []
-    for shard, result in zip(todo, _run_tasks(ecs, settings, obj, jid, todo), strict=True):
+    for shard, result in zip(todo, results, strict=True):
         index, note = shard[0], None
         if isinstance(result, NoCapacity):
             ledger.shard_waiting(jid, index, str(result))
