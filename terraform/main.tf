@@ -74,6 +74,8 @@ module "dispatch" {
 module "alarms" {
   source = "./modules/alarms"
   count  = var.alarms_enabled ? 1 : 0
+  # issue 23: the backlog-too-old alarm's threshold
+  backlog_alarm_minutes = var.backlog_alarm_minutes
 
   name                 = var.name
   dlq_name             = module.dispatch.dlq_name

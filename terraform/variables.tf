@@ -174,7 +174,7 @@ variable "log_retention_days" {
 }
 
 variable "alarms_enabled" {
-  description = "Create the CloudWatch alarms (DLQ not empty, Lambda errors, jobs stuck RUNNING, agent disconnected) and their SNS topic."
+  description = "Create the CloudWatch alarms (DLQ not empty, Lambda errors, jobs stuck RUNNING, agent disconnected, backlog older than backlog_alarm_minutes) and their SNS topic."
   type        = bool
   default     = true
 }
@@ -192,7 +192,7 @@ variable "alarm_notify_ok" {
 }
 
 variable "dashboard_enabled" {
-  description = "Create a CloudWatch dashboard of the pipeline (jobs, rows, throttling, DLQ, agents, Lambda errors)."
+  description = "Create a CloudWatch dashboard of the pipeline (jobs, rows, throttling, backlog, DLQ, agents, Lambda errors)."
   type        = bool
   default     = true
 }
@@ -205,6 +205,17 @@ variable "stuck_after_minutes" {
   validation {
     condition     = var.stuck_after_minutes >= 1
     error_message = "stuck_after_minutes must be at least 1."
+  }
+}
+
+variable "backlog_alarm_minutes" {
+  description = "Alarm (the backlog-too-old alarm) when a job has waited for capacity longer than this many minutes."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.backlog_alarm_minutes >= 1 && var.backlog_alarm_minutes == floor(var.backlog_alarm_minutes)
+    error_message = "backlog_alarm_minutes must be a whole number of minutes, at least 1."
   }
 }
 

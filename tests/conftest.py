@@ -79,16 +79,21 @@ def make_orders_stack(bucket: str = "orders-bucket", table: str = "Order", jobs_
     ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                      AttributeDefinitions=[{"AttributeName": "OrderId", "AttributeType": "S"}],
                      KeySchema=[{"AttributeName": "OrderId", "KeyType": "HASH"}])
-    # The jobs table as terraform/modules/storage makes it, with the watchdog's ByStatus index.
+    # The jobs table as terraform/modules/storage makes it: the watchdog's ByStatus index, the Backlog.
     ddb.create_table(
         TableName=jobs_table, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": n, "AttributeType": t}
-                              for n, t in (("JobId", "S"), ("Status", "S"), ("UpdatedAt", "N"))],
+                              for n, t in (("JobId", "S"), ("Status", "S"), ("UpdatedAt", "N"),
+                                           ("WaitingLine", "S"), ("WaitingSince", "N"))],
         KeySchema=[{"AttributeName": "JobId", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[{
             "IndexName": "ByStatus", "Projection": {"ProjectionType": "ALL"},
             "KeySchema": [{"AttributeName": "Status", "KeyType": "HASH"},
                           {"AttributeName": "UpdatedAt", "KeyType": "RANGE"}],
+        }, {
+            "IndexName": "Backlog", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "WaitingLine", "KeyType": "HASH"},
+                          {"AttributeName": "WaitingSince", "KeyType": "RANGE"}],
         }],
     )
 

@@ -8,10 +8,17 @@ import time
 JOB_ID = "JobId"
 # Its global secondary index: Status (hash), UpdatedAt (range), all attributes; the watchdog's way to open jobs
 STATUS_INDEX = "ByStatus"
+# The backlog (docs/contract.md "The backlog"): a job waiting for capacity, or with a shard waiting, carries
+# WAITING_LINE and WAITING_SINCE, and only then, so the sparse index BACKLOG_INDEX (hash WAITING_LINE, range
+# WAITING_SINCE, all attributes) holds exactly the waiting work, oldest first. Read it, never scan the table.
+BACKLOG_INDEX = "Backlog"
+WAITING_LINE = "WaitingLine"  # the index's hash key: always BACKLOG_LINE (one line per jobs table)
+BACKLOG_LINE = "waiting"
+WAITING_SINCE = "WaitingSince"  # the index's range key: the upload's arrival, epoch milliseconds (FIFO order)
 
 # Statuses, in the order a job normally passes through them.
 QUEUED = "QUEUED"  # ledger entry made, RunTask not yet confirmed
-WAITING_FOR_CAPACITY = "WAITING_FOR_CAPACITY"  # RunTask could not place it; SQS redelivers
+WAITING_FOR_CAPACITY = "WAITING_FOR_CAPACITY"  # in the backlog: no room, or older jobs wait before it
 RUNNING = "RUNNING"  # the worker has started
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"

@@ -24,3 +24,8 @@ JOBS_STUCK_QUEUED = "JobsStuckQueued"
 AGENTS_DISCONNECTED = "AgentsDisconnected"
 AGENTS_CONNECTED = "AgentsConnected"
 WATCHDOG_METRICS = (JOBS_STUCK_RUNNING, JOBS_STUCK_QUEUED, AGENTS_DISCONNECTED, AGENTS_CONNECTED)
+
+# The backlog (docs/contract.md "The backlog"), from the Backlog index
+JOBS_WAITING = "JobsWaiting"  # jobs in the backlog
+OLDEST_WAIT_SECONDS = "OldestWaitSeconds"  # how long the head of the line has waited; 0 when none waits
+BACKLOG_METRICS = (JOBS_WAITING, OLDEST_WAIT_SECONDS)

@@ -3,7 +3,7 @@
 `lambda_handler`: SQS batch of S3 events -> RunTask(EXTERNAL), with partial
 batch failures so only the records that could not be placed come back.
 `task_state_handler`: EventBridge ECS Task State Change -> job FAILED.
-`watchdog_handler`: every few minutes, the stuck-job and agent metrics for the alarms, and the
+`watchdog_handler`: every few minutes, the stuck-job, agent and backlog metrics for the alarms, and the
 jobs whose task stopped without its event reaching `task_state_handler`.
 """
 
@@ -15,12 +15,15 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from offload_contract import jobs, metrics
 
 from offload_dispatch import clients, watchdog
-from offload_dispatch.dispatch import dispatch_message, seconds_per_record
+from offload_dispatch.backlog import Pass, line_is_empty, start_waiting
+from offload_dispatch.dispatch import Line, dispatch_message
 from offload_dispatch.ledger import Ledger
 from offload_dispatch.settings import settings
+from offload_dispatch.start import seconds_per_record
 from offload_dispatch.task_state import handle_task_change
 
 logger = Logger(service="offload-dispatch")
@@ -30,35 +33,62 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 # Left for the last record started, plus time to answer: past it, a record is handed back untouched
 # (SQS delivers it again) rather than the function timing out and the whole batch coming back.
 RESERVE_MS = (seconds_per_record(SETTINGS.max_shards) + 2) * 1000
+INSTANCE_EVENT = "ECS Container Instance State Change"
 
 
 class NotStarted(Exception):
     """Too little of the invocation is left to start this record's tasks: SQS delivers it again."""
 
 
+def _table() -> Any:
+    return clients.dynamodb().Table(SETTINGS.jobs_table)
+
+
 def _ledger() -> Ledger:
-    return Ledger(clients.dynamodb().Table(SETTINGS.jobs_table), SETTINGS.job_ttl_days)
+    return Ledger(_table(), SETTINGS.job_ttl_days)
 
 
-def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
-    if lambda_context.get_remaining_time_in_millis() < RESERVE_MS:
-        raise NotStarted(f"{lambda_context.get_remaining_time_in_millis()} ms left of this invocation")
-    outcome = dispatch_message(record.body, SETTINGS, clients.ecs(), _ledger())
-    logger.info("message done", extra={"message_id": record.message_id, **vars(outcome)})
+def _start_waiting(context: LambdaContext) -> Pass:
+    """A backlog pass in what is left of this invocation (less the time to answer)."""
+
+    def seconds_left() -> float:
+        return context.get_remaining_time_in_millis() / 1000 - 2
+
+    return start_waiting(_table(), clients.ecs(), SETTINGS, _ledger(), seconds_left)
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    line = Line(waiting=not line_is_empty(_table()))  # asked once per batch
+
+    def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+        if lambda_context.get_remaining_time_in_millis() < RESERVE_MS:
+            raise NotStarted(f"{lambda_context.get_remaining_time_in_millis()} ms left of this invocation")
+        outcome = dispatch_message(record.body, SETTINGS, clients.ecs(), _ledger(), line)
+        logger.info("message done", extra={"message_id": record.message_id, **vars(outcome)})
+
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    if line.waiting:  # from the head of the line, so the files just queued wait their turn only
+        try:
+            _start_waiting(context)
+        except ClientError:  # the records are answered already: the next stopped task or sweep retries the line
+            logger.exception("backlog pass failed")
     return dict(response)
 
 
 @logger.inject_lambda_context
 def task_state_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    result = handle_task_change(event.get("detail", {}), SETTINGS.container, _ledger())
-    logger.info("task state change", extra={"task_arn": event.get("detail", {}).get("taskArn"), "result": result})
+    detail = event.get("detail", {})
+    if event.get("detail-type") == INSTANCE_EVENT:  # a host joined or its agent reconnected: room, maybe
+        started = _start_waiting(context)
+        logger.info("container instance state change", extra={"instance": detail.get("containerInstanceArn")})
+        return {"result": f"backlog pass: {started.started} task(s) started, {started.stopped}"}
+    result = handle_task_change(detail, SETTINGS.container, _ledger())
+    logger.info("task state change", extra={"task_arn": detail.get("taskArn"), "result": result})
+    if detail.get("lastStatus") == "STOPPED":
+        _start_waiting(context)  # its slot is free: the oldest waiting job starts
     return {"result": result}
 
 
@@ -70,11 +100,13 @@ def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str,
     stuck = watchdog.stuck_jobs(table, SETTINGS.stuck_after_seconds, now)
     queued = watchdog.stuck_queued(table, SETTINGS.stuck_after_seconds, now)
     connected, lost = watchdog.agents(clients.ecs(), SETTINGS.cluster)
+    swept = _start_waiting(context)  # the safety net: events lost, a pass cut short
     figures = {
         metrics.JOBS_STUCK_RUNNING: len(stuck),
         metrics.JOBS_STUCK_QUEUED: len(queued),
         metrics.AGENTS_CONNECTED: len(connected),
         metrics.AGENTS_DISCONNECTED: len(lost),
+        **watchdog.backlog_figures(table, now),  # what still waits once this run has started what fits
     }
     watchdog.publish(clients.cloudwatch(), SETTINGS.cluster, figures)
     if stuck or queued or lost or reconciled.stopped or reconciled.missing:
@@ -87,4 +119,10 @@ def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str,
                 "reconciled": vars(reconciled),
             },
         )
-    return {"stuck": len(stuck), "stuck_queued": len(queued), "disconnected": len(lost), **vars(reconciled)}
+    return {
+        "stuck": len(stuck),
+        "stuck_queued": len(queued),
+        "disconnected": len(lost),
+        **vars(reconciled),
+        "backlog_started": swept.started,
+    }

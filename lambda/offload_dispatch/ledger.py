@@ -11,6 +11,8 @@ from offload_contract import jobs
 from offload_dispatch.s3_records import S3Object
 
 _RELAUNCHABLE = (jobs.QUEUED, jobs.WAITING_FOR_CAPACITY)
+# The backlog's attributes (the sparse Backlog index): present only while the job waits
+_LINE = {"#line": jobs.WAITING_LINE, "#since": jobs.WAITING_SINCE}
 
 
 class Claim(enum.Enum):
@@ -78,30 +80,34 @@ class Ledger:
             return False
 
     def launched(self, job_id: str, task_arn: str | None, note: str | None = None) -> None:
-        """Record the task (a sharded job's are on its shards); the status goes back to QUEUED
-        unless the worker already moved it on. note: the Reason to show (else none)."""
-        names = {"#up": jobs.UPDATED_AT, "#st": jobs.STATUS, "#att": jobs.ATTEMPTS, "#reason": jobs.REASON}
+        """Record the task (a sharded job's are on its shards) and take the job out of the line; the
+        status goes back to QUEUED unless the worker already moved it on. note: the Reason to show."""
+        names = {"#up": jobs.UPDATED_AT, "#st": jobs.STATUS, "#att": jobs.ATTEMPTS, "#reason": jobs.REASON, **_LINE}
         values: dict[str, Any] = {":now": jobs.now(), ":one": 1, ":zero": 0}
-        expression = "SET #up = :now, #st = :queued, #att = if_not_exists(#att, :zero) + :one REMOVE #reason"
+        sets = ["#up = :now", "#st = :queued", "#att = if_not_exists(#att, :zero) + :one"]
+        removes = ["#line", "#since"]
         if note:
             values[":note"] = note
-            expression = expression.replace(" REMOVE #reason", ", #reason = :note")
+            sets.append("#reason = :note")
+        else:
+            removes.append("#reason")
         if task_arn:
             names["#arn"], values[":arn"] = jobs.TASK_ARN, task_arn
-            expression = "SET #arn = :arn, " + expression.removeprefix("SET ")
+            sets.insert(0, "#arn = :arn")
         recorded = self._update_if(
             job_id,
-            UpdateExpression=expression,
+            UpdateExpression=f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
             ConditionExpression="#st IN (:queued, :waiting)",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues={**values, ":queued": jobs.QUEUED, ":waiting": jobs.WAITING_FOR_CAPACITY},
         )
-        if not recorded and task_arn:  # the worker got there first: only add the task
-            self._table.update_item(
-                Key={jobs.JOB_ID: job_id},
-                UpdateExpression="SET #arn = :arn",
-                ExpressionAttributeNames={"#arn": jobs.TASK_ARN},
-                ExpressionAttributeValues={":arn": task_arn},
+        if not recorded:  # the worker got there first: only add the task, and leave the line
+            self._update_if(
+                job_id,
+                UpdateExpression=("SET #arn = :arn " if task_arn else "") + "REMOVE #line, #since",
+                ConditionExpression="attribute_exists(#id)",
+                ExpressionAttributeNames={"#id": jobs.JOB_ID, **({"#arn": jobs.TASK_ARN} if task_arn else {}), **_LINE},
+                **({"ExpressionAttributeValues": {":arn": task_arn}} if task_arn else {}),
             )
 
     def shard_launched(self, job_id: str, index: int, task_arn: str, note: str | None = None) -> None:
@@ -153,37 +159,51 @@ class Ledger:
         count = self._table.get_item(Key={jobs.JOB_ID: job_id}).get("Item", {}).get(jobs.SHARD_COUNT, "?")
         return self.failed(job_id, f"shard {index + 1}/{count}: {reason}", exit_code)
 
-    def waiting(self, job_id: str, reason: str) -> None:
-        self._update_if(
+    def waiting(self, job_id: str, reason: str, arrival_ms: int) -> None:
+        """The job joins the line (docs/contract.md "The backlog") at its arrival, or keeps its place."""
+        values = {":line": jobs.BACKLOG_LINE, ":arrival": arrival_ms, ":reason": reason}
+        joined = self._update_if(
             job_id,
             UpdateExpression="SET #st = :waiting, #reason = :reason, #up = :now, "
-            "#att = if_not_exists(#att, :zero) + :one",
-            ConditionExpression="#st IN (:queued, :waiting)",
+            "#att = if_not_exists(#att, :zero) + :one, #line = :line, #since = if_not_exists(#since, :arrival)",
+            # A job whose task is known never goes back in line (its clientToken started it).
+            ConditionExpression="#st IN (:queued, :waiting) AND attribute_not_exists(#arn)",
             ExpressionAttributeNames={
                 "#st": jobs.STATUS,
                 "#reason": jobs.REASON,
                 "#up": jobs.UPDATED_AT,
                 "#att": jobs.ATTEMPTS,
+                "#arn": jobs.TASK_ARN,
+                **_LINE,
             },
             ExpressionAttributeValues={
+                **values,
                 ":waiting": jobs.WAITING_FOR_CAPACITY,
                 ":queued": jobs.QUEUED,
-                ":reason": reason,
                 ":now": jobs.now(),
                 ":one": 1,
                 ":zero": 0,
             },
         )
+        if not joined:  # a sharded job whose first shards run already: its waiting shards keep a place
+            self._update_if(
+                job_id,
+                UpdateExpression="SET #line = :line, #since = if_not_exists(#since, :arrival), #reason = :reason",
+                ConditionExpression="attribute_exists(#sh) AND NOT #st IN (:failed, :ok)",
+                ExpressionAttributeNames={"#sh": jobs.SHARDS, "#st": jobs.STATUS, "#reason": jobs.REASON, **_LINE},
+                ExpressionAttributeValues={**values, ":failed": jobs.FAILED, ":ok": jobs.SUCCEEDED},
+            )
 
     def failed(self, job_id: str, reason: str, exit_code: int | None) -> bool:
         """Mark a job FAILED unless it already ended; True if this call changed it."""
         values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(), ":ok": jobs.SUCCEEDED}
-        names = {"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT, "#fin": jobs.FINISHED_AT}
+        names = {"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT, "#fin": jobs.FINISHED_AT, **_LINE}
         expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now"
         if exit_code is not None:
             expression += ", #exit = :exit"
             values[":exit"] = exit_code
             names["#exit"] = jobs.EXIT_CODE
+        expression += " REMOVE #line, #since"  # a failed job is out of the line
         return self._update_if(
             job_id,
             UpdateExpression=expression,

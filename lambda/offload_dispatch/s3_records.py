@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
@@ -18,6 +20,15 @@ class S3Object:
     version_id: str | None  # only on a bucket that keeps versions
     event_name: str
     size: int = 0
+    arrived_ms: int = 0  # the S3 event's eventTime, epoch milliseconds: its place in the backlog
+
+
+def epoch_ms(event_time: str) -> int:
+    """S3's eventTime (ISO 8601, e.g. 2026-11-22T07:00:00.000Z) in epoch ms; now when absent or odd."""
+    try:
+        return int(datetime.fromisoformat(event_time.replace("Z", "+00:00")).timestamp() * 1000)
+    except (ValueError, AttributeError):
+        return int(time.time() * 1000)
 
 
 def objects_in(body: str) -> Iterator[S3Object]:
@@ -36,4 +47,5 @@ def objects_in(body: str) -> Iterator[S3Object]:
             version_id=obj.version_id,
             event_name=record.event_name,
             size=int(obj.get("size") or 0),
+            arrived_ms=epoch_ms(str(record.get("eventTime") or "")),
         )

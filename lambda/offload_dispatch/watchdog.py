@@ -5,6 +5,9 @@ the jobs whose end was never heard of.
   than STUCK_AFTER_SECONDS (a worker hung, its host vanished, or its task never started).
 - AgentsDisconnected / AgentsConnected: ACTIVE container instances whose ECS agent is not
   connected / is (the dashboard shows both).
+- JobsWaiting / OldestWaitSeconds: the backlog's length and how long its head has waited, from
+  the sparse Backlog index (a counting Query and the index's first item), zeros included, so the
+  backlog alarm sees a datapoint every run.
 - Reconciliation: an open job quiet for RECONCILE_AFTER_SECONDS has its tasks looked up
   (DescribeTasks). A STOPPED task whose EventBridge event never arrived gets the task-state
   handling it missed; a task ECS no longer knows (failures[] reason MISSING: ECS keeps stopped
@@ -130,13 +133,39 @@ def agents(ecs: Any, cluster: str) -> tuple[list[str], list[str]]:
     return connected, lost
 
 
+def backlog_figures(table: Any, now: int) -> dict[str, int]:
+    """JobsWaiting and OldestWaitSeconds (0 when none waits), read from the Backlog index, never a scan."""
+    line = Key(jobs.WAITING_LINE).eq(jobs.BACKLOG_LINE)
+    kwargs: dict[str, Any] = {"IndexName": jobs.BACKLOG_INDEX, "KeyConditionExpression": line, "Select": "COUNT"}
+    waiting = 0
+    while True:  # a Query page stops at 1 MB read: follow LastEvaluatedKey to the line's end
+        page = table.query(**kwargs)
+        waiting += int(page.get("Count", 0))
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    head = table.query(
+        IndexName=jobs.BACKLOG_INDEX,
+        KeyConditionExpression=line,
+        ScanIndexForward=True,  # oldest arrival first
+        Limit=1,
+        ProjectionExpression="#since",
+        ExpressionAttributeNames={"#since": jobs.WAITING_SINCE},
+    ).get("Items", [])
+    oldest = max(0, now - int(head[0][jobs.WAITING_SINCE]) // 1000) if head else 0
+    return {metrics.JOBS_WAITING: waiting, metrics.OLDEST_WAIT_SECONDS: oldest}
+
+
+_UNITS = {metrics.OLDEST_WAIT_SECONDS: "Seconds"}  # every other watchdog figure is a count
+
+
 def publish(cloudwatch: Any, cluster: str, figures: dict[str, int]) -> None:
-    """figures: metric name (metrics.WATCHDOG_METRICS) -> count."""
+    """figures: metric name (metrics.WATCHDOG_METRICS, metrics.BACKLOG_METRICS) -> value."""
     dimensions = [{"Name": metrics.DIMENSION, "Value": cluster}]
     cloudwatch.put_metric_data(
         Namespace=metrics.NAMESPACE,
         MetricData=[
-            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
+            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": _UNITS.get(name, "Count")}
             for name, value in figures.items()
         ],
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from types import ModuleType
+from typing import Any
 
 import boto3
 import pytest
 from offload_contract import job_id
+from offload_dispatch.s3_records import epoch_ms
 
 from tests.dispatcher import Context, jobs, overrides_of, tasks
 from tests.events import load, s3_message, sqs_event
@@ -44,30 +46,37 @@ def test_awkward_key_reaches_the_task_decoded(handler: ModuleType, twin: str) ->
     }
 
 
-def test_no_instance_fails_only_that_record_and_the_job_waits(handler: ModuleType) -> None:
+def _host_joined() -> dict[str, Any]:
+    return load("ecs_container_instance_state_change")
+
+
+def test_no_instance_acknowledges_the_record_and_the_job_waits_in_line(handler: ModuleType) -> None:
     waiting = s3_message(BUCKET, [("incoming/w.csv", "e1")])
     ignored = s3_message(BUCKET, [("processed/w.csv", "e2")])
     event = sqs_event(waiting, ignored)
     event["Records"].append(load("sqs_s3_test_event")["Records"][0])
     response = handler.lambda_handler(event, Context())
-    assert response == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert response == {"batchItemFailures": []}  # the ledger holds the file: SQS must not redeliver it
     (record,) = jobs()
     assert record["Status"] == "WAITING_FOR_CAPACITY" and "No Container Instances" in record["Reason"]
+    arrived = json.loads(waiting)["Records"][0]["eventTime"]
+    assert record["WaitingLine"] == "waiting" and record["WaitingSince"] == epoch_ms(arrived)
     assert tasks() == []
 
 
-def test_full_instance_waits_with_the_resource_reason_then_launches_once(handler: ModuleType, twin: str) -> None:
+def test_full_instance_waits_in_line_then_a_joining_host_starts_it_once(handler: ModuleType, twin: str) -> None:
     join_instance(twin, memory_mib=256)  # the task needs 512
     body = s3_message(BUCKET, [("incoming/big.csv", "e1")])
-    assert handler.lambda_handler(sqs_event(body), Context())["batchItemFailures"]
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
     (record,) = jobs()
     assert record["Status"] == "WAITING_FOR_CAPACITY" and "RESOURCE:MEMORY" in record["Reason"]
-    join_instance(twin)  # capacity arrives; SQS redelivers the message
-    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
-    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
+    join_instance(twin)  # capacity arrives: ECS says so with a container instance state change
+    assert handler.task_state_handler(_host_joined(), Context())["result"].startswith("backlog pass: 1 task(s)")
+    handler.task_state_handler(_host_joined(), Context())  # the event repeated: nothing new
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}  # S3 repeating itself
     (record,) = jobs()
-    assert len(tasks()) == 1 and record["Status"] == "QUEUED" and record["Attempts"] == 2
-    assert "Reason" not in record
+    assert len(tasks()) == 1 and record["Status"] == "QUEUED" and record["TaskArn"] == tasks()[0]["taskArn"]
+    assert "Reason" not in record and "WaitingSince" not in record and "WaitingLine" not in record
 
 
 def test_keys_outside_the_input_prefix_start_nothing(handler: ModuleType, twin: str) -> None:
@@ -136,16 +145,16 @@ def test_the_placement_constraint_applies_to_every_run_task(twin: str, monkeypat
     handler = load_handler(monkeypatch)
     join_instance(twin, attributes={"site": "dc1"})
     body = s3_message(BUCKET, [("incoming/a.csv", '"etag-a"')])
-    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
     (record,) = jobs()
     assert record["Status"] == "WAITING_FOR_CAPACITY" and "MemberOf placement constraint" in record["Reason"]
     dc2 = join_instance(twin, attributes={"site": "dc2"})
-    assert handler.lambda_handler(sqs_event(body), Context()) == {"batchItemFailures": []}
+    handler.task_state_handler(_host_joined(), Context())
     (started,) = tasks()
     assert started["containerInstanceArn"] == dc2.container_instance_arn
 
 
-def test_a_large_file_runs_as_shards_and_redelivery_starts_only_those_that_waited(
+def test_a_large_file_runs_as_shards_and_the_backlog_starts_only_those_that_waited(
     twin: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.dispatcher import load_handler
@@ -158,19 +167,21 @@ def test_a_large_file_runs_as_shards_and_redelivery_starts_only_those_that_waite
     first = handler.lambda_handler(sqs_event(body), Context())
     (record,) = jobs()
     shards = record["Shards"]
-    assert len(first["batchItemFailures"]) == 1 and record["Status"] == "WAITING_FOR_CAPACITY"
+    assert first == {"batchItemFailures": []} and record["Status"] == "WAITING_FOR_CAPACITY"
+    assert record["WaitingLine"] == "waiting"  # in line for the shards that found no room
     # The shards start in parallel: any one of them may take the only room.
     assert sorted(shards[i]["Status"] for i in "012") == ["QUEUED", "WAITING_FOR_CAPACITY", "WAITING_FOR_CAPACITY"]
     assert [(shards[i]["Start"], shards[i]["End"]) for i in "012"] == [(0, 3333), (3333, 6666), (6666, 10_000)]
-    assert record["Reason"].count("/3: ") == 2 and "RESOURCE:MEMORY" in record["Reason"]
+    # The batch's backlog pass tried the first waiting shard again: the reason is its own.
+    assert record["Reason"].startswith("shard ") and "RESOURCE:MEMORY" in record["Reason"]
     join_instance(twin, memory_mib=600)
     join_instance(twin, memory_mib=600)
-    again = handler.lambda_handler(sqs_event(body), Context())
+    handler.task_state_handler(_host_joined(), Context())
     more = handler.lambda_handler(sqs_event(body), Context())  # S3 repeats itself: nothing new starts
     started = tasks()
-    assert again == more == {"batchItemFailures": []} and len(started) == 3
+    assert more == {"batchItemFailures": []} and len(started) == 3
     assert sorted(overrides_of(t)["SHARD_RANGE"] for t in started) == ["0-3333", "3333-6666", "6666-10000"]
     assert len({t["containerInstanceArn"] for t in started}) == 3
     (record,) = jobs()
     assert record["Status"] == "QUEUED" and all(record["Shards"][i]["TaskArn"] for i in "012")
-    say(f"sharded dispatch: 3 shards, 2 waited for capacity, then started; tasks={len(started)} on 3 instances")
+    assert "WaitingSince" not in record

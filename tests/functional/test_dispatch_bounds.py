@@ -79,14 +79,14 @@ def test_ten_files_of_sixteen_shards_start_inside_the_timeout(
     twin: str, monkeypatch: pytest.MonkeyPatch, agents_alive: list[str]
 ) -> None:
     handler = _sharded_handler(twin, monkeypatch, agents_alive)
-    from offload_dispatch import dispatch as dispatch_module
+    from offload_dispatch import start as start_module
 
     # The old way, measured here: one file's 16 RunTask calls one after another.
-    monkeypatch.setattr(dispatch_module, "RUN_TASK_THREADS", 1, raising=False)
+    monkeypatch.setattr(start_module, "RUN_TASK_THREADS", 1, raising=False)
     started = time.monotonic()
     assert handler.lambda_handler(sqs_event(*_files(1, "serial")), Context()) == {"batchItemFailures": []}
     serial_batch = (time.monotonic() - started) * 10  # a batch of ten such files
-    monkeypatch.setattr(dispatch_module, "RUN_TASK_THREADS", 8, raising=False)
+    monkeypatch.setattr(start_module, "RUN_TASK_THREADS", 8, raising=False)
     context = Context(timeout_seconds=30)
     started = time.monotonic()
     response = handler.lambda_handler(sqs_event(*_files(10, "big")), context)
@@ -131,14 +131,14 @@ def test_a_changed_placement_constraint_keeps_the_task_its_token_started(handler
 
 
 def test_a_conflict_without_a_task_fails_the_job_with_what_to_do(handler: ModuleType) -> None:
-    from offload_dispatch.dispatch import dispatch_message
+    from offload_dispatch.dispatch import Line, dispatch_message
 
     ecs = boto3.client("ecs")
     with Stubber(ecs) as stub:
         stub.add_client_error("run_task", service_error_code="ConflictException", http_status_code=400,
                               service_message="The provided clientToken is already in use with a different request.")
         outcome = dispatch_message(s3_message(BUCKET, [("incoming/b.csv", "e1")]), handler.SETTINGS, ecs,
-                                   handler._ledger())
+                                   handler._ledger(), Line(waiting=False))
     (job,) = jobs()
     assert outcome.refused == 1 and job["Status"] == "FAILED"
     assert "no task was started" in job["Reason"] and f"offload rerun {job['JobId']}" in job["Reason"]

@@ -35,7 +35,8 @@ def test_stuck_jobs_and_a_silent_agent_are_counted(handler: ModuleType, twin: st
                                  ("incoming/done.csv", "SUCCEEDED", now - 7200)):
         table.put_item(Item={"JobId": key, "Key": key, "Status": status, "StartedAt": started, "UpdatedAt": now})
     healthy = handler.watchdog_handler({}, Context())
-    assert healthy == {"stuck": 1, "stuck_queued": 0, "disconnected": 0, "stopped": 0, "missing": 0}
+    assert healthy == {"stuck": 1, "stuck_queued": 0, "disconnected": 0, "stopped": 0, "missing": 0,
+                       "backlog_started": 0}
     assert _latest("JobsStuckRunning") == 1 and _latest("AgentsConnected") == 1
     time.sleep(PING_TIMEOUT + 0.5)  # no heartbeat: the host has gone quiet
     silent = handler.watchdog_handler({}, Context())

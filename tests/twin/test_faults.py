@@ -72,12 +72,12 @@ def _assert_all_loaded(order_ids: list[str], etag: str) -> dict[str, dict[str, A
 def test_same_event_ten_times_starts_one_task_and_loads_every_row(handler: ModuleType, twin: str) -> None:
     text, order_ids = _orders(200)
     etag = put(KEY, text)
-    waited = _dispatch(handler, etag, copies=3)  # no instance yet: every copy goes back to SQS
+    waited = _dispatch(handler, etag, copies=3)  # no instance yet: the job waits in line, the copies are acked
     join_instance(twin)
-    first = _dispatch(handler, etag, copies=4)  # four copies in one batch
-    redelivered = _dispatch(handler, etag, copies=3)  # the three that waited, delivered again
+    first = _dispatch(handler, etag, copies=4)  # four copies in one batch: the batch starts the line's head
+    redelivered = _dispatch(handler, etag, copies=3)  # S3 repeating itself once more
     started = tasks()
-    assert len(waited["batchItemFailures"]) == 3 and first == redelivered == {"batchItemFailures": []}
+    assert waited == first == redelivered == {"batchItemFailures": []}
     run = run_as_agent(twin, started[0])
     (job,) = jobs()
     loaded = _assert_all_loaded(order_ids, etag)
@@ -192,42 +192,45 @@ def _poll(handler: ModuleType, queue: str) -> int:
     return len(messages)
 
 
-def test_runtask_failures_wait_with_the_reason_then_the_file_loads_once(handler: ModuleType, twin: str) -> None:
-    queue, _dlq = _queues()
+def test_runtask_failures_wait_in_the_ledger_then_the_file_loads_once(handler: ModuleType, twin: str) -> None:
+    queue, dlq = _queues()
     text, order_ids = _orders(50)
     etag = put(KEY, text)
     join_instance(twin, memory_mib=256)  # too small for the task: RunTask answers failures[]
     boto3.client("sqs").send_message(QueueUrl=queue, MessageBody=s3_message(BUCKET, [(KEY, etag)]))
-    reasons = []
-    for _ in range(2):
-        assert _poll(handler, queue) == 1
-        (job,) = jobs()
-        reasons.append((job["Status"], job["Reason"]))
-    join_instance(twin)  # capacity arrives
-    assert _poll(handler, queue) == 1 and _poll(handler, queue) == 0
+    assert _poll(handler, queue) == 1
+    assert _poll(handler, queue) == 0  # acknowledged: the ledger holds the file, SQS does not redeliver it
+    (waiting,) = jobs()
+    join_instance(twin)  # capacity arrives; ECS announces the instance
+    handler.task_state_handler(load("ecs_container_instance_state_change"), Context())
     (task,) = tasks()
     assert run_as_agent(twin, task).code == 0
     (job,) = jobs()
     loaded = _assert_all_loaded(order_ids, etag)
-    say(f"runtask failures x2 then room: attempts={job['Attempts']} tasks={len(tasks())} "
-          f"items={len(loaded)}/{len(order_ids)} waiting reason={reasons[0][1]!r}")
-    assert all(s == "WAITING_FOR_CAPACITY" and "RESOURCE:MEMORY" in r for s, r in reasons)
-    assert job["Status"] == "SUCCEEDED" and job["Attempts"] == 3
+    say(f"runtask failures then room: attempts={job['Attempts']} tasks={len(tasks())} "
+          f"items={len(loaded)}/{len(order_ids)} waiting reason={waiting['Reason']!r}")
+    assert waiting["Status"] == "WAITING_FOR_CAPACITY" and "RESOURCE:MEMORY" in waiting["Reason"]
+    assert job["Status"] == "SUCCEEDED" and job["Attempts"] == 2 and "WaitingSince" not in job
+    assert boto3.client("sqs").receive_message(QueueUrl=dlq).get("Messages", []) == []
 
 
-def test_past_max_receive_count_the_event_is_in_the_dlq_and_status_says_so(handler: ModuleType, twin: str) -> None:
+def test_a_capacity_wait_never_reaches_the_dlq_a_poison_event_does_and_status_says_so(
+    handler: ModuleType, twin: str
+) -> None:
     queue, dlq = _queues()
     etag = put(KEY, sample_orders.text(5))
     join_instance(twin, memory_mib=256)
-    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody=s3_message(BUCKET, [(KEY, etag)]))
-    deliveries = sum(_poll(handler, queue) for _ in range(5))  # the 4th receive moves it to the DLQ
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=queue, MessageBody=s3_message(BUCKET, [(KEY, etag)]))
+    sqs.send_message(QueueUrl=queue, MessageBody="not an S3 event")  # poison: fails every delivery
+    deliveries = sum(_poll(handler, queue) for _ in range(5))  # the poison's 4th receive moves it to the DLQ
     status = status_text(
         Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs",
                             orders_table="Order", dlq_url=dlq, endpoint=twin))
-    in_dlq = boto3.client("sqs").receive_message(QueueUrl=dlq).get("Messages", [])
-    say(f"runtask failures past maxReceiveCount=3: deliveries={deliveries} in_dlq={len(in_dlq)} tasks={len(tasks())}")
-    assert deliveries == 3 and len(in_dlq) == 1 and tasks() == []
-    assert KEY in in_dlq[0]["Body"] or "faults.csv" in in_dlq[0]["Body"]
+    in_dlq = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    say(f"capacity wait + poison past maxReceiveCount=3: deliveries={deliveries} in_dlq={len(in_dlq)} "
+        f"tasks={len(tasks())}")
+    assert deliveries == 1 + 3 and [m["Body"] for m in in_dlq] == ["not an S3 event"] and tasks() == []
     assert "WAITING_FOR_CAPACITY" in status and "RESOURCE:MEMORY" in status
     assert f"1 event(s) in the dead-letter queue {dlq}: the dispatcher gave up on them" in status
 

@@ -78,7 +78,8 @@ def test_apply_replan_destroy(
     assert sorted(alarms) == sorted([
         "offload-dlq-not-empty", "offload-task-events-dlq-not-empty", "offload-jobs-stuck-queued",
         "offload-jobs-stuck-running", "offload-agent-disconnected",
-        "offload-dispatch-errors", "offload-task-state-errors", "offload-watchdog-errors"])
+        "offload-dispatch-errors", "offload-task-state-errors", "offload-watchdog-errors",
+        "offload-backlog-too-old"])
     assert all(a["AlarmActions"] == [outputs["alarm_topic_arn"]] for a in alarms.values())
     assert alarms["offload-agent-disconnected"]["Namespace"] == "Offload"
     _assert_rendered_policies_are_least_privilege(outputs)

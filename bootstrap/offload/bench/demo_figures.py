@@ -1,15 +1,17 @@
-"""P3 and P4 of `make bench`: one `offload demo`, then the sample's S3 event delivered
-again ten times, measured inside the demo's process (the twin lives there).
-Prints progress on stderr and one JSON line of figures on stdout."""
+"""P3, P4 and P6 of `make bench`: one `offload demo`, then the sample's S3 event delivered
+again ten times, then a burst of small files (P6, `--p6-files N`), measured inside the demo's
+process (the twin lives there). Prints progress on stderr and one JSON line of figures on stdout."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 from typing import Any
 from urllib.parse import quote_plus
 
+from offload.bench import p6
 from offload.demo import run as demo
 from offload.twin import awslambda
 from offload.twin.ecs import tasks
@@ -62,8 +64,22 @@ def measure(report: demo.Report, figures: dict[str, float]) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--p6-files", type=int, default=0, help="P6: files in the burst (0: no P6)")
+    p6_files = parser.parse_args().p6_files
     figures: dict[str, float] = {}
-    report = demo.run(lambda line: print(line, file=sys.stderr), before_teardown=lambda r: measure(r, figures))
+    clock = p6.TaskClock()
+    clock.install()  # before the demo's twin installs the ECS shims
+
+    def echo(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    def before_teardown(report: demo.Report) -> None:
+        measure(report, figures)
+        if p6_files:
+            figures.update(p6.measure_p6(report.stack, clock, p6_files, echo))
+
+    report = demo.run(echo, before_teardown=before_teardown)
     figures["p3_drop_to_output_s"] = report.timings["drop to output"]
     figures["p3_demo_s"] = report.timings["whole demo"]
     print(json.dumps(figures))

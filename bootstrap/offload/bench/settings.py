@@ -18,3 +18,4 @@ class Settings:
     small_mb: int = 20
     large_mb: int = 80
     p5_mb: int = 40  # P5's large file, loaded on one instance and as shards on three
+    p6_files: int = 60  # P6's burst of small files, drained by the demo stack's one instance

@@ -13,7 +13,7 @@ from offload.commands import context, render
 from offload.commands.context import target_option
 from offload.lib.jobs import follow
 from offload.lib.jobs import rerun as reruns
-from offload.lib.jobs.status import dead_letter_note, status_text
+from offload.lib.jobs.status import Backlog, dead_letter_note, status_text
 from offload.lib.jobs.store import list_jobs
 from offload.lib.jobs.submit import submit as upload
 
@@ -70,7 +70,8 @@ def rerun(target: str, job_id: str, force: bool) -> None:
 @target_option
 @click.option("--watch", is_flag=True, help="Live: refresh every 2 seconds, with a bar per running job, until Ctrl-C.")
 def status(target: str, watch: bool) -> None:
-    """The jobs table: key, job, status, rows, progress (percent, rate, ETA), task, age, reason; and the DLQ."""
+    """The backlog (waiting N, oldest wait, running M), then the jobs table: key, job, status, rows, progress
+    (percent, rate, ETA), task, age, reason (a waiting job's place in line first); and the DLQ."""
     found = context.job_stack(target)
     if not watch:
         click.echo(status_text(found))
@@ -79,7 +80,7 @@ def status(target: str, watch: bool) -> None:
         with Live(refresh_per_second=1) as live:
             while True:
                 note = dead_letter_note(found) or "Ctrl-C to stop watching"
-                live.update(render.live_status(list_jobs(found), note))
+                live.update(render.live_status(list_jobs(found), Backlog.read(found), time.time(), note))
                 time.sleep(follow.POLL_SECONDS)
     except KeyboardInterrupt:
         return

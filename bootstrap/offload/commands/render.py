@@ -10,8 +10,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text
 
+from offload.lib.jobs.status import Backlog, table
 from offload.lib.jobs.status import Progress as JobProgress
-from offload.lib.jobs.status import table
 
 
 def job_bars() -> Progress:
@@ -36,12 +36,12 @@ def show(bars: Progress, bar: TaskID, name: str, record: dict[str, Any] | None) 
     bars.update(bar, description=f"{name}  {status}", completed=completed, detail=detail)
 
 
-def live_status(rows: list[dict[str, Any]], footer: str) -> Group:
-    """The status table, with a bar for every running job."""
+def live_status(rows: list[dict[str, Any]], backlog: Backlog, now: float, footer: str) -> Group:
+    """The backlog line, the status table (waiting jobs with their place in line), a bar for every running job."""
     running = Table.grid(padding=(0, 2))
     for job in rows:
         if job.get(jobs.STATUS) == jobs.RUNNING:
             progress = JobProgress.of(job)
             bar = "█" * int((progress.fraction or 0) * 30)
             running.add_row(str(job.get(jobs.KEY, "")), f"{bar:<30}", progress.text())
-    return Group(Text(table(rows)), running, Text(footer))
+    return Group(Text(backlog.text(now)), Text(table(rows, now, backlog.places())), running, Text(footer))

@@ -13,6 +13,7 @@ import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
@@ -148,8 +149,17 @@ def update_instance_information(self: SimpleSystemManagerResponse) -> str:
     for field in ("AgentVersion", "PlatformName", "PlatformVersion", "ComputerName", "IPAddress"):
         if self._get_param(field):
             instance[field] = self._get_param(field)
+    was_lost = ping_status(instance) == "ConnectionLost"
     instance["LastPingDateTime"] = time.time()
+    if was_lost:
+        for hook in RECONNECTED:
+            hook(self.current_account, self.region, instance["InstanceId"])
     return "{}"
+
+
+# Called with (account, region, managed instance id) when a host's heartbeat returns after it was
+# ConnectionLost: twin/ecs turns it into the ECS agent's reconnection event.
+RECONNECTED: list[Callable[[str, str, str], None]] = []
 
 
 def ping_status(instance: dict[str, Any]) -> str:

@@ -163,3 +163,27 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_actions       = [aws_sns_topic.this.arn]
   ok_actions          = var.notify_ok ? [aws_sns_topic.this.arn] : []
 }
+
+# The backlog (docs/contract.md "The backlog"): a job has waited for capacity longer than
+# backlog_alarm_minutes. The watchdog publishes OldestWaitSeconds every run (0 when none waits), and a
+# burst can push the head's wait past the threshold for one run while the fleet drains it, so the alarm
+# needs 2 of 3 periods over the threshold (it fires about one watchdog period after the wait passes
+# it). Missing data means the watchdog did not run, which says nothing about the line: ignore keeps
+# the state (an alarm already raised does not turn OK because the watchdog fell silent; its own
+# Errors alarm covers that). AWS: AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html.
+resource "aws_cloudwatch_metric_alarm" "backlog" {
+  alarm_name          = "${var.name}-backlog-too-old"
+  alarm_description   = "offload: a job has waited for capacity over ${var.backlog_alarm_minutes} minutes: `offload status` shows the line; `offload fleet` the instances (add some, or check placement_constraint)."
+  namespace           = "Offload"
+  metric_name         = "OldestWaitSeconds"
+  dimensions          = { Cluster = var.cluster_name }
+  statistic           = "Maximum"
+  period              = var.period_seconds
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.backlog_alarm_minutes * 60
+  treat_missing_data  = "ignore"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}

@@ -3,6 +3,17 @@ variable "name" {
   type        = string
 }
 
+variable "backlog_alarm_minutes" {
+  description = "Alarm when a job has waited for capacity longer than this (the watchdog's OldestWaitSeconds)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.backlog_alarm_minutes >= 1 && var.backlog_alarm_minutes == floor(var.backlog_alarm_minutes)
+    error_message = "backlog_alarm_minutes must be a whole number of minutes, at least 1."
+  }
+}
+
 variable "dlq_name" {
   description = "Dead-letter queue of the dispatcher's events."
   type        = string

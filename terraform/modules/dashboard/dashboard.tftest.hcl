@@ -14,8 +14,8 @@ run "widgets_show_the_stack_metrics" {
   command = plan
 
   assert {
-    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 6
-    error_message = "jobs, rows, throttling, DLQ, agents, Lambda errors"
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 7
+    error_message = "jobs, rows, throttling, backlog, DLQ, agents, Lambda errors"
   }
 
   assert {
@@ -28,6 +28,24 @@ run "widgets_show_the_stack_metrics" {
   assert {
     condition     = length([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w if w.properties.title == "Lambda errors"][0].properties.metrics) == 3
     error_message = "one Lambda errors line per function"
+  }
+}
+
+run "backlog_widget_shows_jobs_waiting_and_the_oldest_wait" {
+  command = plan
+
+  assert {
+    condition = [for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for m in w.properties.metrics : slice(m, 0, 4)]
+      if startswith(w.properties.title, "Backlog")] == [[
+        ["Offload", "JobsWaiting", "Cluster", "offload"], ["Offload", "OldestWaitSeconds", "Cluster", "offload"],
+    ]]
+    error_message = "one backlog widget: the watchdog's JobsWaiting and OldestWaitSeconds for the stack's cluster"
+  }
+
+  assert {
+    condition = [for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w.properties.metrics[1][4].yAxis
+    if startswith(w.properties.title, "Backlog")] == ["right"]
+    error_message = "the oldest wait (seconds) on the right axis, apart from the count"
   }
 }
 

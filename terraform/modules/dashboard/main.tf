@@ -24,6 +24,12 @@ locals {
       metrics = [["Offload", "RowsPerSecond", "Cluster", local.c], ["Offload", "ThrottledMs", "Cluster", local.c, { stat = "Sum", yAxis = "right" }], ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", var.orders_table_name, { stat = "Sum", yAxis = "right" }]]
     },
     {
+      # The backlog (docs/contract.md "The backlog"): its length, and how long its head has waited (right axis).
+      title   = "Backlog: jobs waiting, oldest wait (s)"
+      stat    = "Maximum"
+      metrics = [["Offload", "JobsWaiting", "Cluster", local.c], ["Offload", "OldestWaitSeconds", "Cluster", local.c, { yAxis = "right" }]]
+    },
+    {
       title   = "Dead-letter queue depth"
       stat    = "Maximum"
       metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name]]

@@ -148,3 +148,27 @@ run "event_retries_past_eventbridge_limits_are_refused" {
 
   expect_failures = [var.event_retry_attempts]
 }
+
+run "a_host_joining_or_coming_back_starts_the_backlog" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.this["instance-changed"].event_pattern) == {
+      source        = ["aws.ecs"]
+      "detail-type" = ["ECS Container Instance State Change"]
+      detail        = { clusterArn = [var.cluster_arn], status = ["ACTIVE"], agentConnected = [true] }
+    }
+    error_message = "the cluster's ACTIVE, connected container instances' state changes are matched"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.this["instance-changed"].rule == "offload-instance-changed"
+    error_message = "the instance-changed rule has a target (the task-state function)"
+  }
+
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.this.statement :
+    contains(s.actions, "dynamodb:Query") && contains(s.resources, "${var.jobs_table_arn}/index/Backlog")])
+    error_message = "the functions read the line from the Backlog index (Query), never by a scan"
+  }
+}

@@ -14,7 +14,7 @@ locals {
   cluster_name        = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
   task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_definition_family}:*"
   # A record may take ceil(max_shards / 8) rounds of parallel RunTask calls of ~3 s each
-  # (RUN_TASK_THREADS, RUN_TASK_ROUND_SECONDS in lambda/offload_dispatch/dispatch.py); a batch, that per
+  # (RUN_TASK_THREADS, RUN_TASK_ROUND_SECONDS in lambda/offload_dispatch/start.py); a batch, that per
   # record plus 10 s. The function hands back the records it has no time left for, so this only
   # saves them a redelivery.
   lambda_timeout = coalesce(var.lambda_timeout, min(900, var.batch_size * ceil(var.max_shards / 8) * 3 + 10))
@@ -169,9 +169,12 @@ data "aws_iam_policy_document" "this" {
     resources = [var.jobs_table_arn]
   }
   statement {
-    sid       = "OpenJobs" # the watchdog reads open jobs from the ByStatus index, not by a scan
-    actions   = ["dynamodb:Query"]
-    resources = ["${var.jobs_table_arn}/index/ByStatus"]
+    sid     = "OpenJobs" # open jobs from the ByStatus index, the line from the Backlog index: never a scan
+    actions = ["dynamodb:Query"]
+    resources = [
+      "${var.jobs_table_arn}/index/ByStatus",
+      "${var.jobs_table_arn}/index/Backlog",
+    ]
   }
   statement {
     sid       = "ReconcileTasks" # the watchdog looks up the tasks of jobs it heard nothing of
@@ -280,7 +283,7 @@ resource "aws_lambda_event_source_mapping" "this" {
   # twin: end
 }
 
-# --- EventBridge -> functions: task state changes, and the watchdog's schedule ---
+# --- EventBridge -> functions: task state changes, container instances, and the watchdog's schedule ---
 
 locals {
   triggers = {
@@ -294,6 +297,23 @@ locals {
         detail = {
           clusterArn = [var.cluster_arn]
           lastStatus = ["STOPPED"]
+        }
+      })
+    }
+    # A host joined or its agent came back: the waiting jobs start (docs/contract.md "The backlog").
+    # ECS also sends this event when a task starts or stops on the instance (its remaining resources
+    # change); a pass then reads the head of an empty line and ends.
+    instance-changed = {
+      function    = "task-state"
+      description = "offload: container instances of the cluster that are ACTIVE with a connected agent"
+      schedule    = null
+      pattern = jsonencode({
+        source        = ["aws.ecs"]
+        "detail-type" = ["ECS Container Instance State Change"]
+        detail = {
+          clusterArn     = [var.cluster_arn]
+          status         = ["ACTIVE"]
+          agentConnected = [true]
         }
       })
     }

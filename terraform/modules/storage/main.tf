@@ -131,6 +131,16 @@ resource "aws_dynamodb_table" "jobs" {
     type = "N"
   }
 
+  attribute {
+    name = "WaitingLine"
+    type = "S"
+  }
+
+  attribute {
+    name = "WaitingSince"
+    type = "N"
+  }
+
   # The watchdog finds open (QUEUED, RUNNING) jobs by status and age without a table scan
   # (STATUS_INDEX in contract/offload_contract/jobs.py). Few status values make few partitions,
   # ample for a ledger written a few times per job and per PROGRESS_SECONDS while it runs.
@@ -138,6 +148,16 @@ resource "aws_dynamodb_table" "jobs" {
     name            = "ByStatus"
     hash_key        = "Status"
     range_key       = "UpdatedAt"
+    projection_type = "ALL"
+  }
+
+  # The backlog, oldest first (BACKLOG_INDEX; docs/contract.md "The backlog"). Sparse: only a job
+  # waiting for capacity carries WaitingLine/WaitingSince, so the index holds the line and no more,
+  # and starting the next job reads its head, whatever the table's size.
+  global_secondary_index {
+    name            = "Backlog"
+    hash_key        = "WaitingLine"
+    range_key       = "WaitingSince"
     projection_type = "ALL"
   }
 

@@ -33,4 +33,10 @@ run "jobs_are_found_by_status_without_a_scan" {
     i.name == "ByStatus" && i.hash_key == "Status" && i.range_key == "UpdatedAt" && i.projection_type == "ALL"])
     error_message = "the jobs table has the watchdog's ByStatus index (Status, UpdatedAt)"
   }
+
+  assert {
+    condition = anytrue([for i in aws_dynamodb_table.jobs.global_secondary_index :
+    i.name == "Backlog" && i.hash_key == "WaitingLine" && i.range_key == "WaitingSince" && i.projection_type == "ALL"])
+    error_message = "the jobs table has the sparse Backlog index (WaitingLine, WaitingSince)"
+  }
 }

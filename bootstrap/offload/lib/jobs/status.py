@@ -1,4 +1,5 @@
-"""What `offload status` shows: the jobs as a table, with progress for running ones, then the dead-letter queue."""
+"""What `offload status` shows: the backlog, the jobs as a table (progress for running ones, place in line for
+waiting ones), then the dead-letter queue."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from offload_contract import jobs
 
-from offload.lib.jobs.store import Stack, dead_letters, list_jobs
+from offload.lib.jobs.store import Stack, backlog, count_status, dead_letters, list_jobs
 from offload.lib.text import age
 
 JOB_ID_SHOWN = 12  # `offload rerun` takes this prefix (or more) of a job id
@@ -63,6 +64,53 @@ class Progress:
         return f"{self.fraction:.0%} {self.rows_per_second:,} rows/s{eta}"
 
 
+def waited(seconds: float) -> str:
+    """45s, 3m12s, 2h05m: how long the head of the line has waited, to the second while that matters."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The jobs waiting for capacity, oldest first (the Backlog index), and how many jobs hold a slot."""
+
+    waiting: tuple[dict[str, Any], ...]  # JobId and WaitingSince (epoch ms) of each, oldest first
+    running: int
+    starting: int  # QUEUED: RunTask placed the task, the worker has not opened the file yet
+
+    @classmethod
+    def read(cls, stack: Stack) -> Backlog:
+        return cls(tuple(backlog(stack)), count_status(stack, jobs.RUNNING), count_status(stack, jobs.QUEUED))
+
+    def places(self) -> dict[str, int]:
+        """Job id -> place in line: 1 + the waiting jobs that arrived before it (docs/contract.md)."""
+        places: dict[str, int] = {}
+        place, previous = 0, None
+        for index, job in enumerate(self.waiting, start=1):
+            since = int(job[jobs.WAITING_SINCE])
+            place, previous = (place if since == previous else index), since
+            places[str(job[jobs.JOB_ID])] = place
+        return places
+
+    def text(self, now: float) -> str:
+        """`backlog: waiting 7 (oldest 3m12s), running 16`, and `starting K` while tasks start."""
+        line = f"backlog: waiting {len(self.waiting)}"
+        if self.waiting:
+            line += f" (oldest {waited(now - int(self.waiting[0][jobs.WAITING_SINCE]) / 1000)})"
+        line += f", running {self.running}"
+        return line + (f", starting {self.starting}" if self.starting else "")
+
+
+def _reason(job: dict[str, Any], places: dict[str, int]) -> str:
+    reason = str(job.get(jobs.REASON, ""))
+    place = places.get(str(job.get(jobs.JOB_ID, "")))
+    return reason if place is None else f"#{place} in line" + (f"; {reason}" if reason else "")
+
+
 def _shard_rows(job: dict[str, Any]) -> str:
     """A sharded job's rows so far: those its finished shards loaded, of those they read."""
     shards = list(job.get(jobs.SHARDS, {}).values())
@@ -83,9 +131,12 @@ def _task(job: dict[str, Any]) -> str:
 
 
 def status_text(stack: Stack, now: float | None = None, with_dead_letters: bool = True) -> str:
-    """What `offload status` shows: the jobs, then any events the dispatcher gave up on."""
+    """What `offload status` shows: the backlog, the jobs, then any events the dispatcher gave up on."""
+    current = now if now is not None else time.time()
+    line = Backlog.read(stack)
     note = dead_letter_note(stack) if with_dead_letters else ""
-    return table(list_jobs(stack), now) + (os.linesep + note if note else "")
+    shown = line.text(current) + os.linesep + table(list_jobs(stack), current, line.places())
+    return shown + (os.linesep + note if note else "")
 
 
 def dead_letter_note(stack: Stack) -> str:
@@ -98,8 +149,9 @@ def dead_letter_note(stack: Stack) -> str:
     )
 
 
-def table(rows: Iterable[dict[str, Any]], now: float | None = None) -> str:
-    """The jobs as an aligned text table: key, job, status, rows, progress, task, age, reason."""
+def table(rows: Iterable[dict[str, Any]], now: float | None = None, places: dict[str, int] | None = None) -> str:
+    """The jobs as an aligned text table: key, job, status, rows, progress, task, age, reason (a waiting
+    job's starts with its place in line, from `places`)."""
     current = now if now is not None else time.time()
     lines = [("KEY", "JOB", "STATUS", "ROWS", "PROGRESS", "TASK", "AGE", "REASON")]
     for job in rows:
@@ -113,7 +165,7 @@ def table(rows: Iterable[dict[str, Any]], now: float | None = None) -> str:
                 Progress.of(job).text(),
                 _task(job),
                 age(current - int(job.get(jobs.CREATED_AT, current))),
-                str(job.get(jobs.REASON, "")),
+                _reason(job, places or {}),
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(7)]

@@ -61,6 +61,41 @@ def list_jobs(stack: Stack) -> list[dict[str, Any]]:
     return sorted(found, key=lambda j: -int(j.get(jobs.CREATED_AT, 0)))
 
 
+def backlog(stack: Stack) -> list[dict[str, Any]]:
+    """The waiting jobs' ids and arrivals, oldest first: a Query of the sparse Backlog index, never a scan."""
+    pages = (
+        stack.client("dynamodb")
+        .get_paginator("query")
+        .paginate(
+            TableName=stack.jobs_table,
+            IndexName=jobs.BACKLOG_INDEX,
+            KeyConditionExpression="#line = :line",
+            ProjectionExpression="#id, #since",
+            ExpressionAttributeNames={"#line": jobs.WAITING_LINE, "#id": jobs.JOB_ID, "#since": jobs.WAITING_SINCE},
+            ExpressionAttributeValues={":line": {"S": jobs.BACKLOG_LINE}},
+            ScanIndexForward=True,
+        )
+    )
+    return [plain(item) for page in pages for item in page.get("Items", [])]
+
+
+def count_status(stack: Stack, status: str) -> int:
+    """How many jobs have this status: a counting Query of the ByStatus index."""
+    pages = (
+        stack.client("dynamodb")
+        .get_paginator("query")
+        .paginate(
+            TableName=stack.jobs_table,
+            IndexName=jobs.STATUS_INDEX,
+            KeyConditionExpression="#st = :st",
+            ExpressionAttributeNames={"#st": jobs.STATUS},
+            ExpressionAttributeValues={":st": {"S": status}},
+            Select="COUNT",
+        )
+    )
+    return sum(int(page.get("Count", 0)) for page in pages)
+
+
 def dead_letters(stack: Stack) -> int:
     attributes = stack.client("sqs").get_queue_attributes(
         QueueUrl=stack.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]

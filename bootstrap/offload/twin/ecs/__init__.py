@@ -16,6 +16,11 @@
   reason, and leaves the task RUNNING until its agent reports it stopped (moto: STOPPED at once).
 * SubmitTaskStateChange (the agent's report) stops the task with its containers' exit codes and
   reasons and its stopCode, and queues an "ECS Task State Change" event for the twin's EventBridge.
+* An instance registering, or its host's heartbeat returning after ConnectionLost, queues an
+  "ECS Container Instance State Change" event (instance_events.py), as ECS sends on a
+  registration and on an agent reconnecting.
+* RunTask(EXTERNAL) is one call at a time: two calls racing with one clientToken get one task,
+  as from ECS.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from moto.ecs.models import TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api import state_manager
 
-from offload.twin.ecs import instances, tasks
+from offload.twin import ssm
+from offload.twin.ecs import instance_events, instances, tasks
 
 
 def install() -> None:
@@ -34,5 +40,7 @@ def install() -> None:
     EC2ContainerServiceResponse.register_container_instance = instances.register_container_instance  # type: ignore[method-assign]
     EC2ContainerServiceResponse.submit_task_state_change = tasks.submit_task_state_change  # type: ignore[attr-defined]
     EC2ContainerServiceResponse.stop_task = tasks.stop_task  # type: ignore[method-assign]
+    if instance_events.announce_managed_instance not in ssm.RECONNECTED:
+        ssm.RECONNECTED.append(instance_events.announce_managed_instance)
     # Tasks stay RUNNING until the agent reports them stopped (moto would advance them on every describe).
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})

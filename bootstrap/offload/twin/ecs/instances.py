@@ -14,6 +14,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.ssm.models import ssm_backends
 
 from offload.twin import ssm
+from offload.twin.ecs.instance_events import announce
 
 original_register_container_instance = EC2ContainerServiceResponse.register_container_instance
 
@@ -117,4 +118,5 @@ def register_container_instance(self: EC2ContainerServiceResponse) -> Any:
     )
     backend.container_instances.setdefault(cluster_name, {})[instance.container_instance_arn.split("/")[-1]] = instance
     backend.clusters[cluster_name].registered_container_instances_count += 1
+    announce(instance)  # ECS sends a container instance state change when an agent registers
     return ActionResult({"containerInstance": instance})

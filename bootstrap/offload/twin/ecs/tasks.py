@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import json
 import queue
+import threading
 import time
 from typing import Any
 
@@ -21,6 +22,8 @@ from offload.twin.state import shim_state
 
 # Events for the twin's EventBridge (see twin/events.py); the real ECS emits these.
 TASK_EVENTS: queue.Queue[dict[str, Any]] = queue.Queue()
+# The twin serves requests in threads; ECS answers two RunTasks racing on one clientToken with one task.
+_RUN_TASK_LOCK = threading.Lock()
 EXTERNAL = "EXTERNAL"
 original_task_definition_init = TaskDefinition.__init__
 original_run_task = EC2ContainerServiceResponse.run_task
@@ -76,6 +79,11 @@ def _request_parameters(self: EC2ContainerServiceResponse) -> str:
 def run_task(self: EC2ContainerServiceResponse) -> Any:
     if self._get_param("launchType") != EXTERNAL:
         return original_run_task(self)
+    with _RUN_TASK_LOCK:
+        return _run_external_task(self)
+
+
+def _run_external_task(self: EC2ContainerServiceResponse) -> Any:
     backend = self.ecs_backend
     tokens = shim_state(backend, "client_tokens")
     token = self._get_param("clientToken")
