@@ -42,7 +42,7 @@ run "each_alarm_waits_for_several_periods" {
   }
 
   assert {
-    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.this : length(a.ok_actions) == 0])
+    condition     = alltrue([for a in concat(values(aws_cloudwatch_metric_alarm.this), [aws_cloudwatch_metric_alarm.backlog]) : length(a.ok_actions) == 0])
     error_message = "no OK notifications unless notify_ok"
   }
 }
@@ -55,7 +55,7 @@ run "ok_notifications_when_asked" {
   }
 
   assert {
-    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.this : length(a.ok_actions) == 1])
+    condition     = alltrue([for a in concat(values(aws_cloudwatch_metric_alarm.this), [aws_cloudwatch_metric_alarm.backlog]) : length(a.ok_actions) == 1])
     error_message = "notify_ok sends the return to OK to the topic too"
   }
 }

@@ -185,5 +185,5 @@ resource "aws_cloudwatch_metric_alarm" "backlog" {
   threshold           = var.backlog_alarm_minutes * 60
   treat_missing_data  = "ignore"
   alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
+  ok_actions          = var.notify_ok ? [aws_sns_topic.this.arn] : []
 }
