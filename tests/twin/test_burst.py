@@ -24,6 +24,7 @@ from offload.lib.terraform.runner import Runner
 from offload.samples import generate as sample_orders
 from offload.twin.agent import LocalAgent
 from offload.twin.onprem import OnPremInstance, heartbeat, join
+from offload.twin.runtime.process import ProcessRuntime
 from offload_contract import jobs as job_fields
 
 from tests.figures import say
@@ -69,7 +70,9 @@ class Burst:
             memory_mib=slots * WORKER_MEMORY,
         )
         # The twin counts a host ConnectionLost after 3 s without a heartbeat (tests/conftest.py).
-        agent = TimedAgent(host, self.endpoint, REGION, self.log_dir, heartbeat_seconds=1).start()
+        agent = TimedAgent(
+            host, self.endpoint, REGION, self.log_dir, heartbeat_seconds=1, runtime=ProcessRuntime()
+        ).start()
         self.agents.append(agent)
         return host, agent
 

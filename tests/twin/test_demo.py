@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import docker
+import docker.errors
 import pytest
 from offload.demo import run as demo
 from offload_contract import ids
@@ -46,6 +48,13 @@ def _port_free(output: str) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def _engine_answers() -> bool:
+    try:
+        return bool(docker.from_env(timeout=5).ping())
+    except docker.errors.DockerException:
+        return False
+
+
 def test_demo_loads_every_row_rejects_the_bad_file_and_tears_down(tmp_path: Path) -> None:
     record = tmp_path / "stored.json"
     process = subprocess.Popen([sys.executable, str(HERE / "demo_run.py"), str(record)], env=_environment(tmp_path),
@@ -53,6 +62,9 @@ def test_demo_loads_every_row_rejects_the_bad_file_and_tears_down(tmp_path: Path
     stdout, stderr = process.communicate(timeout=240)
     assert process.returncode == 0, stdout[-3000:] + stderr[-3000:]
     stored = json.loads(record.read_text())
+    # step 3 says which agent runs the tasks: real containers wherever an engine answers (CI has one)
+    (mode,) = re.findall(r"^3/6 .*; (agent: [^,]+)", stdout, re.M)
+    assert mode.startswith("agent: docker ") if _engine_answers() else mode == "agent: process", stdout[-3000:]
 
     sample = list(csv.DictReader(demo.sample("orders.csv").open()))
     items = {i["OrderId"]["S"]: i for i in stored["items"]}

@@ -18,6 +18,7 @@ from offload.lib.terraform import targets
 from offload.lib.terraform.runner import Runner
 from offload.twin import onprem
 from offload.twin.agent import LocalAgent
+from offload.twin.runtime.process import ProcessRuntime
 
 from tests.figures import say
 from tests.orders_csv import csv_text, many
@@ -67,7 +68,14 @@ def test_two_stacks_in_one_account_apply_and_each_loads_its_own_file(
                 twin, out["region"], out["cluster_name"], out["activation_id"], out["activation_code"]
             )
             agents.append(
-                LocalAgent(instance, twin, out["region"], tmp_path / name / "logs", heartbeat_seconds=1).start()
+                LocalAgent(
+                    instance,
+                    twin,
+                    out["region"],
+                    tmp_path / name / "logs",
+                    heartbeat_seconds=1,
+                    runtime=ProcessRuntime(),
+                ).start()
             )
         rows = {"alpha": many(7), "beta": many(11)}
         submitted = {}

@@ -15,6 +15,7 @@ from offload.lib.terraform import targets
 from offload.lib.terraform.runner import Runner
 from offload.twin import onprem
 from offload.twin.agent import LocalAgent
+from offload.twin.runtime.process import ProcessRuntime
 
 from tests.figures import say
 from tests.orders_csv import csv_text, many
@@ -41,10 +42,13 @@ def test_submit_wait_reupload_and_rerun_by_the_shown_id(
     applied = runner.invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output
     outputs = Runner(targets.for_target("twin"), quiet=True).outputs()
-    instance = onprem.join(twin, outputs["region"], outputs["cluster_name"], outputs["activation_id"],
-                           outputs["activation_code"])
+    instance = onprem.join(
+        twin, outputs["region"], outputs["cluster_name"], outputs["activation_id"], outputs["activation_code"]
+    )
     # The session's twin counts a host lost after PING_TIMEOUT s: heartbeat well within it.
-    agent = LocalAgent(instance, twin, outputs["region"], tmp_path / "logs", heartbeat_seconds=1).start()
+    agent = LocalAgent(
+        instance, twin, outputs["region"], tmp_path / "logs", heartbeat_seconds=1, runtime=ProcessRuntime()
+    ).start()
     try:
         good, bad = tmp_path / "orders.csv", tmp_path / "bad.csv"
         good.write_text(csv_text(many(20)))
@@ -65,8 +69,10 @@ def test_submit_wait_reupload_and_rerun_by_the_shown_id(
         rerun = runner.invoke(cli, ["rerun", bad_id[:12]])
         assert rerun.exit_code == 0 and "started" in rerun.output, rerun.output
         assert dashboard_check.unbacked(outputs, tmp_path / "logs") == []
-        say(f"job ids ({'versioned' if versioning else 'unversioned'} bucket): re-upload of identical bytes "
-            f"{'new job' if ids[0] != ids[1] else 'same job'}; submit --wait exit 0/1; rerun by shown id ok")
+        say(
+            f"job ids ({'versioned' if versioning else 'unversioned'} bucket): re-upload of identical bytes "
+            f"{'new job' if ids[0] != ids[1] else 'same job'}; submit --wait exit 0/1; rerun by shown id ok"
+        )
     finally:
         agent.stop()
         destroyed = runner.invoke(cli, ["destroy", "--auto-approve"])

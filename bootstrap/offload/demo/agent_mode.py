@@ -29,15 +29,12 @@ class AgentMode:
     _tagged: list[str] = field(default_factory=list)
 
     def serve(self, task_image: str) -> None:
-        """Make the built image answer to the task definition's name, unless that name exists."""
+        """Make the image built now answer to the task definition's name (the twin's ECR URI): a
+        tag left there by an earlier, killed demo is moved, never run in its place."""
         if not isinstance(self.runtime, DockerRuntime) or self.image is None:
             return
-        images = self.runtime.client.images
-        try:
-            images.get(task_image)
-        except docker.errors.ImageNotFound:
-            images.get(self.image).tag(task_image)
-            self._tagged.append(task_image)
+        self.runtime.client.images.get(self.image).tag(task_image)
+        self._tagged.append(task_image)
 
     def release(self) -> None:
         if isinstance(self.runtime, DockerRuntime):

@@ -22,7 +22,6 @@ import boto3
 
 from offload.twin import onprem
 from offload.twin.runtime import Container, Exited, Leftover, Runtime, StartFailed, stopped_report
-from offload.twin.runtime.process import ProcessRuntime
 from offload.twin.runtime.spec import ContainerSpec, credentials_in, task_containers
 from offload.twin.task_credentials import CredentialsEndpoint, sts_assume
 
@@ -40,14 +39,15 @@ class LocalAgent:
         endpoint: str,
         region: str,
         log_dir: Path,
+        *,
+        runtime: Runtime,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
-        runtime: Runtime | None = None,
     ) -> None:
         self.instance = instance
         self._heartbeat_seconds = heartbeat_seconds
         self.endpoint, self.region = endpoint, region
         self.log_dir = log_dir
-        self.runtime: Runtime = runtime or ProcessRuntime()
+        self.runtime = runtime  # the caller chooses: docker, or a process where there is no engine
         self.ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=region)
         self.credentials = CredentialsEndpoint(sts_assume(endpoint, region), self.log)
         self._stop = threading.Event()
