@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.worker_run import Run, run_worker
+from tests.functional.worker_run import BUCKET, Run, run_worker
 from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, make_cluster
 
 
@@ -29,8 +29,14 @@ class Context:
 
 def load_handler(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """A cold start of the handler module with the dispatcher's settings, on a fresh cluster."""
-    for name, value in {"CLUSTER_NAME": CLUSTER, "TASK_DEFINITION": FAMILY, "CONTAINER_NAME": CONTAINER,
-                        "JOBS_TABLE": "jobs", "TABLE_NAME": "Order"}.items():
+    for name, value in {
+        "CLUSTER_NAME": CLUSTER,
+        "TASK_DEFINITION": FAMILY,
+        "CONTAINER_NAME": CONTAINER,
+        "JOBS_TABLE": "jobs",
+        "TABLE_NAME": "Order",
+        "S3_BUCKET_NAME": BUCKET,
+    }.items():
         monkeypatch.setenv(name, value)
     from offload_dispatch import clients, settings
 

@@ -1,6 +1,6 @@
 """Environment variable names. Where the workshop had a name, it is kept."""
 
-S3_BUCKET_NAME = "S3_BUCKET_NAME"
+S3_BUCKET_NAME = "S3_BUCKET_NAME"  # worker: the input file's (override); dispatcher: the only bucket it acts on
 S3_KEY = "S3_KEY"  # already URL-decoded: exactly the key as stored in S3
 STATUS_KEY = "STATUS_KEY"  # the object's ETag, as S3 reported it in the event
 JOB_ID = "JOB_ID"

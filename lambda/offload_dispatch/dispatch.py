@@ -16,7 +16,7 @@ from offload_contract.shards import plan
 
 from offload_dispatch.launch import NoCapacity
 from offload_dispatch.ledger import Claim, Ledger
-from offload_dispatch.s3_records import objects_in
+from offload_dispatch.s3_records import Foreign, objects_in
 from offload_dispatch.settings import Settings
 from offload_dispatch.start import start_job
 
@@ -32,6 +32,7 @@ class Outcome:
     ignored: int = 0
     refused: int = 0
     waiting: int = 0  # jobs put in the backlog
+    foreign: int = 0  # records of another bucket or another event: dropped, never a task
 
 
 @dataclass
@@ -43,7 +44,11 @@ class Line:
 
 def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger, line: Line) -> Outcome:
     outcome = Outcome()
-    for obj in objects_in(body):
+    for obj in objects_in(body, settings.bucket):
+        if isinstance(obj, Foreign):  # acknowledged with the rest: delivering it again would not make it ours
+            logger.warning("dropped: not an upload to this stack's bucket", extra=vars(obj))
+            outcome.foreign += 1
+            continue
         if not settings.layout.is_input(obj.key):
             logger.info("ignored: not an input file", extra={"bucket": obj.bucket, "key": obj.key})
             outcome.ignored += 1

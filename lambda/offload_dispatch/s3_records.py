@@ -23,6 +23,16 @@ class S3Object:
     arrived_ms: int = 0  # the S3 event's eventTime, epoch milliseconds: its place in the backlog
 
 
+@dataclass(frozen=True)
+class Foreign:
+    """A record the dispatcher drops: another bucket's, or not S3's ObjectCreated (nothing of it is started)."""
+
+    why: str
+    event_source: str
+    event_name: str
+    bucket: str
+
+
 def epoch_ms(event_time: str) -> int:
     """S3's eventTime (ISO 8601, e.g. 2026-11-22T07:00:00.000Z) in epoch ms; now when absent or odd."""
     try:
@@ -31,21 +41,29 @@ def epoch_ms(event_time: str) -> int:
         return int(time.time() * 1000)
 
 
-def objects_in(body: str) -> Iterator[S3Object]:
-    """Every ObjectCreated record; nothing for s3:TestEvent or other events."""
+def objects_in(body: str, bucket: str) -> Iterator[S3Object | Foreign]:
+    """Every record naming an object created in `bucket`, and a Foreign for every other record; nothing for
+    s3:TestEvent. A body that is not an S3 notification raises (the SQS record is poison)."""
     message = json.loads(body)
     if message.get("Event") == "s3:TestEvent":
         return
     for record in S3Event(message).records:
-        if not record.event_name.startswith("ObjectCreated:"):
+        # Source and name first: another event's record need not have an object or an ETag.
+        source, name = str(record.get("eventSource", "")), str(record.get("eventName", ""))
+        if source != "aws:s3" or not name.startswith("ObjectCreated:"):
+            yield Foreign(f"not an S3 ObjectCreated event: {source!r} {name!r}", source, name, "")
+            continue
+        named = record.s3.bucket.name
+        if named != bucket:
+            yield Foreign(f"bucket {named!r} is not this stack's {bucket!r}", source, name, named)
             continue
         obj = record.s3.get_object
         yield S3Object(
-            bucket=record.s3.bucket.name,
+            bucket=named,
             key=unquote_plus(obj.key),
             etag=obj.etag,
             version_id=obj.version_id,
-            event_name=record.event_name,
+            event_name=name,
             size=int(obj.get("size") or 0),
             arrived_ms=epoch_ms(str(record.get("eventTime") or "")),
         )

@@ -26,6 +26,7 @@ class Settings:
     suffixes: tuple[str, ...]
     job_ttl_days: int
     stuck_after_seconds: int
+    bucket: str  # the stack's: a record naming any other is dropped
     placement_constraint: str | None = None
     shard_bytes: int = env.DEFAULT_SHARD_BYTES
     max_shards: int = env.DEFAULT_MAX_SHARDS
@@ -70,6 +71,7 @@ class Settings:
             suffixes=suffixes,
             job_ttl_days=int(ttl),
             stuck_after_seconds=int(stuck),
+            bucket=required(env.S3_BUCKET_NAME),
             placement_constraint=environ.get(env.PLACEMENT_CONSTRAINT) or None,
             shard_bytes=int(shard_bytes),
             max_shards=int(max_shards),

@@ -19,6 +19,7 @@ from offload_worker.orders import Header, RowEncoder, RowRejected
 from offload_worker.source import not_utf8
 
 _NEEDS_QUOTES = frozenset(',"\r\n')
+FORMULA_STARTS = frozenset("=+-@\t\r\n\x00")  # report_cell: what a spreadsheet reads as a formula
 
 Row = tuple[int, "list[str] | RowRejected"]
 OutputSink = Callable[[int, str], None]  # (line, "OrderId,ConfirmationId\n")
@@ -37,6 +38,20 @@ class Counts:
 def csv_line(fields: Iterable[str]) -> str:
     """One CSV line, quoting only where needed (as csv.writer's QUOTE_MINIMAL does)."""
     return ",".join('"' + f.replace('"', '""') + '"' if _NEEDS_QUOTES.intersection(f) else f for f in fields) + "\n"
+
+
+def report_cell(value: str) -> str:
+    """A cell of the output or rejects report: a spreadsheet runs a cell starting with one of
+    FORMULA_STARTS as a formula, so that one is written '<value>, quoted (OWASP "CSV Injection",
+    ASVS 5.0 1.2.10, CWE-1236); any other as csv_line writes it. The table keeps the exact value."""
+    if value[:1] in FORMULA_STARTS:
+        return "\"'" + value.replace('"', '""') + '"'
+    return '"' + value.replace('"', '""') + '"' if _NEEDS_QUOTES.intersection(value) else value
+
+
+def report_line(fields: Iterable[str]) -> str:
+    """One line of a report, each cell as report_cell writes it."""
+    return ",".join(report_cell(f) for f in fields) + "\n"
 
 
 def raw_text(fields: list[str]) -> str:
@@ -95,8 +110,8 @@ class Loader:
                 continue
             put(order_id, item)
             self._duplicates.add(order_id)
-            if _NEEDS_QUOTES.intersection(order_id):
-                output(line, csv_line((order_id, confirmation)))
+            if order_id[0] in FORMULA_STARTS or _NEEDS_QUOTES.intersection(order_id):  # never empty
+                output(line, report_line((order_id, confirmation)))
             else:
                 output(line, order_id + "," + confirmation + "\n")
             counts.loaded += 1

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from offload_contract import jobs
 
+from offload_worker.load import report_line
 from offload_worker.s3_writer import S3Writer
 
 OUTPUT_HEADER = ("OrderId", "ConfirmationId")
@@ -58,7 +58,6 @@ class Rejects:
     def __init__(self, s3: Any, bucket: str, key: str, header: bool = True, expected_bytes: int = 0) -> None:
         """header: False for a shard's staged part (the assembled report gets one); expected_bytes: S3Writer's."""
         self._writer = S3Writer(s3, bucket, key, expected_bytes=expected_bytes)
-        self._csv = csv.writer(self._writer, lineterminator="\n")
         self._header = header
         self.count = 0
         self.key = key
@@ -68,9 +67,10 @@ class Rejects:
         return self._writer.bytes
 
     def add(self, line: int, reason: str, raw: str) -> None:
+        """reason and raw come from the upload: report_line keeps a spreadsheet from running them."""
         if self.count == 0 and self._header:
-            self._csv.writerow(REJECTS_HEADER)
-        self._csv.writerow((line, reason, raw))
+            self._writer.write(report_line(REJECTS_HEADER))
+        self._writer.write(report_line((str(line), reason, raw)))
         self.count += 1
 
     def commit(self) -> None:

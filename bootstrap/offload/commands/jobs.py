@@ -16,6 +16,7 @@ from offload.lib.jobs import rerun as reruns
 from offload.lib.jobs.status import Backlog, dead_letter_note, status_text
 from offload.lib.jobs.store import list_jobs
 from offload.lib.jobs.submit import submit as upload
+from offload.lib.text import printable
 
 
 @click.command()
@@ -31,7 +32,7 @@ def submit(target: str, files: tuple[Path, ...], prefix: str, wait: bool) -> Non
         size = path.stat().st_size
         with click.progressbar(length=size, label=path.name, file=sys.stderr) as bar:
             sent.append(upload(found, path, found.layout.input_prefix + prefix + path.name, bar.update))
-        click.echo(f"s3://{found.bucket}/{sent[-1].key}  job {sent[-1].job_id}")
+        click.echo(printable(f"s3://{found.bucket}/{sent[-1].key}  job {sent[-1].job_id}"))
     if not wait:
         return
     bars = render.job_bars()
@@ -44,7 +45,7 @@ def submit(target: str, files: tuple[Path, ...], prefix: str, wait: bool) -> Non
         click.echo("offload submit: stopped waiting; the jobs go on (`offload status`)", err=True)
         sys.exit(130)
     for record in follow.failed(ended):
-        click.echo(f"offload submit: {record.get('Key')} FAILED: {record.get('Reason', '')}", err=True)
+        click.echo(printable(f"offload submit: {record.get('Key')} FAILED: {record.get('Reason', '')}"), err=True)
     sys.exit(1 if follow.failed(ended) else 0)
 
 
@@ -60,10 +61,10 @@ def rerun(target: str, job_id: str, force: bool) -> None:
         found = context.job_stack(target)
         task_arns = reruns.rerun(found, reruns.resolve(found, job_id), force)
     except reruns.RerunRefused as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(printable(error)) from None
     started = ", ".join(arn.rsplit("/", 1)[-1] for arn in task_arns)
     what = "task" if len(task_arns) == 1 else f"{len(task_arns)} shard tasks"
-    click.echo(f"job {job_id}: {what} {started} started; follow it with `offload status --watch`")
+    click.echo(printable(f"job {job_id}: {what} {started} started; follow it with `offload status --watch`"))
 
 
 @click.command()

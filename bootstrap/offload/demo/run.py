@@ -24,6 +24,7 @@ from offload.lib.jobs.submit import Submitted, submit
 from offload.lib.paths import twin_dir
 from offload.lib.terraform import targets
 from offload.lib.terraform.runner import Runner
+from offload.lib.text import printable
 from offload.samples import sample
 from offload.twin import credentials, onprem
 from offload.twin.agent import LocalAgent
@@ -79,14 +80,17 @@ class Report:
             result = f"s3://{self.stack.bucket}/{o.output_key}" if o.status == job_record.SUCCEEDED else ""
             lines.append(f"{o.name:<19} {o.status:<11} {loaded:>6}  {rejected:>8}  {took:>11}  {result}".rstrip())
             if o.job.get(job_record.REASON):
-                lines.append(f"{'':<19} reason: {o.job[job_record.REASON]} (exit {o.job.get(job_record.EXIT_CODE)})")
+                reason = printable(o.job[job_record.REASON])  # reasons and items hold the uploads' text
+                lines.append(f"{'':<19} reason: {reason} (exit {o.job.get(job_record.EXIT_CODE)})")
             if o.job.get(job_record.ROWS_REJECTED) or o.status == job_record.FAILED:
                 lines.append(f"{'':<19} rejects report: s3://{self.stack.bucket}/{o.rejects_key}")
         lines.append(f"\nfrom DynamoDB table {self.stack.orders_table!r}:")
         for item in self.items:
             lines.append(
-                f"  OrderId={item['OrderId']['S']} ConfirmationId={item['ConfirmationId']['S']} "
-                f"{item['Country']['S']} {item['ItemType']['S']} revenue={item['TotalRevenue']['N']}"
+                printable(
+                    f"  OrderId={item['OrderId']['S']} ConfirmationId={item['ConfirmationId']['S']} "
+                    f"{item['Country']['S']} {item['ItemType']['S']} revenue={item['TotalRevenue']['N']}"
+                )
             )
         return "\n".join(lines)
 

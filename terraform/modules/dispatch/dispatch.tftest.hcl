@@ -29,6 +29,11 @@ run "functions_and_policies" {
     ])])
     error_message = "the functions' and queue's policies name no wildcard action"
   }
+
+  assert {
+    condition     = alltrue([for f in aws_lambda_function.this : f.environment[0].variables["S3_BUCKET_NAME"] == "orders" && f.environment[0].variables["TABLE_NAME"] == "Order"])
+    error_message = "every function is told its bucket (S3_BUCKET_NAME: records of any other are dropped) beside the given environment"
+  }
 }
 
 run "a_non_python_runtime_is_refused" {

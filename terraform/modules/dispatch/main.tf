@@ -249,7 +249,8 @@ resource "aws_lambda_function" "this" {
   memory_size      = 256
 
   environment {
-    variables = var.environment
+    # S3_BUCKET_NAME (docs/contract.md): the dispatcher drops any record naming another bucket.
+    variables = merge(var.environment, { S3_BUCKET_NAME = var.bucket_id })
   }
 
   # twin: skip (moto's Lambda does not keep DeadLetterConfig: every re-plan would show it again)

@@ -12,7 +12,7 @@ from typing import Any
 from offload_contract import jobs
 
 from offload.lib.jobs.store import Stack, backlog, count_status, dead_letters, list_jobs
-from offload.lib.text import age
+from offload.lib.text import age, printable
 
 JOB_ID_SHOWN = 12  # `offload rerun` takes this prefix (or more) of a job id
 
@@ -153,21 +153,20 @@ def table(rows: Iterable[dict[str, Any]], now: float | None = None, places: dict
     """The jobs as an aligned text table: key, job, status, rows, progress, task, age, reason (a waiting
     job's starts with its place in line, from `places`)."""
     current = now if now is not None else time.time()
-    lines = [("KEY", "JOB", "STATUS", "ROWS", "PROGRESS", "TASK", "AGE", "REASON")]
+    lines: list[tuple[str, ...]] = [("KEY", "JOB", "STATUS", "ROWS", "PROGRESS", "TASK", "AGE", "REASON")]
     for job in rows:
         counted = jobs.ROWS_LOADED in job
-        lines.append(
-            (
-                str(job.get(jobs.KEY, "")),
-                str(job.get(jobs.JOB_ID, "-"))[:JOB_ID_SHOWN],
-                str(job.get(jobs.STATUS, "")),
-                f"{job.get(jobs.ROWS_LOADED, 0)}/{job.get(jobs.ROWS_TOTAL, 0)}" if counted else _shard_rows(job),
-                Progress.of(job).text(),
-                _task(job),
-                age(current - int(job.get(jobs.CREATED_AT, current))),
-                _reason(job, places or {}),
-            )
+        cells = (
+            str(job.get(jobs.KEY, "")),
+            str(job.get(jobs.JOB_ID, "-"))[:JOB_ID_SHOWN],
+            str(job.get(jobs.STATUS, "")),
+            f"{job.get(jobs.ROWS_LOADED, 0)}/{job.get(jobs.ROWS_TOTAL, 0)}" if counted else _shard_rows(job),
+            Progress.of(job).text(),
+            _task(job),
+            age(current - int(job.get(jobs.CREATED_AT, current))),
+            _reason(job, places or {}),
         )
+        lines.append(tuple(printable(cell) for cell in cells))  # a key or a reason is anyone's text
     widths = [max(len(line[i]) for line in lines) for i in range(7)]
     return os.linesep.join(
         ("  ".join(cell.ljust(width) for cell, width in zip(line[:7], widths, strict=True)) + "  " + line[7]).rstrip()
