@@ -117,6 +117,10 @@ def twin_headers(access_key: str) -> dict[str, str]:
     return {"Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/"}
 
 
+def reset_twin(endpoint: str, access_key: str) -> None:
+    requests.post(f"{endpoint}/moto-api/reset", timeout=30, headers=twin_headers(access_key)).raise_for_status()
+
+
 @pytest.fixture(scope="session")
 def twin_endpoint(twin_log: Path, twin_access_key: str) -> Iterator[str]:
     """`offload twin` as a user starts it: a subprocess on a free loopback port."""
@@ -147,7 +151,7 @@ def twin_endpoint(twin_log: Path, twin_access_key: str) -> Iterator[str]:
 
 @pytest.fixture
 def twin(twin_endpoint: str, twin_access_key: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    requests.post(f"{twin_endpoint}/moto-api/reset", timeout=10, headers=twin_headers(twin_access_key))
+    reset_twin(twin_endpoint, twin_access_key)
     monkeypatch.setenv("AWS_ENDPOINT_URL", twin_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", twin_access_key)
     return twin_endpoint

@@ -28,7 +28,8 @@ def test_a_request_naming_another_host_is_refused(twin: str, twin_access_key: st
     signed = twin_headers(twin_access_key)
     refused = requests.get(f"{twin}/moto-api/", headers={**signed, "Host": f"evil.example:{port}"}, timeout=10)
     assert refused.status_code == 403 and "evil.example" in refused.text
-    assert requests.get(f"{twin}/moto-api/", headers={**signed, "Host": f"localhost:{port}"}, timeout=10).status_code == 200
+    allowed = requests.get(f"{twin}/moto-api/", headers={**signed, "Host": f"localhost:{port}"}, timeout=10)
+    assert allowed.status_code == 200
 
 
 def test_no_cors_headers_for_a_web_page(twin: str) -> None:
@@ -39,7 +40,7 @@ def test_no_cors_headers_for_a_web_page(twin: str) -> None:
 
 
 def test_only_the_twins_key_and_its_sts_keys_are_accepted(twin: str, twin_access_key: str) -> None:
-    with pytest.raises(ClientError, match="403|AccessDenied|InvalidClientTokenId"):
+    with pytest.raises(ClientError, match=r"AccessDenied.*access key"):
         _sts(twin, "AKIAWRONGKEY0000000").get_caller_identity()  # type: ignore[attr-defined]
     assert requests.post(f"{twin}/moto-api/reset", timeout=10).status_code == 403  # unsigned: no key at all
     right = _sts(twin, twin_access_key)

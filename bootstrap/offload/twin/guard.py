@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape
 from collections.abc import Callable, Iterable
+from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -50,8 +50,10 @@ def refuse(environ: dict[str, Any], start_response: Callable[..., Any], reason: 
         error = f"<Code>AccessDenied</Code><Message>{escape(message)}</Message>"
         body, kind = f"<ErrorResponse><Error><Type>Sender</Type>{error}</Error></ErrorResponse>", "text/xml"
     encoded = (body + "\n").encode()
-    start_response("403 Forbidden", [("Content-Type", kind), ("Content-Length", str(len(encoded))),
-                                     ("x-amzn-ErrorType", "AccessDeniedException")])
+    start_response(
+        "403 Forbidden",
+        [("Content-Type", kind), ("Content-Length", str(len(encoded))), ("x-amzn-ErrorType", "AccessDeniedException")],
+    )
     return [encoded]
 
 

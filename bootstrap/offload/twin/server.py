@@ -51,7 +51,7 @@ class Twin:
 
         # moto's flask apps add flask-cors' `Access-Control-Allow-Origin: *` to every answer unless
         # MOTO_DISABLE_GLOBAL_CORS (moto/settings.py), read once at import: set where create_backend_app reads it.
-        werkzeug_app.DISABLE_GLOBAL_CORS = True
+        werkzeug_app.DISABLE_GLOBAL_CORS = True  # type: ignore[attr-defined] # moto imports it from settings
         iam.install()
         ssm.install()
         ecs.install()
@@ -64,7 +64,10 @@ class Twin:
         app = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
         hosts = {f"{name}:{self.port}" for name in (self.host, "127.0.0.1", "localhost")}
         self._server = make_server(
-            self.host, self.port, guarded(app, hosts, self.access_key), threaded=True,
+            self.host,
+            self.port,
+            guarded(app, hosts, self.access_key),
+            threaded=True,
             request_handler=werkzeug_app.MotoRequestHandler,
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

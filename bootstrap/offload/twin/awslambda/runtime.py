@@ -83,8 +83,11 @@ class LambdaRuntime:
     # --- SQS event source mappings -------------------------------------------
     def _poll(self, uuid_: str, backend: LambdaBackend) -> None:
         sqs = boto3.client(
-            "sqs", endpoint_url=self.endpoint, region_name=backend.region_name,
-            aws_access_key_id=self.access_key, aws_secret_access_key=SECRET_KEY,
+            "sqs",
+            endpoint_url=self.endpoint,
+            region_name=backend.region_name,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=SECRET_KEY,
         )
         while not self._stop.is_set():
             mapping = backend._event_source_mappings.get(uuid_)
