@@ -154,6 +154,7 @@ def twin(twin_endpoint: str, twin_access_key: str, monkeypatch: pytest.MonkeyPat
     reset_twin(twin_endpoint, twin_access_key)
     monkeypatch.setenv("AWS_ENDPOINT_URL", twin_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", twin_access_key)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore keeps the credentials it first resolved
     return twin_endpoint
 
 

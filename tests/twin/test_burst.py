@@ -151,6 +151,7 @@ def burst(twin_endpoint: str, twin_access_key: str, tmp_path_factory: pytest.Tem
             "AWS_ACCESS_KEY_ID": twin_access_key,
         }.items():
             patch.setenv(name, value)
+        patch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore keeps the credentials it first resolved
         applied = CliRunner().invoke(cli, ["apply", "--auto-approve"])
         assert applied.exit_code == 0, applied.output
         outputs = Runner(targets.for_target("twin"), quiet=True).outputs()
