@@ -167,11 +167,9 @@ def twin_endpoint() -> str:
 
 
 def twin_access_key() -> str:
-    """The key the running twin printed (`offload twin`'s exports): the caller's AWS_ACCESS_KEY_ID."""
-    key = os.environ.get("AWS_ACCESS_KEY_ID")
-    if not key:
-        raise tooling.ToolError("the twin refuses unsigned calls: export the AWS_ACCESS_KEY_ID `offload twin` printed")
-    return key
+    """The key the running twin printed (`offload twin`'s exports): the caller's AWS_ACCESS_KEY_ID.
+    Without one (`offload lint-terraform` needs no twin) a placeholder the twin refuses, saying why."""
+    return os.environ.get("AWS_ACCESS_KEY_ID") or "no-twin-key-exported"
 
 
 def twin_provider() -> str:
