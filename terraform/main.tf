@@ -18,6 +18,9 @@ module "storage" {
   orders_table_name   = var.orders_table_name
   force_destroy       = var.force_destroy
   versioning          = var.versioning
+  access_log_bucket   = var.access_log_bucket
+  access_log_prefix   = var.access_log_prefix
+  object_lock         = var.object_lock
   staged_parts_prefix = "${var.output_prefix}.offload-shards/" # SHARD_PARTS in contract/offload_contract/layout.py
 }
 

@@ -45,6 +45,27 @@ variable "versioning" {
   default     = false
 }
 
+variable "access_log_bucket" {
+  description = "Bucket for S3 server access logs of the stack's bucket (it must let logging.s3.amazonaws.com write, and cannot have object lock); null: none. Turns versioning on."
+  type        = string
+  default     = null
+}
+
+variable "access_log_prefix" {
+  description = "Key prefix of the access logs in access_log_bucket; the stack bucket's name and '/' follow it."
+  type        = string
+  default     = "s3-access-logs/"
+}
+
+variable "object_lock" {
+  description = "Object lock on the stack's bucket with this default retention ({ mode = \"GOVERNANCE\" | \"COMPLIANCE\", days = N }); null: off. Turns versioning on; cannot be undone once applied."
+  type = object({
+    mode = string
+    days = number
+  })
+  default = null
+}
+
 variable "input_prefix" {
   description = "Key prefix that starts jobs."
   type        = string

@@ -105,7 +105,24 @@ def twin_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def twin_endpoint(twin_log: Path) -> Iterator[str]:
+def twin_access_key() -> str:
+    """This session's twin key: the twin refuses any other (but the keys its STS issues)."""
+    import secrets
+
+    return f"OFFLOADTEST{secrets.token_hex(8).upper()}"
+
+
+def twin_headers(access_key: str) -> dict[str, str]:
+    """The twin's key for a call no SDK signs (/moto-api/reset): the SigV4 Credential scope it reads."""
+    return {"Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/"}
+
+
+def reset_twin(endpoint: str, access_key: str) -> None:
+    requests.post(f"{endpoint}/moto-api/reset", timeout=30, headers=twin_headers(access_key)).raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def twin_endpoint(twin_log: Path, twin_access_key: str) -> Iterator[str]:
     """`offload twin` as a user starts it: a subprocess on a free loopback port."""
     import subprocess
     import sys
@@ -113,7 +130,7 @@ def twin_endpoint(twin_log: Path) -> Iterator[str]:
 
     port = free_port()
     # A managed instance counts as ConnectionLost after 3 s without a heartbeat (AWS: minutes).
-    env = {**os.environ, "OFFLOAD_TWIN_PING_TIMEOUT": str(PING_TIMEOUT)}
+    env = {**os.environ, "OFFLOAD_TWIN_PING_TIMEOUT": str(PING_TIMEOUT), "OFFLOAD_TWIN_ACCESS_KEY": twin_access_key}
     log = twin_log  # a file: an unread pipe would fill up and stall the twin
     process = subprocess.Popen([sys.executable, "-m", "offload", "twin", "--port", str(port)], env=env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
@@ -121,7 +138,7 @@ def twin_endpoint(twin_log: Path) -> Iterator[str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{endpoint}/moto-api/", timeout=1)
+            requests.get(f"{endpoint}/moto-api/", timeout=1, headers=twin_headers(twin_access_key))
             break
         except requests.ConnectionError:
             if process.poll() is not None:
@@ -133,9 +150,11 @@ def twin_endpoint(twin_log: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def twin(twin_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    requests.post(f"{twin_endpoint}/moto-api/reset", timeout=10)
+def twin(twin_endpoint: str, twin_access_key: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    reset_twin(twin_endpoint, twin_access_key)
     monkeypatch.setenv("AWS_ENDPOINT_URL", twin_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", twin_access_key)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore keeps the credentials it first resolved
     return twin_endpoint
 
 

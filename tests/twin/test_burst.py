@@ -16,7 +16,6 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from click.testing import CliRunner
 from offload.commands import cli
 from offload.lib.terraform import targets
@@ -27,6 +26,7 @@ from offload.twin.onprem import OnPremInstance, heartbeat, join
 from offload.twin.runtime.process import ProcessRuntime
 from offload_contract import jobs as job_fields
 
+from tests.conftest import reset_twin
 from tests.figures import say
 
 pytestmark = pytest.mark.twin
@@ -141,9 +141,9 @@ class Burst:
 
 
 @pytest.fixture(scope="module")
-def burst(twin_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Burst]:
+def burst(twin_endpoint: str, twin_access_key: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Burst]:
     """The stack applied once to a fresh twin for the module's tests."""
-    requests.post(f"{twin_endpoint}/moto-api/reset", timeout=30)
+    reset_twin(twin_endpoint, twin_access_key)
     home = tmp_path_factory.mktemp("burst")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
@@ -151,8 +151,10 @@ def burst(twin_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "OFFLOAD_TWIN_ENDPOINT": twin_endpoint,
             "OFFLOAD_TARGET": "twin",
             "AWS_ENDPOINT_URL": twin_endpoint,
+            "AWS_ACCESS_KEY_ID": twin_access_key,
         }.items():
             patch.setenv(name, value)
+        patch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore keeps the credentials it first resolved
         applied = CliRunner().invoke(cli, ["apply", "--auto-approve"])
         assert applied.exit_code == 0, applied.output
         outputs = Runner(targets.for_target("twin"), quiet=True).outputs()

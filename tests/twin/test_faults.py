@@ -18,7 +18,6 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from offload.lib.jobs import rerun as reruns
 from offload.lib.jobs.status import status_text
 from offload.lib.jobs.store import Stack
@@ -27,7 +26,7 @@ from offload.twin.onprem import heartbeat
 from offload_contract import confirmation_id
 from offload_contract.layout import Layout
 
-from tests.conftest import make_orders_stack
+from tests.conftest import make_orders_stack, reset_twin
 from tests.dispatcher import Context, jobs, overrides_of, run_as_agent, tasks
 from tests.events import load, s3_message, sqs_event
 from tests.faults import DynamoDBFaults, S3Resets, fault_proxy
@@ -131,7 +130,7 @@ def test_worker_killed_halfway_then_rerun_loses_and_doubles_nothing(handler: Mod
 
     # A clean run of the same bytes on a fresh twin: the reference. Its items are compared on
     # every 25th key (reading every item back from moto takes long).
-    requests.post(f"{twin}/moto-api/reset", timeout=30)
+    reset_twin(twin, os.environ["AWS_ACCESS_KEY_ID"])  # the twin fixture's key
     make_orders_stack()
     assert put(KEY, text) == etag
     assert run_worker(twin, KEY, etag).code == 0

@@ -11,14 +11,13 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from offload.lib.jobs import rerun as reruns
 from offload.lib.jobs.status import table
 from offload.lib.jobs.store import get_job
 from offload.twin.onprem import heartbeat
 from offload_contract import jobs as job_fields
 
-from tests.conftest import make_orders_stack
+from tests.conftest import make_orders_stack, reset_twin
 from tests.dispatcher import Context, jobs, load_handler, overrides_of, tasks
 from tests.events import s3_message, sqs_event
 from tests.figures import say
@@ -93,7 +92,7 @@ def test_shards_spread_over_three_instances_one_killed_and_rerun_match_one_task(
     assert sharded["counts"]["Status"] == "SUCCEEDED" and keys("processed/.offload-shards/") == []
 
     # One task, the same bytes, a fresh twin: the reference.
-    requests.post(f"{twin}/moto-api/reset", timeout=30)
+    reset_twin(twin, os.environ["AWS_ACCESS_KEY_ID"])  # the twin fixture's key
     make_orders_stack()
     assert put(KEY, body) == etag
     one = run_worker(twin, KEY, etag, JOB_ID="one")

@@ -33,6 +33,15 @@ def test_twin_copy_differs_from_terraform_only_by_the_marked_arguments(tmp_path:
     assert made.env["TF_CLI_CONFIG_FILE"].endswith("twin.tfrc")
 
 
+def test_the_twin_workspace_signs_with_the_callers_twin_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The twin refuses any key but its run's: Terraform's override and environment carry the exported one."""
+    monkeypatch.setenv("OFFLOAD_TWIN_DIR", str(tmp_path))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "OFLDRUNKEY0123456789")
+    made = stack.for_target("twin", "http://127.0.0.1:1")
+    assert 'access_key                  = "OFLDRUNKEY0123456789"' in (made.workdir / "twin_override.tf").read_text()
+    assert made.env["AWS_ACCESS_KEY_ID"] == "OFLDRUNKEY0123456789"
+
+
 def test_unknown_target_is_refused() -> None:
     with pytest.raises(ValueError, match="not one of aws, twin"):
         stack.for_target("gcp")

@@ -35,7 +35,11 @@ GIGABYTE = 10**9
 
 
 def _peer(name: str, key: str, s3_endpoint: str, dynamodb_endpoint: str) -> dict[str, float]:
-    env = {**os.environ, **sdk_environment(s3_endpoint, REGION), "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint}
+    env = {
+        **os.environ,
+        **sdk_environment(s3_endpoint, REGION, os.environ["AWS_ACCESS_KEY_ID"]),
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+    }
     done = subprocess.run(
         [sys.executable, "-m", "offload.bench.peers", name, BUCKET, key],
         env=env,

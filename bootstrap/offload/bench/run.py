@@ -39,9 +39,9 @@ def measure_p1_p2(settings: Settings, echo: Echo) -> dict[str, float]:
     from offload.twin.run import free_port
     from offload.twin.server import Twin
 
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", credentials.ACCESS_KEY)  # the twin's placeholders
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", credentials.SECRET_KEY)
     twin = Twin(free_port())
+    # The workers and peers P1/P2/P5 start sign with the twin's key, which it refuses otherwise.
+    os.environ.update(AWS_ACCESS_KEY_ID=twin.access_key, AWS_SECRET_ACCESS_KEY=credentials.SECRET_KEY)
     twin.start()
     try:
         s3 = boto3.client("s3", endpoint_url=twin.endpoint, region_name=REGION)

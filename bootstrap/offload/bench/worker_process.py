@@ -46,7 +46,7 @@ def _children(pid: int) -> list[int]:
 def worker_env(s3_endpoint: str, dynamodb_endpoint: str, key: str, etag: str, **settings: str) -> dict[str, str]:
     return {
         **os.environ,
-        **sdk_environment(s3_endpoint, REGION),
+        **sdk_environment(s3_endpoint, REGION, os.environ["AWS_ACCESS_KEY_ID"]),
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
         "S3_BUCKET_NAME": BUCKET,
         "S3_KEY": key,

@@ -138,11 +138,12 @@ def _task_image(stack_: jobs.Stack, outputs: dict[str, Any]) -> str:
     return str(next(c["image"] for c in containers if c["name"] == outputs["container_name"]))
 
 
-def keep_instructions(endpoint: str, stack_: jobs.Stack) -> str:
+def keep_instructions(twin: Twin, stack_: jobs.Stack) -> str:
+    endpoint = twin.endpoint
     return f"""
-The twin keeps running until Ctrl-C. In another shell:
+The twin keeps running until Ctrl-C (its logs: {twin.log_dir}). In another shell:
   export AWS_ENDPOINT_URL={endpoint} AWS_DEFAULT_REGION={stack_.region}
-  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  export AWS_ACCESS_KEY_ID={twin.access_key} AWS_SECRET_ACCESS_KEY={credentials.SECRET_KEY}
   export OFFLOAD_TARGET=twin OFFLOAD_TWIN_ENDPOINT={endpoint}
   .venv/bin/offload submit my-orders.csv      # drops it under s3://{stack_.bucket}/{stack_.layout.input_prefix}
   .venv/bin/offload status --watch            # the jobs table
@@ -158,10 +159,9 @@ def run(
     """Run the demo; the twin, agent and Terraform state are gone when this returns or raises.
     `before_teardown` sees the report while the twin still runs (tests read what it stored)."""
     began = time.monotonic()
-    # The twin's placeholders; the demo never talks to AWS.
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", credentials.ACCESS_KEY)
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", credentials.SECRET_KEY)
     twin = Twin(free_port(), log_dir=twin_dir() / "logs")
+    # Everything the demo starts (Terraform, the agent, the CLI) signs with the twin's key; never AWS's.
+    os.environ.update(AWS_ACCESS_KEY_ID=twin.access_key, AWS_SECRET_ACCESS_KEY=credentials.SECRET_KEY)
     agent: LocalAgent | None = None
     runner: Runner | None = None
     finished = False
@@ -200,7 +200,7 @@ def run(
         if before_teardown is not None:
             before_teardown(report)
         if keep:
-            echo(keep_instructions(twin.endpoint, stack_))
+            echo(keep_instructions(twin, stack_))
             threading.Event().wait()  # until Ctrl-C
     finally:
         if agent is not None:

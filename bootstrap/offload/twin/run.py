@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Callable
 
+from offload.twin.credentials import SECRET_KEY
 from offload.twin.server import Twin
 
 
@@ -16,16 +17,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def exports(twin: Twin) -> str:
+    """What a shell needs to drive this twin: it refuses any other key."""
+    return (
+        f"export AWS_ENDPOINT_URL={twin.endpoint} AWS_ACCESS_KEY_ID={twin.access_key} "
+        f"AWS_SECRET_ACCESS_KEY={SECRET_KEY} AWS_REGION=us-east-1"
+    )
+
+
 def serve(port: int, echo: Callable[[str], None]) -> None:
     twin = Twin(port or free_port())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     twin.start()
-    echo(f"twin listening on {twin.endpoint}")
-    echo(
-        f"  export AWS_ENDPOINT_URL={twin.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
-        "AWS_REGION=us-east-1"
-    )
+    echo(f"twin listening on {twin.endpoint}; logs in {twin.log_dir}")
+    echo(f"  {exports(twin)}")
     try:
         stop.wait()
     except KeyboardInterrupt:

@@ -1,17 +1,24 @@
+locals {
+  # Object lock needs versioning (S3 keeps each locked version; it refuses to lock an unversioned bucket).
+  # Access logs name the key and request but not the bytes: with versioning, an overwrite or delete an
+  # audit finds in the log still has the version it replaced, so the log proves what was there.
+  versioning = var.versioning || var.access_log_bucket != null || var.object_lock != null
+}
+
 resource "aws_s3_bucket" "this" {
   bucket        = var.bucket_name
   bucket_prefix = var.bucket_name == null ? "${var.name}-" : null
   force_destroy = var.force_destroy
   # S3 encrypts every object at rest by default (SSE-S3); nothing to add.
-  # checkov:skip=CKV_AWS_18:access logging needs a second bucket; enable it in your account baseline
+  # checkov:skip=CKV_AWS_18:access logging needs a second bucket: set access_log_bucket (off by default)
   # checkov:skip=CKV_AWS_144:cross-region replication is a cost/DR choice left to the user
   # checkov:skip=CKV_AWS_145:SSE-S3 (default) is used; a CMK needs key policy for S3 events to SQS
-  # checkov:skip=CKV_AWS_21:inputs are immutable drops keyed by ETag; versioning is optional
+  # checkov:skip=CKV_AWS_21:inputs are immutable drops keyed by ETag; versioning is optional (on with the compliance options)
   # checkov:skip=CKV2_AWS_62:event notifications are configured in the dispatch module
 
   # twin: instead (provider 3.39 has no aws_s3_bucket_versioning: the bucket takes the block)
   # versioning {
-  #   enabled = var.versioning
+  #   enabled = local.versioning
   # }
   # twin: end
 }
@@ -48,12 +55,49 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
 # twin: omit
 resource "aws_s3_bucket_versioning" "this" {
-  count  = var.versioning ? 1 : 0
+  count  = local.versioning ? 1 : 0
   bucket = aws_s3_bucket.this.id
 
   versioning_configuration {
     status = "Enabled"
   }
+}
+# twin: end
+
+# twin: omit (provider 3.39 has neither resource; the twin keeps no access logs and locks nothing)
+# Server access logs (S3's own delivery) of this bucket, under a prefix of a bucket you keep for
+# logs: it must grant the logging service principal s3:PutObject, and S3 refuses an object-lock
+# bucket as a log target (AWS: "Logging requests with server access logging").
+resource "aws_s3_bucket_logging" "this" {
+  count         = var.access_log_bucket == null ? 0 : 1
+  bucket        = aws_s3_bucket.this.id
+  target_bucket = var.access_log_bucket
+  target_prefix = "${var.access_log_prefix}${aws_s3_bucket.this.bucket}/"
+
+  lifecycle {
+    precondition {
+      condition     = var.access_log_bucket != aws_s3_bucket.this.bucket
+      error_message = "access_log_bucket must be another bucket: logging a bucket into itself logs its own log writes."
+    }
+  }
+}
+
+# Write once, read many: every object version written is kept from deletion and overwrite for the
+# retention. Put on an existing bucket once versioning is on (PutObjectLockConfiguration, no token
+# since Nov 2023; terraform-aws-modules/terraform-aws-s3-bucket#403): no bucket replacement.
+# Object lock cannot be turned off again, and in COMPLIANCE mode not even the root user can shorten it.
+resource "aws_s3_bucket_object_lock_configuration" "this" {
+  count  = var.object_lock == null ? 0 : 1
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    default_retention {
+      mode = var.object_lock.mode
+      days = var.object_lock.days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 # twin: end
 

@@ -33,9 +33,50 @@ variable "point_in_time_recovery" {
 }
 
 variable "versioning" {
-  description = "Keep every version of uploaded files (S3 versioning). Each upload is then its own job, identical bytes included (docs/contract.md)."
+  description = "Keep every version of uploaded files (S3 versioning). Each upload is then its own job, identical bytes included (docs/contract.md). access_log_bucket and object_lock turn it on whatever this says."
   type        = bool
   default     = false
+}
+
+variable "access_log_bucket" {
+  description = "Bucket that receives S3 server access logs of this bucket (its policy must let logging.s3.amazonaws.com write); null: no access logs. Turns versioning on."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_log_bucket))
+    error_message = "access_log_bucket must be null or a bucket name: 3-63 lowercase letters, digits, '.' or '-'."
+  }
+}
+
+variable "access_log_prefix" {
+  description = "Key prefix of the access logs in access_log_bucket; this bucket's name and '/' follow it."
+  type        = string
+  default     = "s3-access-logs/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)*$", var.access_log_prefix))
+    error_message = "access_log_prefix must be empty or end with '/' (letters, digits and !_.*'()- between slashes)."
+  }
+}
+
+variable "object_lock" {
+  description = "Object lock with a default retention for every object version written: mode GOVERNANCE (users with s3:BypassGovernanceRetention may delete) or COMPLIANCE (nobody may, root included, until it expires), and days. null: off. Turns versioning on; cannot be turned off once applied."
+  type = object({
+    mode = string
+    days = number
+  })
+  default = null
+
+  validation {
+    condition     = var.object_lock == null || contains(["GOVERNANCE", "COMPLIANCE"], try(var.object_lock.mode, ""))
+    error_message = "object_lock.mode must be GOVERNANCE or COMPLIANCE."
+  }
+
+  validation {
+    condition     = var.object_lock == null || try(var.object_lock.days >= 1 && floor(var.object_lock.days) == var.object_lock.days, false)
+    error_message = "object_lock.days must be a whole number of days >= 1."
+  }
 }
 
 variable "staged_parts_prefix" {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from offload.lib.paths import build_dir, terraform_dir, twin_dir
 from offload.lib.terraform import tooling
-from offload.twin.credentials import sdk_environment
+from offload.twin.credentials import SECRET_KEY, sdk_environment
 
 TARGETS = ("aws", "twin")
 TWIN_REGION = "us-east-1"
@@ -86,7 +86,9 @@ _CURRENT_NAMES = {"cloudwatchevents": "events", "cloudwatchlogs": "logs"}  # 5.x
 _TWIN_ONLY_VARIABLES = '\nvariable "lambda_runtime" {\n  default = "python3.8" # the newest runtime 3.39 knows\n}\n'
 
 
-def twin_override(endpoint: str, lambda_zip: Path, provider: str = tooling.TWIN_PROVIDER_VERSION) -> str:
+def twin_override(
+    endpoint: str, lambda_zip: Path, access_key: str, provider: str = tooling.TWIN_PROVIDER_VERSION
+) -> str:
     """Provider 3.39 for the twin, or a current one (>= 5) where the machine has it offline."""
     twin_only = provider == tooling.TWIN_PROVIDER_VERSION
     names = _SERVICES if twin_only else sorted(_CURRENT_NAMES.get(s, s) for s in _SERVICES)
@@ -104,8 +106,8 @@ terraform {{
 
 provider "aws" {{
   region                      = "{TWIN_REGION}"
-  access_key                  = "test"
-  secret_key                  = "test"
+  access_key                  = "{access_key}" # the twin's per-run key: it refuses any other
+  secret_key                  = "{SECRET_KEY}"
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
@@ -164,6 +166,12 @@ def twin_endpoint() -> str:
     return os.environ.get("OFFLOAD_TWIN_ENDPOINT", "http://127.0.0.1:4566")
 
 
+def twin_access_key() -> str:
+    """The key the running twin printed (`offload twin`'s exports): the caller's AWS_ACCESS_KEY_ID.
+    Without one (`offload lint-terraform` needs no twin) a placeholder the twin refuses, saying why."""
+    return os.environ.get("AWS_ACCESS_KEY_ID") or "no-twin-key-exported"
+
+
 def twin_provider() -> str:
     """The aws provider the twin's stack runs with: 3.39 unless OFFLOAD_TWIN_PROVIDER=current and the
     machine has a current one offline (then that version)."""
@@ -191,12 +199,13 @@ def for_target(target: str, endpoint: str | None = None) -> Workspace:
     twin_only = provider == tooling.TWIN_PROVIDER_VERSION
     _copy_tree(terraform_dir(), workdir, strip=twin_only)  # a current provider's copy leaves out only `skip`
     endpoint = endpoint or twin_endpoint()
-    (workdir / "twin_override.tf").write_text(twin_override(endpoint, build_dir() / "dispatcher.zip", provider))
+    key = twin_access_key()
+    (workdir / "twin_override.tf").write_text(twin_override(endpoint, build_dir() / "dispatcher.zip", key, provider))
     config = tooling.twin_cli_config() if twin_only else tooling.current_cli_config()
     env = {
         "TF_CLI_CONFIG_FILE": str(config),
         "TF_IN_AUTOMATION": "1",
-        **sdk_environment(endpoint, TWIN_REGION),
+        **sdk_environment(endpoint, TWIN_REGION, key),
     }
     return Workspace("twin", workdir, env)
 

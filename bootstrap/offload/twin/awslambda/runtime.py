@@ -15,6 +15,7 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 
 from offload.twin import events
 from offload.twin.awslambda.sandbox import Sandbox, sandbox_key
+from offload.twin.credentials import SECRET_KEY
 from offload.twin.ecs import tasks
 
 EVENT_RETRIES = 3
@@ -54,9 +55,10 @@ def failed_ids(reply: dict[str, Any]) -> set[str] | None:
 
 
 class LambdaRuntime:
-    def __init__(self, endpoint: str, log_dir: Path) -> None:
+    def __init__(self, endpoint: str, log_dir: Path, access_key: str) -> None:
         self.endpoint = endpoint
         self.log_dir = log_dir
+        self.access_key = access_key
         self._sandboxes: dict[str, Sandbox] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -72,13 +74,21 @@ class LambdaRuntime:
             if sandbox is None or sandbox.key != key or not sandbox.alive:
                 if sandbox is not None:
                     sandbox.close()
-                sandbox = self._sandboxes[function.function_name] = Sandbox(function, self.endpoint, self.log_dir)
+                sandbox = self._sandboxes[function.function_name] = Sandbox(
+                    function, self.endpoint, self.log_dir, self.access_key
+                )
         with sandbox.lock:
             return sandbox.invoke(event, float(function.timeout))
 
     # --- SQS event source mappings -------------------------------------------
     def _poll(self, uuid_: str, backend: LambdaBackend) -> None:
-        sqs = boto3.client("sqs", endpoint_url=self.endpoint, region_name=backend.region_name)
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=self.endpoint,
+            region_name=backend.region_name,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=SECRET_KEY,
+        )
         while not self._stop.is_set():
             mapping = backend._event_source_mappings.get(uuid_)
             if mapping is None or mapping.enabled is False:

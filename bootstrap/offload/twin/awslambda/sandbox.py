@@ -29,7 +29,7 @@ _BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 class Sandbox:
     """A warm process running one version of one function."""
 
-    def __init__(self, function: LambdaFunction, endpoint: str, log_dir: Path) -> None:
+    def __init__(self, function: LambdaFunction, endpoint: str, log_dir: Path, access_key: str) -> None:
         self.key = sandbox_key(function)
         self.name = function.function_name
         self._code_dir = Path(tempfile.mkdtemp(prefix=f"offload-lambda-{self.name}-"))
@@ -37,14 +37,13 @@ class Sandbox:
             archive.extractall(self._code_dir)
         env = {k: os.environ[k] for k in _BASE_ENV if k in os.environ}
         env.update(function.environment_vars or {})
-        env.update(sdk_environment(endpoint, function.region))
+        env.update(sdk_environment(endpoint, function.region, access_key))
         env.update(
             AWS_LAMBDA_FUNCTION_NAME=self.name,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE=str(function.memory_size),
             OFFLOAD_TWIN_FUNCTION_ARN=function.function_arn,
             PYTHONPATH=str(Path(__file__).resolve().parents[3]),  # this package: the sandbox module
         )
-        log_dir.mkdir(parents=True, exist_ok=True)
         self._log = (log_dir / f"{self.name}.log").open("a")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "offload.twin.awslambda.bootstrap", str(self._code_dir), str(function.handler)],
