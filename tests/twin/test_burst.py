@@ -202,7 +202,7 @@ def test_a_late_instance_takes_work_within_seconds_of_joining(burst: Burst) -> N
     waiting = sum(1 for j in burst.jobs("late") if j[job_fields.STATUS] == job_fields.WAITING_FOR_CAPACITY)
     _, late = burst.join(slots=4)
     joined = time.monotonic()
-    while not late.task_seconds and not late._processes:  # its first task, started by the backlog
+    while not late.task_seconds and not late._running:  # its first task, started by the backlog
         assert time.monotonic() - joined < 10, "the late instance took no work"
         time.sleep(0.05)
     took = time.monotonic() - joined
@@ -251,7 +251,7 @@ def _until_idle(burst: Burst, agent: TimedAgent, prefix: str) -> int:
     """Wait until the agent runs nothing for a second; the jobs not yet done."""
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < 1.0:
-        if agent._processes:
+        if agent._running:
             quiet_since = time.monotonic()
         time.sleep(0.1)
     return sum(1 for j in burst.jobs(prefix) if j[job_fields.STATUS] not in job_fields.FINAL_STATUSES)
