@@ -195,9 +195,11 @@ class Ledger:
             )
 
     def failed(self, job_id: str, reason: str, exit_code: int | None) -> bool:
-        """Mark a job FAILED unless it already ended; True if this call changed it."""
+        """Mark a job FAILED unless it already ended; True if this call changed it. A job run by hand
+        (no dispatcher claimed it) has no Status yet."""
         values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(), ":ok": jobs.SUCCEEDED}
         names = {"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT, "#fin": jobs.FINISHED_AT, **_LINE}
+        names["#id"] = jobs.JOB_ID
         expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now"
         if exit_code is not None:
             expression += ", #exit = :exit"
@@ -207,22 +209,59 @@ class Ledger:
         return self._update_if(
             job_id,
             UpdateExpression=expression,
-            ConditionExpression="attribute_exists(#st) AND NOT #st IN (:failed, :ok)",
+            ConditionExpression="attribute_exists(#id) AND (attribute_not_exists(#st) OR NOT #st IN (:failed, :ok))",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
 
-    def add_to_stop_reason(self, job_id: str, shard: int | None, note: str) -> bool:
-        """Add ECS's word to a stop the worker recorded itself ("stopped by ECS: …"), once."""
-        item = self._table.get_item(Key={jobs.JOB_ID: job_id}, ConsistentRead=True).get("Item", {})
-        reason = str(item.get(jobs.REASON, ""))
-        own = f"shard {shard + 1}/{item.get(jobs.SHARD_COUNT)}: " if shard is not None else ""
-        if item.get(jobs.STATUS) != jobs.FAILED or not reason.startswith(own + jobs.STOPPED_BY_ECS) or note in reason:
-            return False
+    def job(self, job_id: str) -> dict[str, Any]:
+        return dict(self._table.get_item(Key={jobs.JOB_ID: job_id}, ConsistentRead=True).get("Item", {}))
+
+    def running(self, job_id: str) -> bool:
+        """The job's task runs (ECS said so): RUNNING, unless it moved on."""
         return self._update_if(
             job_id,
-            UpdateExpression="SET #reason = :new, #up = :now",
-            ConditionExpression="#reason = :old",  # unchanged since read
-            ExpressionAttributeNames={"#reason": jobs.REASON, "#up": jobs.UPDATED_AT},
-            ExpressionAttributeValues={":new": f"{reason}; {note}", ":old": reason, ":now": jobs.now()},
+            UpdateExpression="SET #st = :running, #up = :now, #start = if_not_exists(#start, :now)",
+            ConditionExpression="#st IN (:queued, :waiting)",
+            ExpressionAttributeNames={"#st": jobs.STATUS, "#up": jobs.UPDATED_AT, "#start": jobs.STARTED_AT},
+            ExpressionAttributeValues={
+                ":running": jobs.RUNNING,
+                ":now": jobs.now(),
+                ":queued": jobs.QUEUED,
+                ":waiting": jobs.WAITING_FOR_CAPACITY,
+            },
+        )
+
+    def succeeded(self, job_id: str, fields: dict[str, Any]) -> bool:
+        """The only way a job becomes SUCCEEDED: its task exited 0 and its results checked out (outcome.py).
+        fields: what the worker reported and S3 confirmed (counts, keys, notes)."""
+        now = jobs.now()
+        values = {
+            **fields,
+            jobs.STATUS: jobs.SUCCEEDED,
+            jobs.EXIT_CODE: 0,
+            jobs.UPDATED_AT: now,
+            jobs.FINISHED_AT: now,
+            jobs.EXPIRES_AT: jobs.expires_at(self._ttl_days, now),
+        }
+        names = {f"#a{i}": name for i, name in enumerate(values)}
+        sets = ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
+        removes = ["#line", "#since"] + ([] if jobs.REASON in fields else ["#reason"])
+        return self._update_if(
+            job_id,
+            UpdateExpression=f"SET {sets} REMOVE {', '.join(removes)}",
+            # Absent: a job run by hand, no dispatcher claimed it; never over a job that ended.
+            ConditionExpression="attribute_exists(#id) AND (attribute_not_exists(#st) OR NOT #st IN (:failed, :ok))",
+            ExpressionAttributeNames={
+                **names,
+                "#id": jobs.JOB_ID,
+                "#st": jobs.STATUS,
+                **_LINE,
+                **({} if jobs.REASON in fields else {"#reason": jobs.REASON}),
+            },
+            ExpressionAttributeValues={
+                **{f":v{i}": v for i, v in enumerate(values.values())},
+                ":failed": jobs.FAILED,
+                ":ok": jobs.SUCCEEDED,
+            },
         )
