@@ -129,8 +129,8 @@ data "aws_iam_policy_document" "task" {
     }
   }
   statement {
-    sid       = "AssembleShardParts" # a sharded job's last shard reads and removes the staged parts
-    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    sid       = "StageShardParts" # shards stage their parts; the job's last shard reads and removes them
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"]
     resources = ["${var.bucket_arn}/${local.site_staging[each.key]}*"]
   }
   statement {
