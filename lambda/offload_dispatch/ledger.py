@@ -218,11 +218,12 @@ class Ledger:
         return dict(self._table.get_item(Key={jobs.JOB_ID: job_id}, ConsistentRead=True).get("Item", {}))
 
     def running(self, job_id: str) -> bool:
-        """The job's task runs (ECS said so): RUNNING, unless it moved on."""
+        """The job's task runs (ECS said so): RUNNING, unless it moved on (a worker run by hand has no
+        claim: its record is made here)."""
         return self._update_if(
             job_id,
             UpdateExpression="SET #st = :running, #up = :now, #start = if_not_exists(#start, :now)",
-            ConditionExpression="#st IN (:queued, :waiting)",
+            ConditionExpression="attribute_not_exists(#st) OR #st IN (:queued, :waiting)",
             ExpressionAttributeNames={"#st": jobs.STATUS, "#up": jobs.UPDATED_AT, "#start": jobs.STARTED_AT},
             ExpressionAttributeValues={
                 ":running": jobs.RUNNING,
@@ -232,9 +233,10 @@ class Ledger:
             },
         )
 
-    def succeeded(self, job_id: str, fields: dict[str, Any]) -> bool:
+    def succeeded(self, job_id: str, fields: dict[str, Any], claimed: dict[str, Any]) -> bool:
         """The only way a job becomes SUCCEEDED: its task exited 0 and its results checked out (outcome.py).
-        fields: what the worker reported and S3 confirmed (counts, keys, notes)."""
+        fields: what the worker reported and S3 confirmed (counts, keys, notes); claimed: the task's
+        Bucket, Key and ETag, kept where the dispatcher's claim has them already (a job run by hand has none)."""
         now = jobs.now()
         values = {
             **fields,
@@ -245,7 +247,11 @@ class Ledger:
             jobs.EXPIRES_AT: jobs.expires_at(self._ttl_days, now),
         }
         names = {f"#a{i}": name for i, name in enumerate(values)}
-        sets = ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
+        names.update({f"#c{i}": name for i, name in enumerate(claimed)})
+        sets = ", ".join(
+            [f"#a{i} = :v{i}" for i in range(len(values))]
+            + [f"#c{i} = if_not_exists(#c{i}, :c{i})" for i in range(len(claimed))]
+        )
         removes = ["#line", "#since"] + ([] if jobs.REASON in fields else ["#reason"])
         return self._update_if(
             job_id,
@@ -261,6 +267,7 @@ class Ledger:
             },
             ExpressionAttributeValues={
                 **{f":v{i}": v for i, v in enumerate(values.values())},
+                **{f":c{i}": v for i, v in enumerate(claimed.values())},
                 ":failed": jobs.FAILED,
                 ":ok": jobs.SUCCEEDED,
             },

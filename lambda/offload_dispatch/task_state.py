@@ -83,7 +83,10 @@ def _exited_zero(detail: dict[str, Any], container: str, job_id: str, ledger: Le
     fields, problem = outputs.check(given.get(env.S3_BUCKET_NAME, ""), given.get(env.S3_KEY, ""), report)
     if problem:
         return "failed" if ledger.failed(job_id, f"worker exited with code 0 but {problem}", 0) else "ignored"
-    return "succeeded" if ledger.succeeded(job_id, fields) else "ignored: job already ended"
+    claimed = {jobs.BUCKET: given.get(env.S3_BUCKET_NAME), jobs.KEY: given.get(env.S3_KEY)}
+    claimed[jobs.ETAG] = given.get(env.STATUS_KEY)
+    claimed = {name: value for name, value in claimed.items() if value}
+    return "succeeded" if ledger.succeeded(job_id, fields, claimed) else "ignored: job already ended"
 
 
 def handle_task_change(detail: dict[str, Any], container: str, ledger: Ledger, outputs: Outputs) -> str:
