@@ -59,9 +59,11 @@ output "task_definition_family" {
 }
 
 output "sites" {
-  description = "Each site: its input prefix, task definition family, placement constraint and activation id (offload activation --site)."
+  description = "Each site: its input prefix, placement attributes and constraint, task definition family, activation id and instance role (offload activation --site)."
   value = { for site, s in local.sites : site => {
     input_prefix           = "${var.input_prefix}${s.prefix}"
+    attributes             = s.attributes
+    instance_role          = module.activation[site].instance_role_name
     task_definition_family = module.cluster.task_definition_families[site]
     placement_constraint   = local.site_placement[site] == "" ? null : local.site_placement[site]
     activation_id          = module.activation[site].activation_id
@@ -91,6 +93,12 @@ output "activation_id" {
 output "activation_code" {
   description = "SSM activation code; sensitive: offload activation --env prints it on request."
   value       = module.activation[keys(local.sites)[0]].activation_code
+  sensitive   = true
+}
+
+output "site_activation_codes" {
+  description = "Each site's SSM activation code; sensitive: offload activation --site NAME --env prints it on request."
+  value       = { for site, _ in local.sites : site => module.activation[site].activation_code }
   sensitive   = true
 }
 

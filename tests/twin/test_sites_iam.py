@@ -103,12 +103,29 @@ def _allows(documents: list[dict[str, Any]], action: str, resource: str, attribu
     return allowed
 
 
+def _assert_each_site_has_its_activation(outputs: dict[str, Any]) -> None:
+    """`offload activation --site`: the site's own activation, as its own instance role, and the
+    attributes its hosts declare."""
+    printed = CliRunner().invoke(cli, ["activation", "--site", "dc2", "--env"])
+    assert printed.exit_code == 0, printed.output
+    dc2 = outputs["sites"]["dc2"]
+    assert f"export OFFLOAD_ACTIVATION_ID='{dc2['activation_id']}'" in printed.output
+    assert f"export OFFLOAD_ACTIVATION_CODE='{outputs['site_activation_codes']['dc2']}'" in printed.output
+    assert """export OFFLOAD_INSTANCE_ATTRIBUTES='{"site":"dc2"}'""" in printed.output
+    (activation,) = boto3.client("ssm").describe_activations(
+        Filters=[{"FilterKey": "ActivationIds", "FilterValues": [dc2["activation_id"]]}])["ActivationList"]
+    assert activation["IamRole"] == dc2["instance_role"] != outputs["sites"]["dc1"]["instance_role"]
+    unknown = CliRunner().invoke(cli, ["activation", "--site", "dc3"])
+    assert unknown.exit_code != 0 and "the stack has no site 'dc3': its sites are dc1, dc2" in unknown.output
+
+
 def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     sites_stack: dict[str, Any], twin: str, auth_restored: None
 ) -> None:
     outputs, bucket = sites_stack, sites_stack["bucket"]
     assert set(outputs["sites"]) == {"dc1", "dc2"}
     assert outputs["sites"]["dc2"]["placement_constraint"] == "attribute:site == dc2"
+    _assert_each_site_has_its_activation(outputs)
     s3 = boto3.client("s3")  # the uploader's files, before authorization is on
     for key in ("incoming/dc1/a.txt", "incoming/dc2/b.txt"):  # not .csv: no job starts meanwhile
         s3.put_object(Bucket=bucket, Key=key, Body=b"OrderId\n")
