@@ -115,6 +115,9 @@ def _assert_each_site_has_its_activation(outputs: dict[str, Any]) -> None:
     (activation,) = boto3.client("ssm").describe_activations(
         Filters=[{"FilterKey": "ActivationIds", "FilterValues": [dc2["activation_id"]]}])["ActivationList"]
     assert activation["IamRole"] == dc2["instance_role"] != outputs["sites"]["dc1"]["instance_role"]
+    shown = CliRunner().invoke(cli, ["output"])
+    assert shown.exit_code == 0 and "site_activation_codes = (sensitive)" in shown.output
+    assert not any(code in shown.output for code in outputs["site_activation_codes"].values())
     unknown = CliRunner().invoke(cli, ["activation", "--site", "dc3"])
     assert unknown.exit_code != 0 and "the stack has no site 'dc3': its sites are dc1, dc2" in unknown.output
 
