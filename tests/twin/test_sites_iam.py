@@ -161,3 +161,21 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
         assert not _allows(role_documents, "dynamodb:UpdateItem", jobs_arn, [field]), field
     assert not _allows(role_documents, "dynamodb:PutItem", jobs_arn, [])  # no whole forged record either
     say("sites with IAM enforced: dc1's task credentials refused on dc2's input, results, rejects, staged parts")
+
+
+@pytest.mark.parametrize("sites, refusal", [
+    ({"dc1": {"attributes": {}, "prefix": "dc1/"}, "sub": {"attributes": {}, "prefix": "dc1/sub/"}},
+     "sites' prefixes must not overlap"),
+    ({"DC_1": {"attributes": {}, "prefix": "dc1/"}}, "each site's name is 1-10 lowercase letters or digits"),
+    ({"dc1": {"attributes": {}, "prefix": "/dc1"}}, "each site's prefix is a non-empty sub-prefix ending with '/'"),
+])
+def test_overlapping_or_malformed_sites_are_refused_before_anything_is_planned(
+    twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sites: dict[str, Any], refusal: str
+) -> None:
+    monkeypatch.setenv("OFFLOAD_TWIN_DIR", str(tmp_path / "twin"))
+    monkeypatch.setenv("OFFLOAD_TWIN_ENDPOINT", twin)
+    monkeypatch.setenv("OFFLOAD_TARGET", "twin")
+    monkeypatch.setenv("TF_VAR_sites", json.dumps(sites))
+    planned = CliRunner().invoke(cli, ["plan"])
+    assert planned.exit_code != 0
+    assert refusal in " ".join(planned.output.split()), planned.output[-2000:]
