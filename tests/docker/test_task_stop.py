@@ -55,7 +55,8 @@ def _definition(image: str, memory: int = 512, processes: int = 1) -> str:
 
 
 def _start(definition: str, job_id: str, etag: str, table: str = "Order") -> str:
-    boto3.resource("dynamodb").Table("jobs").put_item(Item={"JobId": job_id, "Status": "QUEUED"})
+    claim = {"JobId": job_id, "Status": "QUEUED", "Bucket": BUCKET, "Key": KEY, "ETag": etag}  # the dispatcher's
+    boto3.resource("dynamodb").Table("jobs").put_item(Item=claim)
     return run(definition, task_overrides(CONTAINER, BUCKET, KEY, etag, job_id, "jobs", table))
 
 
