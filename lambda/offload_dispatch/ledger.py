@@ -197,10 +197,12 @@ class Ledger:
     def failed(self, job_id: str, reason: str, exit_code: int | None) -> bool:
         """Mark a job FAILED unless it already ended; True if this call changed it. A job run by hand
         (no dispatcher claimed it) has no Status yet."""
-        values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(), ":ok": jobs.SUCCEEDED}
+        now = jobs.now()
+        values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": now, ":ok": jobs.SUCCEEDED}
+        values[":expires"] = jobs.expires_at(self._ttl_days, now)  # after its last update (docs/contract.md)
         names = {"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT, "#fin": jobs.FINISHED_AT, **_LINE}
-        names["#id"] = jobs.JOB_ID
-        expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now"
+        names.update({"#id": jobs.JOB_ID, "#exp": jobs.EXPIRES_AT})
+        expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now, #exp = :expires"
         if exit_code is not None:
             expression += ", #exit = :exit"
             values[":exit"] = exit_code
