@@ -1,4 +1,13 @@
 locals {
+  # issue 25: sites are trust domains. No `sites`: one implicit site "default" taking every input,
+  # placed by placement_constraint, with today's names (a stack applied before sites keeps its resources).
+  sites = length(var.sites) > 0 ? var.sites : { default = { attributes = {}, prefix = "" } }
+  # A site's placement: memberOf its attributes (and placement_constraint, if set). Attributes are
+  # self-declared by a host: scheduling, not a security boundary (README "Security").
+  site_placement = { for site, s in local.sites : site => join(" and ", concat(
+    [for k in sort(keys(s.attributes)) : "attribute:${k} == ${s.attributes[k]}"],
+    var.placement_constraint == null ? [] : ["(${var.placement_constraint})"],
+  )) }
   lambda_zip = coalesce(var.lambda_zip, "${path.root}/../build/dispatcher.zip")
   # Names from docs/contract.md, shared by the dispatcher and the worker.
   shared_environment = {
@@ -40,6 +49,7 @@ module "cluster" {
   worker_memory      = var.worker_memory
   worker_gpus        = var.worker_gpus
   log_retention_days = var.log_retention_days
+  sites              = { for site, s in local.sites : site => { prefix = s.prefix } }
   environment = merge(
     local.shared_environment,
     { WRITE_CONCURRENCY = tostring(var.write_concurrency) },
@@ -50,22 +60,27 @@ module "cluster" {
 module "dispatch" {
   source = "./modules/dispatch"
 
-  name                   = var.name
-  bucket_id              = module.storage.bucket_id
-  bucket_arn             = module.storage.bucket_arn
-  input_prefix           = var.input_prefix
-  lambda_zip             = local.lambda_zip
-  lambda_runtime         = var.lambda_runtime
-  max_concurrency        = var.dispatcher_max_concurrency
-  max_shards             = var.max_shards
-  cluster_arn            = module.cluster.cluster_arn
-  task_definition_family = module.cluster.task_definition_family
-  pass_role_arns         = [module.cluster.task_role_arn, module.cluster.execution_role_arn]
-  jobs_table_arn         = module.storage.jobs_table_arn
-  log_retention_days     = var.log_retention_days
+  name                     = var.name
+  bucket_id                = module.storage.bucket_id
+  bucket_arn               = module.storage.bucket_arn
+  input_prefix             = var.input_prefix
+  lambda_zip               = local.lambda_zip
+  lambda_runtime           = var.lambda_runtime
+  max_concurrency          = var.dispatcher_max_concurrency
+  max_shards               = var.max_shards
+  cluster_arn              = module.cluster.cluster_arn
+  task_definition_families = values(module.cluster.task_definition_families)
+  pass_role_arns           = concat(values(module.cluster.task_role_arns), [module.cluster.execution_role_arn])
+  jobs_table_arn           = module.storage.jobs_table_arn
+  log_retention_days       = var.log_retention_days
   environment = merge(local.shared_environment, {
-    CLUSTER_NAME        = module.cluster.cluster_name
-    TASK_DEFINITION     = module.cluster.task_definition_family
+    CLUSTER_NAME    = module.cluster.cluster_name
+    TASK_DEFINITION = module.cluster.task_definition_families[keys(local.sites)[0]]
+    SITES = jsonencode({ for site, s in local.sites : site => {
+      prefix               = s.prefix
+      task_definition      = module.cluster.task_definition_families[site]
+      placement_constraint = local.site_placement[site]
+    } })
     CONTAINER_NAME      = module.cluster.container_name
     INPUT_SUFFIXES      = join(",", var.input_suffixes)
     STUCK_AFTER_SECONDS = tostring(var.stuck_after_minutes * 60)
@@ -100,11 +115,19 @@ module "dashboard" {
   orders_table_name = module.storage.orders_table_name
 }
 
+# One activation (and instance role) per site: its hosts join with that site's code.
 module "activation" {
-  source = "./modules/activation"
+  source   = "./modules/activation"
+  for_each = local.sites
 
   name           = var.name
+  site           = each.key == "default" ? null : each.key
   cluster_arn    = module.cluster.cluster_arn
   instance_count = var.instance_count
   expiry_hours   = var.activation_expiry_hours
+}
+
+moved {
+  from = module.activation
+  to   = module.activation["default"]
 }

@@ -55,7 +55,19 @@ output "cluster_name" {
 
 output "task_definition_family" {
   description = "Worker task definition family."
-  value       = module.cluster.task_definition_family
+  value       = module.cluster.task_definition_families[keys(local.sites)[0]]
+}
+
+output "sites" {
+  description = "Each site: its input prefix, placement attributes and constraint, task definition family, activation id and instance role (offload activation --site)."
+  value = { for site, s in local.sites : site => {
+    input_prefix           = "${var.input_prefix}${s.prefix}"
+    attributes             = s.attributes
+    instance_role          = module.activation[site].instance_role_name
+    task_definition_family = module.cluster.task_definition_families[site]
+    placement_constraint   = local.site_placement[site] == "" ? null : local.site_placement[site]
+    activation_id          = module.activation[site].activation_id
+  } }
 }
 
 output "container_name" {
@@ -70,28 +82,34 @@ output "ecr_repository_url" {
 
 output "instance_role" {
   description = "IAM role of the on-prem agents."
-  value       = module.activation.instance_role_name
+  value       = module.activation[keys(local.sites)[0]].instance_role_name
 }
 
 output "activation_id" {
   description = "SSM activation id (vagrant up / register-instance.sh)."
-  value       = module.activation.activation_id
+  value       = module.activation[keys(local.sites)[0]].activation_id
 }
 
 output "activation_code" {
   description = "SSM activation code; sensitive: offload activation --env prints it on request."
-  value       = module.activation.activation_code
+  value       = module.activation[keys(local.sites)[0]].activation_code
+  sensitive   = true
+}
+
+output "site_activation_codes" {
+  description = "Each site's SSM activation code; sensitive: offload activation --site NAME --env prints it on request."
+  value       = { for site, _ in local.sites : site => module.activation[site].activation_code }
   sensitive   = true
 }
 
 output "activation_expires" {
   description = "When the activation expires."
-  value       = module.activation.activation_expires
+  value       = module.activation[keys(local.sites)[0]].activation_expires
 }
 
 output "registration_limit" {
   description = "Machines the activation admits."
-  value       = module.activation.registration_limit
+  value       = module.activation[keys(local.sites)[0]].registration_limit
 }
 
 output "alarm_topic_arn" {

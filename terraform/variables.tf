@@ -143,6 +143,36 @@ variable "placement_constraint" {
   }
 }
 
+variable "sites" {
+  description = "Sites as trust domains: name => { attributes (placement: every task of the site runs only on hosts with these attributes), prefix (its files' sub-prefix below input_prefix, e.g. \"dc1/\") }. Each site gets its own task role (reads only its inputs, writes only its results and staged parts), task definition and activation. {}: one implicit site taking every input."
+  type = map(object({
+    attributes = map(string)
+    prefix     = string
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, _ in var.sites : can(regex("^[a-z][a-z0-9]{0,9}$", name))])
+    error_message = "each site's name is 1-10 lowercase letters or digits, starting with a letter (it goes into IAM role names, at most 64 characters)."
+  }
+
+  validation {
+    condition     = alltrue([for _, s in var.sites : can(regex("^[A-Za-z0-9_.-][A-Za-z0-9_.=-]*/$", s.prefix))])
+    error_message = "each site's prefix is a non-empty sub-prefix ending with '/' (e.g. \"dc1/\"), of letters, digits, '_', '.', '-', '='."
+  }
+
+  validation {
+    condition     = alltrue([for a, sa in var.sites : alltrue([for b, sb in var.sites : a == b || !startswith(sb.prefix, sa.prefix)])])
+    error_message = "sites' prefixes must not overlap: no site's prefix may begin with another site's."
+  }
+
+  validation {
+    condition = alltrue(flatten([for _, s in var.sites : [for k, v in s.attributes :
+    can(regex("^[A-Za-z0-9_./-]{1,128}$", k)) && can(regex("^[A-Za-z0-9_.@/:-]{1,128}$", v))]]))
+    error_message = "placement attribute names are 1-128 letters, digits, '_', '.', '/', '-'; values the same plus '@' and ':' (ECS attributes)."
+  }
+}
+
 variable "worker_gpus" {
   description = "GPUs each worker task needs (hosts joined with --enable-gpu); 0: none."
   type        = number

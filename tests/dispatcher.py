@@ -43,6 +43,7 @@ def load_handler(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     settings.settings.cache_clear()
     clients.ecs.cache_clear()
     clients.dynamodb.cache_clear()
+    clients.s3.cache_clear()
     make_cluster()
     import offload_dispatch.handler as module
 

@@ -9,6 +9,7 @@ JOBS_TABLE = "JOBS_TABLE"
 INPUT_PREFIX = "INPUT_PREFIX"
 OUTPUT_PREFIX = "OUTPUT_PREFIX"
 REJECTED_PREFIX = "REJECTED_PREFIX"
+SITE_PREFIX = "SITE_PREFIX"  # the worker's site's input sub-prefix: its shards stage their parts below it
 INPUT_SUFFIXES = "INPUT_SUFFIXES"  # comma-separated, e.g. ".csv"
 WRITE_CONCURRENCY = "WRITE_CONCURRENCY"
 WORKER_PROCESSES = "WORKER_PROCESSES"  # load processes; default: what the task was given (CPUs, memory)
@@ -28,6 +29,7 @@ CLUSTER_NAME = "CLUSTER_NAME"
 TASK_DEFINITION = "TASK_DEFINITION"
 CONTAINER_NAME = "CONTAINER_NAME"
 PLACEMENT_CONSTRAINT = "PLACEMENT_CONSTRAINT"  # ECS cluster query language, for every RunTask; empty: none
+SITES = "SITES"  # JSON: site name -> {prefix, task_definition, placement_constraint}; unset: one site, all inputs
 SHARD_BYTES = "SHARD_BYTES"  # a file this size or larger runs as several shard tasks
 MAX_SHARDS = "MAX_SHARDS"  # at most this many; 1: never shard
 

@@ -71,6 +71,34 @@ ENTRY_QUOTED = "Quoted"  # -1: a row starts there; else the length of the quoted
 OUTPUT_BYTES = "OutputBytes"  # its staged part of the output
 REJECTS_BYTES = "RejectsBytes"
 
+# What the worker reports (docs/contract.md "Who writes the record"). The worker never writes Status or
+# any other field above: the task-state function decides the job's fate from the task's exit code and
+# the report, after checking the reported output in S3.
+REPORT = "Report"  # map, replaced whole on every report; its fields:
+REPORTED_STATUS = "Status"  # RUNNING, then LOADED (a shard task: ASSEMBLED when it assembled the job) or FAILED
+REPORTED_LOADED = "LOADED"
+REPORTED_ASSEMBLED = "ASSEMBLED"
+REPORTED_SHARD = "Shard"  # the shard that assembled the results
+OUTPUT_ETAG = "OutputETag"  # the committed output object's ETag, as S3 returned it
+REJECTS_ETAG = "RejectsETag"
+# ... and StartedAt, FinishedAt, ExitCode, Reason, RowsTotal, RowsLoaded, RowsRejected, RowsDuplicate,
+# OutputKey, RejectsKey, DurationMs, ThrottledMs with the meanings above.
+# The top-level attributes the task role may UpdateItem (IAM dynamodb:Attributes; the key must be listed):
+# the report, progress, the load processes, and a sharded job's shard entries and ShardsDone.
+WORKER_FIELDS = (
+    JOB_ID,
+    REPORT,
+    ROWS_READ,
+    BYTES_READ,
+    SIZE_BYTES,
+    ROWS_PER_SECOND,
+    PROGRESS_AT,
+    LOAD_PROCESSES,
+    LOAD_PROCESSES_REASON,
+    SHARDS,
+    SHARDS_DONE,
+)
+
 # How a Reason starts when SIGTERM (ECS's StopTask) ended the load; the task-state handler adds ECS's stoppedReason
 STOPPED_BY_ECS = "stopped by ECS"
 

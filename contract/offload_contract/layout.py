@@ -20,6 +20,7 @@ class Layout:
     input_prefix: str = DEFAULT_INPUT_PREFIX
     output_prefix: str = DEFAULT_OUTPUT_PREFIX
     rejected_prefix: str = DEFAULT_REJECTED_PREFIX
+    site_prefix: str = ""  # the task's site (SITE_PREFIX): its role may stage shard parts only below it
 
     def __post_init__(self) -> None:
         prefixes = (self.input_prefix, self.output_prefix, self.rejected_prefix)
@@ -40,6 +41,7 @@ class Layout:
             input_prefix=environ.get(env.INPUT_PREFIX) or DEFAULT_INPUT_PREFIX,
             output_prefix=environ.get(env.OUTPUT_PREFIX) or DEFAULT_OUTPUT_PREFIX,
             rejected_prefix=environ.get(env.REJECTED_PREFIX) or DEFAULT_REJECTED_PREFIX,
+            site_prefix=environ.get(env.SITE_PREFIX) or "",
         )
 
     def relative(self, key: str) -> str:
@@ -54,7 +56,7 @@ class Layout:
 
     def shard_part_key(self, job_id: str, index: int, kind: str) -> str:
         """A shard's staged part (kind: output, rejects or keys) until the job's results are assembled."""
-        return f"{self.output_prefix}{SHARD_PARTS}{job_id}/{index:04d}.{kind}"
+        return f"{self.output_prefix}{SHARD_PARTS}{self.site_prefix}{job_id}/{index:04d}.{kind}"
 
     def is_result(self, key: str) -> bool:
         return key.startswith(self.output_prefix) or key.startswith(self.rejected_prefix)

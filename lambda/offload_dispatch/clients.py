@@ -24,3 +24,8 @@ def dynamodb() -> Any:
 @cache
 def cloudwatch() -> Any:
     return boto3.client("cloudwatch", config=_CONFIG)
+
+
+@cache
+def s3() -> Any:
+    return boto3.client("s3", config=_CONFIG)

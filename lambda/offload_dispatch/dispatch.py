@@ -57,6 +57,8 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger, li
         ranges = plan(obj.size, settings.shard_bytes, settings.max_shards)
         claim, record = ledger.claim(jid, obj, ranges)
         problem = settings.layout.key_problem(obj.key, settings.suffixes)
+        if problem is None and settings.site_for(obj.key) is None:
+            problem = settings.no_site_reason()
         if problem:
             # Recorded, not dropped: the uploader sees why nothing ran in `offload status`.
             if ledger.failed(jid, problem, REFUSED_EXIT_CODE):

@@ -2,7 +2,7 @@
 
 `lambda_handler`: SQS batch of S3 events -> RunTask(EXTERNAL), with partial
 batch failures so only the records that could not be placed come back.
-`task_state_handler`: EventBridge ECS Task State Change -> job FAILED.
+`task_state_handler`: EventBridge ECS Task State Change -> job RUNNING, SUCCEEDED (its results checked) or FAILED.
 `watchdog_handler`: every few minutes, the stuck-job, agent and backlog metrics for the alarms, and the
 jobs whose task stopped without its event reaching `task_state_handler`.
 """
@@ -22,6 +22,7 @@ from offload_dispatch import clients, watchdog
 from offload_dispatch.backlog import Pass, line_is_empty, start_waiting
 from offload_dispatch.dispatch import Line, dispatch_message
 from offload_dispatch.ledger import Ledger
+from offload_dispatch.outcome import Outputs
 from offload_dispatch.settings import settings
 from offload_dispatch.start import seconds_per_record
 from offload_dispatch.task_state import handle_task_change
@@ -46,6 +47,10 @@ def _table() -> Any:
 
 def _ledger() -> Ledger:
     return Ledger(_table(), SETTINGS.job_ttl_days)
+
+
+def _outputs() -> Outputs:
+    return Outputs(clients.s3(), SETTINGS.layout)
 
 
 def _start_waiting(context: LambdaContext) -> Pass:
@@ -85,7 +90,7 @@ def task_state_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
         started = _start_waiting(context)
         logger.info("container instance state change", extra={"instance": detail.get("containerInstanceArn")})
         return {"result": f"backlog pass: {started.started} task(s) started, {started.stopped}"}
-    result = handle_task_change(detail, SETTINGS.container, _ledger())
+    result = handle_task_change(detail, SETTINGS.container, _ledger(), _outputs())
     logger.info("task state change", extra={"task_arn": detail.get("taskArn"), "result": result})
     if detail.get("lastStatus") == "STOPPED":
         _start_waiting(context)  # its slot is free: the oldest waiting job starts
@@ -96,7 +101,9 @@ def task_state_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
 def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     table, now = clients.dynamodb().Table(SETTINGS.jobs_table), jobs.now()
     # First the jobs whose task ended unheard of, so they no longer count as stuck.
-    reconciled = watchdog.reconcile(table, clients.ecs(), SETTINGS.cluster, SETTINGS.container, _ledger(), now)
+    reconciled = watchdog.reconcile(
+        table, clients.ecs(), SETTINGS.cluster, SETTINGS.container, (_ledger(), _outputs()), now
+    )
     stuck = watchdog.stuck_jobs(table, SETTINGS.stuck_after_seconds, now)
     queued = watchdog.stuck_queued(table, SETTINGS.stuck_after_seconds, now)
     connected, lost = watchdog.agents(clients.ecs(), SETTINGS.cluster)

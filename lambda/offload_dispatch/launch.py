@@ -50,18 +50,22 @@ def run_task(
     ecs: Any, settings: Settings, obj: S3Object, job_id: str, shard: tuple[int, int, int, int] | None = None
 ) -> str:
     """Start the worker for one file, or one shard (index, count, start, end) of it; returns the
-    task ARN or raises NoCapacity."""
+    task ARN or raises NoCapacity. The file's site (its key's prefix) picks the task definition,
+    whose role may read only that site's files, and the placement."""
+    site = settings.site_for(obj.key)
+    if site is None:  # the dispatcher fails such a job before it claims a slot; never start one
+        raise ValueError(f"{obj.key}: {settings.no_site_reason()}")
     try:
         response = ecs.run_task(
             cluster=settings.cluster,
-            taskDefinition=settings.task_definition,
+            taskDefinition=site.task_definition,
             launchType="EXTERNAL",  # no networkConfiguration: ECS refuses one for EXTERNAL
             count=1,
             startedBy=STARTED_BY,
             # A repeated call returns the same task instead of a second one.
             clientToken=job_id if shard is None else client_token(job_id, shard[0]),
             overrides=overrides(settings, obj, job_id, shard),
-            **placement(settings.placement_constraint),
+            **placement(site.placement_constraint),
         )
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")

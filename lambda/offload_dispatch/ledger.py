@@ -195,10 +195,14 @@ class Ledger:
             )
 
     def failed(self, job_id: str, reason: str, exit_code: int | None) -> bool:
-        """Mark a job FAILED unless it already ended; True if this call changed it."""
-        values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": jobs.now(), ":ok": jobs.SUCCEEDED}
+        """Mark a job FAILED unless it already ended; True if this call changed it. A job run by hand
+        (no dispatcher claimed it) has no Status yet."""
+        now = jobs.now()
+        values: dict[str, Any] = {":failed": jobs.FAILED, ":reason": reason, ":now": now, ":ok": jobs.SUCCEEDED}
+        values[":expires"] = jobs.expires_at(self._ttl_days, now)  # after its last update (docs/contract.md)
         names = {"#st": jobs.STATUS, "#reason": jobs.REASON, "#up": jobs.UPDATED_AT, "#fin": jobs.FINISHED_AT, **_LINE}
-        expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now"
+        names.update({"#id": jobs.JOB_ID, "#exp": jobs.EXPIRES_AT})
+        expression = "SET #st = :failed, #reason = :reason, #up = :now, #fin = :now, #exp = :expires"
         if exit_code is not None:
             expression += ", #exit = :exit"
             values[":exit"] = exit_code
@@ -207,22 +211,66 @@ class Ledger:
         return self._update_if(
             job_id,
             UpdateExpression=expression,
-            ConditionExpression="attribute_exists(#st) AND NOT #st IN (:failed, :ok)",
+            ConditionExpression="attribute_exists(#id) AND (attribute_not_exists(#st) OR NOT #st IN (:failed, :ok))",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
 
-    def add_to_stop_reason(self, job_id: str, shard: int | None, note: str) -> bool:
-        """Add ECS's word to a stop the worker recorded itself ("stopped by ECS: …"), once."""
-        item = self._table.get_item(Key={jobs.JOB_ID: job_id}, ConsistentRead=True).get("Item", {})
-        reason = str(item.get(jobs.REASON, ""))
-        own = f"shard {shard + 1}/{item.get(jobs.SHARD_COUNT)}: " if shard is not None else ""
-        if item.get(jobs.STATUS) != jobs.FAILED or not reason.startswith(own + jobs.STOPPED_BY_ECS) or note in reason:
-            return False
+    def job(self, job_id: str) -> dict[str, Any]:
+        return dict(self._table.get_item(Key={jobs.JOB_ID: job_id}, ConsistentRead=True).get("Item", {}))
+
+    def running(self, job_id: str) -> bool:
+        """The job's task runs (ECS said so): RUNNING, unless it moved on (a worker run by hand has no
+        claim: its record is made here)."""
         return self._update_if(
             job_id,
-            UpdateExpression="SET #reason = :new, #up = :now",
-            ConditionExpression="#reason = :old",  # unchanged since read
-            ExpressionAttributeNames={"#reason": jobs.REASON, "#up": jobs.UPDATED_AT},
-            ExpressionAttributeValues={":new": f"{reason}; {note}", ":old": reason, ":now": jobs.now()},
+            UpdateExpression="SET #st = :running, #up = :now, #start = if_not_exists(#start, :now)",
+            ConditionExpression="attribute_not_exists(#st) OR #st IN (:queued, :waiting)",
+            ExpressionAttributeNames={"#st": jobs.STATUS, "#up": jobs.UPDATED_AT, "#start": jobs.STARTED_AT},
+            ExpressionAttributeValues={
+                ":running": jobs.RUNNING,
+                ":now": jobs.now(),
+                ":queued": jobs.QUEUED,
+                ":waiting": jobs.WAITING_FOR_CAPACITY,
+            },
+        )
+
+    def succeeded(self, job_id: str, fields: dict[str, Any], claimed: dict[str, Any]) -> bool:
+        """The only way a job becomes SUCCEEDED: its task exited 0 and its results checked out (outcome.py).
+        fields: what the worker reported and S3 confirmed (counts, keys, notes); claimed: the task's
+        Bucket, Key and ETag, kept where the dispatcher's claim has them already (a job run by hand has none)."""
+        now = jobs.now()
+        values = {
+            **fields,
+            jobs.STATUS: jobs.SUCCEEDED,
+            jobs.EXIT_CODE: 0,
+            jobs.UPDATED_AT: now,
+            jobs.FINISHED_AT: now,
+            jobs.EXPIRES_AT: jobs.expires_at(self._ttl_days, now),
+        }
+        names = {f"#a{i}": name for i, name in enumerate(values)}
+        names.update({f"#c{i}": name for i, name in enumerate(claimed)})
+        sets = ", ".join(
+            [f"#a{i} = :v{i}" for i in range(len(values))]
+            + [f"#c{i} = if_not_exists(#c{i}, :c{i})" for i in range(len(claimed))]
+        )
+        removes = ["#line", "#since"] + ([] if jobs.REASON in fields else ["#reason"])
+        return self._update_if(
+            job_id,
+            UpdateExpression=f"SET {sets} REMOVE {', '.join(removes)}",
+            # Absent: a job run by hand, no dispatcher claimed it; never over a job that ended.
+            ConditionExpression="attribute_exists(#id) AND (attribute_not_exists(#st) OR NOT #st IN (:failed, :ok))",
+            ExpressionAttributeNames={
+                **names,
+                "#id": jobs.JOB_ID,
+                "#st": jobs.STATUS,
+                **_LINE,
+                **({} if jobs.REASON in fields else {"#reason": jobs.REASON}),
+            },
+            ExpressionAttributeValues={
+                **{f":v{i}": v for i, v in enumerate(values.values())},
+                **{f":c{i}": v for i, v in enumerate(claimed.values())},
+                ":failed": jobs.FAILED,
+                ":ok": jobs.SUCCEEDED,
+            },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,40 @@ from offload_contract.layout import Layout, parse_suffixes
 
 class SettingsError(RuntimeError):
     """The function is misconfigured; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A trust domain (terraform `sites`): the files under `input_prefix` run with its task
+    definition, whose role may read only them, and its placement."""
+
+    name: str
+    input_prefix: str
+    task_definition: str
+    placement_constraint: str | None = None
+
+
+def parse_sites(value: str, input_prefix: str) -> tuple[Site, ...]:
+    """SITES (docs/contract.md): JSON, name -> {prefix, task_definition, placement_constraint}."""
+    try:
+        sites = json.loads(value)
+        parsed = tuple(
+            Site(
+                name=str(name),
+                input_prefix=input_prefix + str(site.get("prefix") or ""),
+                task_definition=str(site["task_definition"]),
+                placement_constraint=site.get("placement_constraint") or None,
+            )
+            for name, site in sites.items()
+        )
+    except (ValueError, AttributeError, KeyError, TypeError) as error:
+        raise SettingsError(
+            f"{env.SITES} is not a JSON object of sites with a task_definition each ({error}): "
+            "terraform sets it from the `sites` variable"
+        ) from None
+    if not parsed:
+        raise SettingsError(f"{env.SITES} names no site: unset it for one site taking every input")
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -30,6 +65,17 @@ class Settings:
     placement_constraint: str | None = None
     shard_bytes: int = env.DEFAULT_SHARD_BYTES
     max_shards: int = env.DEFAULT_MAX_SHARDS
+    sites: tuple[Site, ...] = ()  # empty: one site taking every input (task_definition, placement_constraint)
+
+    def site_for(self, key: str) -> Site | None:
+        """The site whose prefix the key is under (terraform keeps them from overlapping); None: no site's."""
+        if not self.sites:
+            return Site("default", self.layout.input_prefix, self.task_definition, self.placement_constraint)
+        return next((site for site in self.sites if key.startswith(site.input_prefix)), None)
+
+    def no_site_reason(self) -> str:
+        prefixes = ", ".join(site.input_prefix for site in self.sites)
+        return f"the file is under no site's prefix, so no site may read it: upload it under one of {prefixes}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -61,7 +107,9 @@ class Settings:
             suffixes = parse_suffixes(environ.get(env.INPUT_SUFFIXES))
         except ValueError as error:
             raise SettingsError(str(error)) from None
+        sites_value = environ.get(env.SITES, "").strip()
         return cls(
+            sites=parse_sites(sites_value, layout.input_prefix) if sites_value else (),
             cluster=required(env.CLUSTER_NAME),
             task_definition=required(env.TASK_DEFINITION),
             container=required(env.CONTAINER_NAME),

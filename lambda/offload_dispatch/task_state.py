@@ -1,7 +1,11 @@
-"""EventBridge "ECS Task State Change": no job stays RUNNING after its task is gone, and its Reason
-says what ECS said when the worker could not: the container's reason (`OutOfMemoryError: …`,
-`CannotPullContainerError: …`), the task's stopCode and stoppedReason. A stop the worker recorded
-itself (SIGTERM from StopTask: "stopped by ECS: …") keeps its words and gains ECS's stoppedReason."""
+"""EventBridge "ECS Task State Change": the job's fate is decided here, never by the worker.
+
+A task RUNNING makes its job RUNNING. A task STOPPED with exit code 0 makes it SUCCEEDED once the
+worker's reported output checks out in S3 (outcome.py), else FAILED saying what did not; any other
+stop makes it FAILED with the worker's reported Reason, or what ECS said when the worker could not:
+the container's reason (`OutOfMemoryError: …`, `CannotPullContainerError: …`), the task's stopCode
+and stoppedReason. A stop the worker reported (SIGTERM from StopTask: "stopped by ECS: …") keeps its
+words and gains ECS's stoppedReason."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from offload_contract import env, jobs
 
 from offload_dispatch.ledger import Ledger
+from offload_dispatch.outcome import Outputs
 
 # The task's stopCode (ECS API reference, Task.stopCode)
 USER_INITIATED = "UserInitiated"  # StopTask
@@ -58,22 +63,50 @@ def ecs_note(detail: dict[str, Any]) -> str | None:
     return f"ECS: {detail.get('stoppedReason') or 'StopTask'} ({USER_INITIATED})"
 
 
-def handle_task_change(detail: dict[str, Any], container: str, ledger: Ledger) -> str:
-    if detail.get("lastStatus") != "STOPPED":
-        return "ignored: not stopped"
+def _reported_reason(record: dict[str, Any], shard: int | None) -> str:
+    """The worker's own word on a failure it reported, if any."""
+    if shard is not None:
+        entry = record.get(jobs.SHARDS, {}).get(str(shard), {})
+        return str(entry.get(jobs.REASON, "")) if entry.get(jobs.STATUS) == jobs.FAILED else ""
+    report = record.get(jobs.REPORT, {})
+    return str(report.get(jobs.REASON, "")) if report.get(jobs.REPORTED_STATUS) == jobs.FAILED else ""
+
+
+def _exited_zero(detail: dict[str, Any], container: str, job_id: str, ledger: Ledger, outputs: Outputs) -> str:
+    shard = shard_of(detail, container)
+    report = ledger.job(job_id).get(jobs.REPORT, {})
+    if shard is not None and (
+        report.get(jobs.REPORTED_STATUS) != jobs.REPORTED_ASSEMBLED or report.get(jobs.REPORTED_SHARD) != shard
+    ):
+        return "ok: shard exited 0"  # the shard that assembled the results decides the job
+    given = _overrides(detail, container)  # the dispatcher's, not the worker's word
+    fields, problem = outputs.check(given.get(env.S3_BUCKET_NAME, ""), given.get(env.S3_KEY, ""), report)
+    if problem:
+        return "failed" if ledger.failed(job_id, f"worker exited with code 0 but {problem}", 0) else "ignored"
+    claimed = {jobs.BUCKET: given.get(env.S3_BUCKET_NAME), jobs.KEY: given.get(env.S3_KEY)}
+    claimed[jobs.ETAG] = given.get(env.STATUS_KEY)
+    claimed = {name: value for name, value in claimed.items() if value}
+    return "succeeded" if ledger.succeeded(job_id, fields, claimed) else "ignored: job already ended"
+
+
+def handle_task_change(detail: dict[str, Any], container: str, ledger: Ledger, outputs: Outputs) -> str:
+    status = detail.get("lastStatus")
+    if status not in ("RUNNING", "STOPPED"):
+        return f"ignored: {status}"
     jid = job_of(detail, container)
     if jid is None:
         return "ignored: not an offload task"
+    if status == "RUNNING":
+        return "running" if ledger.running(jid) else "ignored: job moved on"
     failure = stopped_task_failure(detail, container)
     if failure is None:
-        return "ok: exited 0"
+        return _exited_zero(detail, container, jid, ledger, outputs)
     reason, exit_code = failure
     shard = shard_of(detail, container)
-    if shard is not None and ledger.shard_failed(jid, shard, reason, exit_code):
-        return "failed"
-    if shard is None and ledger.failed(jid, reason, exit_code):
-        return "failed"
-    note = ecs_note(detail)
-    if note and ledger.add_to_stop_reason(jid, shard, note):
-        return "stopped: ECS's reason added"
-    return "shard failed; job already ended" if shard is not None else "ignored: job already ended"
+    reported = _reported_reason(ledger.job(jid), shard)
+    if reported:
+        note = ecs_note(detail)
+        reason = f"{reported}; {note}" if note else reported
+    if shard is not None:
+        return "failed" if ledger.shard_failed(jid, shard, reason, exit_code) else "shard failed; job already ended"
+    return "failed" if ledger.failed(jid, reason, exit_code) else "ignored: job already ended"

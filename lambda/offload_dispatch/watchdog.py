@@ -26,6 +26,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from offload_contract import jobs, metrics
 
 from offload_dispatch.ledger import Ledger
+from offload_dispatch.outcome import Outputs
 from offload_dispatch.task_state import handle_task_change
 
 RECONCILE_AFTER_SECONDS = 600  # a RUNNING worker records progress every PROGRESS_SECONDS (default 5)
@@ -84,7 +85,11 @@ def _open_tasks(job: dict[str, Any]) -> dict[str, int | None]:
     }
 
 
-def reconcile(table: Any, ecs: Any, cluster: str, container: str, ledger: Ledger, now: int) -> Reconciled:
+def reconcile(
+    table: Any, ecs: Any, cluster: str, container: str, deciders: tuple[Ledger, Outputs], now: int
+) -> Reconciled:
+    """deciders: what handle_task_change needs to end a job (its ledger and the results' check)."""
+    ledger, outputs = deciders
     quiet = now - RECONCILE_AFTER_SECONDS
     owners: dict[str, tuple[str, int | None]] = {}  # task ARN -> (job id, shard)
     for status in (jobs.QUEUED, jobs.RUNNING):
@@ -99,7 +104,8 @@ def reconcile(table: Any, ecs: Any, cluster: str, container: str, ledger: Ledger
         described = ecs.describe_tasks(cluster=cluster, tasks=arns[start : start + _DESCRIBE_BATCH])
         for task in described.get("tasks", []):
             # A task's description is what its stopped event carries as detail.
-            if task.get("lastStatus") == "STOPPED" and handle_task_change(task, container, ledger) == "failed":
+            ended = task.get("lastStatus") == "STOPPED" and handle_task_change(task, container, ledger, outputs)
+            if ended in ("failed", "succeeded"):
                 done.stopped += 1
         for failure in described.get("failures", []):
             if failure.get("reason") != "MISSING" or failure.get("arn") not in owners:

@@ -72,8 +72,19 @@ def _drop(handler: ModuleType, key: str, body: bytes) -> float:
     return began
 
 
-def _finished(key: str, timeout: float = 120) -> dict[str, Any]:
+def _finished(handler: ModuleType, reports: Reports, key: str, timeout: float = 120) -> dict[str, Any]:
+    """The job once the task-state function decided it: each stopped task reaches it as EventBridge
+    would bring it (the task's description is its event's detail)."""
+    ecs, handed = boto3.client("ecs"), set()
+
     def done() -> dict[str, Any] | None:
+        for report in reports.with_status("STOPPED"):
+            if report["task"] in handed:
+                continue
+            (task,) = ecs.describe_tasks(cluster=CLUSTER, tasks=[report["task"]])["tasks"]
+            if task["lastStatus"] == "STOPPED":
+                handed.add(report["task"])
+                handler.task_state_handler({"detail-type": "ECS Task State Change", "detail": task}, Context())
         record = next((j for j in jobs() if j["Key"] == key), None)
         return record if record and record["Status"] in ("SUCCEEDED", "FAILED") else None
 
@@ -116,7 +127,7 @@ def test_workshop_file_loads_through_a_container_and_drop_to_output_against_proc
         try:
             key = f"incoming/workshop-{n}.csv"
             took[mode].append(_output_after(_drop(handler, key, body), key))
-            record = _finished(key)
+            record = _finished(handler, reports, key)
             assert (record["Status"], record[job_fields.ROWS_LOADED]) == ("SUCCEEDED", rows), record
             (stopped,) = wait_for(partial(reports.with_status, "STOPPED"), what="the task stopped")
             assert stopped["containers"][0]["exitCode"] == 0
@@ -150,7 +161,7 @@ def test_a_sharded_file_loads_through_one_container_per_shard(
     try:
         key = "incoming/sharded.csv"
         took = _output_after(_drop(handler, key, body), key)
-        record = _finished(key)
+        record = _finished(handler, reports, key)
         assert (record["Status"], record[job_fields.ROWS_LOADED]) == ("SUCCEEDED", 3000), record
         wait_for(lambda: len(reports.with_status("STOPPED")) == 3, what="3 shards stopped")
         assert [r["containers"][0]["exitCode"] for r in reports.with_status("STOPPED")] == [0, 0, 0]

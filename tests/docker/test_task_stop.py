@@ -18,6 +18,7 @@ from offload.twin.agent import LocalAgent
 from offload_contract.layout import Layout
 from offload_contract.task import task_overrides
 from offload_dispatch.ledger import Ledger
+from offload_dispatch.outcome import Outputs
 from offload_dispatch.task_state import handle_task_change
 
 from tests.docker.agent_cluster import (  # noqa: F401 - the fixture by import
@@ -54,13 +55,15 @@ def _definition(image: str, memory: int = 512, processes: int = 1) -> str:
 
 
 def _start(definition: str, job_id: str, etag: str, table: str = "Order") -> str:
-    boto3.resource("dynamodb").Table("jobs").put_item(Item={"JobId": job_id, "Status": "QUEUED"})
+    claim = {"JobId": job_id, "Status": "QUEUED", "Bucket": BUCKET, "Key": KEY, "ETag": etag}  # the dispatcher's
+    boto3.resource("dynamodb").Table("jobs").put_item(Item=claim)
     return run(definition, task_overrides(CONTAINER, BUCKET, KEY, etag, job_id, "jobs", table))
 
 
 def _task_state(task: dict[str, Any]) -> str:
     """The dispatcher's task-state handler on the stopped task, as EventBridge hands it over."""
-    return handle_task_change(task, CONTAINER, Ledger(boto3.resource("dynamodb").Table("jobs"), 30))
+    ledger = Ledger(boto3.resource("dynamodb").Table("jobs"), 30)
+    return handle_task_change(task, CONTAINER, ledger, Outputs(boto3.client("s3"), Layout()))
 
 
 def _create_again_table() -> None:
@@ -80,6 +83,7 @@ def test_stop_task_mid_file_records_the_stop_at_once_and_offload_rerun_loads_it_
     whole = wait_stopped(_start(definition, "whole", etag))
     run_seconds = time.monotonic() - began  # RunTask to STOPPED: container start and the load
     assert whole["containers"][0]["exitCode"] == 0, job("whole")
+    assert _task_state(whole) == "succeeded"
     expected = _loaded("whole", "Order")
     _forget_results()
 
@@ -87,20 +91,26 @@ def test_stop_task_mid_file_records_the_stop_at_once_and_offload_rerun_loads_it_
     wait_for(lambda: loading(job("stopped")), what="the worker loading (progress recorded)")
     asked = time.monotonic()
     boto3.client("ecs").stop_task(cluster=CLUSTER, task=arn, reason="operator: wrong file")
-    record = wait_for(lambda: (r := job("stopped"))["Status"] == "FAILED" and r, what="the job recorded stopped")
+    report = wait_for(
+        lambda: (r := job("stopped").get("Report", {})).get("Status") == "FAILED" and r, what="the stop reported"
+    )
     recorded_seconds = time.monotonic() - asked
     stopped = wait_stopped(arn)
     assert stopped["stopCode"] == "UserInitiated" and stopped["containers"][0]["exitCode"] == 143
-    assert record["ExitCode"] == 143 and record["Reason"].startswith("stopped by ECS: SIGTERM while loading")
+    assert report["ExitCode"] == 143 and report["Reason"].startswith("stopped by ECS: SIGTERM while loading")
     assert keys("processed/") == [] and keys("rejected/") == []  # nothing half-written
     assert recorded_seconds < run_seconds / 2, (recorded_seconds, run_seconds)  # not the 30 s stop timeout
-    assert _task_state(stopped) == "stopped: ECS's reason added"
-    assert job("stopped")["Reason"].endswith("; ECS: operator: wrong file (UserInitiated)")
+    assert _task_state(stopped) == "failed"
+    record = job("stopped")
+    assert record["Status"] == "FAILED" and record["ExitCode"] == 143
+    assert record["Reason"] == f"{report['Reason']}; ECS: operator: wrong file (UserInitiated)"
 
     stack = Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs", orders_table=AGAIN,
                   dlq_url="", cluster=CLUSTER, task_definition=definition, container=CONTAINER, endpoint=twin)
     (again,) = reruns.rerun(stack, "stopped")
-    assert wait_stopped(again)["containers"][0]["exitCode"] == 0, job("stopped")
+    finished = wait_stopped(again)
+    assert finished["containers"][0]["exitCode"] == 0, job("stopped")
+    assert _task_state(finished) == "succeeded"
     rerun = _loaded("stopped", AGAIN)
     for part in expected:
         assert rerun[part] == expected[part], part

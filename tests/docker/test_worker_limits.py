@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import FAKE_CREDENTIALS, make_orders_stack
 from tests.figures import say
-from tests.functional.worker_run import BUCKET, items, job, put
+from tests.functional.worker_run import BUCKET, items, job, put, tell_task_state
 from tests.orders_csv import csv_text, many
 
 pytestmark = pytest.mark.docker
@@ -47,6 +47,7 @@ def _run_worker(client: docker.DockerClient, image: str, endpoint: str, etag: st
     env = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "S3_BUCKET_NAME": BUCKET, "S3_KEY": KEY,
            "STATUS_KEY": etag, "JOB_ID": job_id, "JOBS_TABLE": "jobs", "TABLE_NAME": "Order",
            "WRITE_CONCURRENCY": "8", "PYTHONPATH": "/tmp/fake-cpus", **environment}
+    tell_task_state(env, "RUNNING")
     container = client.containers.create(
         image, ["-c", f"offload-worker; code=$?; {PEAK}; exit $code"], entrypoint="sh", environment=env,
         network_mode="host", mem_limit="512m", memswap_limit="512m", labels=LABEL,
@@ -60,6 +61,7 @@ def _run_worker(client: docker.DockerClient, image: str, endpoint: str, etag: st
         oom = bool(container.attrs["State"]["OOMKilled"])
     finally:
         container.remove(force=True)
+    tell_task_state(env, "STOPPED", code)  # as ECS + EventBridge would: the job's fate is decided there
     last = output.strip().splitlines()[-1] if output.strip() else ""
     return code, oom, int(last) if last.isdigit() else 0, output
 

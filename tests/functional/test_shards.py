@@ -3,8 +3,6 @@ bytes and counts, whatever order its shard tasks run in."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import boto3
@@ -17,7 +15,7 @@ from offload_dispatch.s3_records import S3Object
 from tests.conftest import make_orders_stack
 from tests.figures import say
 from tests.functional.test_worker_processes import awkward_file, forget_results, loaded
-from tests.functional.worker_run import BUCKET, keys, put, run_worker, worker_env
+from tests.functional.worker_run import BUCKET, keys, put, run_worker, start_worker
 from tests.orders_csv import row
 
 pytestmark = pytest.mark.functional
@@ -59,10 +57,9 @@ def shard_env(jid: str, ranges: list[tuple[int, int]], index: int) -> dict[str, 
 
 
 def run_shards(endpoint: str, etag: str, jid: str, ranges: list[tuple[int, int]], order: list[int]) -> None:
-    """The shard tasks at once, started in `order` (a later shard waits for its boundary)."""
-    started = {i: subprocess.Popen([sys.executable, "-m", "offload_worker"],
-                                   env=worker_env(endpoint, KEY, etag, **shard_env(jid, ranges, i)),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for i in order}
+    """The shard tasks at once, started in `order` (a later shard waits for its boundary); each one's
+    stopped event reaches the task-state function as it ends."""
+    started = {i: start_worker(endpoint, KEY, etag, **shard_env(jid, ranges, i)) for i in order}
     for index, process in started.items():
         _out, err = process.communicate(timeout=300)
         assert process.returncode == 0, f"shard {index}: {err}"

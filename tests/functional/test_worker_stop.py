@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import make_orders_stack
 from tests.figures import say
 from tests.functional.test_shards import claim_sharded, shard_env
-from tests.functional.worker_run import BUCKET, get_text, job, keys, put, run_worker, start_worker
+from tests.functional.worker_run import BUCKET, get_text, job, keys, put, requeue, run_worker, start_worker
 from tests.orders_csv import HEADER, row
 
 pytestmark = pytest.mark.functional
@@ -105,6 +105,7 @@ def test_sigterm_mid_file_fails_the_job_at_once_and_a_rerun_loads_it_identically
     assert keys("processed/") == [] and keys("rejected/") == []  # no output, no rejects report
     assert stop_seconds < load_seconds / 2, (stop_seconds, load_seconds)
 
+    requeue("stopped")
     rerun = run_worker(aws, KEY, etag, JOB_ID="stopped", WORKER_PROCESSES="3", TABLE_NAME=AGAIN)
     assert rerun.code == 0, rerun.stderr
     again = _loaded("stopped", AGAIN)
@@ -137,6 +138,7 @@ def test_a_shard_stopped_mid_range_is_failed_and_its_rerun_completes_the_job(aws
     assert record["Shards"]["1"]["Status"] == "FAILED" and record["Shards"]["1"]["ExitCode"] == 143
     assert record["Shards"]["0"]["Status"] == "SUCCEEDED" and "processed/stop.csv" not in keys("processed/")
 
+    requeue(jid)
     rerun = run_worker(aws, KEY, etag, **shard_env(jid, ranges, 1), TABLE_NAME=AGAIN)  # `offload rerun`: shard 2
     assert rerun.code == 0, rerun.stderr
     again = _loaded(jid, AGAIN)

@@ -31,7 +31,7 @@ from tests.dispatcher import Context, jobs, overrides_of, run_as_agent, tasks
 from tests.events import load, s3_message, sqs_event
 from tests.faults import DynamoDBFaults, S3Resets, fault_proxy
 from tests.figures import say
-from tests.functional.worker_run import BUCKET, get_text, keys, put, run_worker, start_worker
+from tests.functional.worker_run import BUCKET, get_text, keys, put, requeue, run_worker, start_worker
 from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY, join_instance
 
 pytestmark = pytest.mark.twin
@@ -258,6 +258,7 @@ def test_s3_reset_on_every_read_fails_cleanly_and_a_rerun_succeeds(twin: str) ->
         broken = run_worker(twin, KEY, etag, AWS_ENDPOINT_URL_S3=url)
     (failed,) = jobs()
     no_output = keys("processed/") == []
+    requeue(failed["JobId"])  # as `offload rerun` does
     again = run_worker(twin, KEY, etag)
     loaded = _assert_all_loaded(order_ids, etag)
     say(f"s3 reset on every read: exit={broken.code} reason={failed['Reason']!r} no output={no_output}; "

@@ -69,3 +69,9 @@ def test_job_id_is_the_version_when_the_bucket_keeps_versions_else_the_etag() ->
     versioned = job_id("b", "incoming/a.csv", "e1", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")
     assert versioned != by_etag
     assert versioned != job_id("b", "incoming/a.csv", "e1", "another-version")  # identical bytes, new upload
+
+
+def test_a_sites_shards_stage_below_its_prefix_where_only_its_role_may_write() -> None:
+    assert Layout().shard_part_key("j1", 0, "output") == "processed/.offload-shards/j1/0000.output"
+    sited = Layout.from_env({"SITE_PREFIX": "dc1/"})
+    assert sited.shard_part_key("j1", 2, "keys") == "processed/.offload-shards/dc1/j1/0002.keys"

@@ -73,10 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     jid = settings.job_id or _job_id_by_hand(s3, settings)
     ledger: JobLedger
     if settings.shard is None:
-        ledger = JobLedger(dynamodb, settings.jobs_table, jid, settings.job_ttl_days)
+        ledger = JobLedger(dynamodb, settings.jobs_table, jid)
     else:
         index, count = settings.shard[:2]
-        ledger = ShardLedger(dynamodb, settings.jobs_table, jid, settings.job_ttl_days, index, count)
+        ledger = ShardLedger(dynamodb, settings.jobs_table, jid, index, count)
         logger.append_keys(shard=f"{index + 1}/{count}")
     logger.append_keys(bucket=settings.bucket, key=settings.key, job_id=ledger.job_id)
     try:
@@ -96,9 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - anything else is reported, not a traceback
         SIGNALS.finishing()
         return _fail(ledger, settings, f"{type(error).__name__}: {error}", 3, "unexpected")
-    if isinstance(ledger, ShardLedger):  # the last shard records the job when it assembles the results
+    if isinstance(ledger, ShardLedger):  # the last shard reports the job when it assembles the results
         return _shard_done(settings, result)
-    ledger.succeeded(result.job_fields())
+    ledger.loaded(result.job_fields())  # the task-state function marks it SUCCEEDED once the task stops
     if settings.cluster:
         metrics.emit(settings.cluster, result)
     logger.info("file loaded", extra={"result": result.as_log()})

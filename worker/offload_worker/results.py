@@ -1,4 +1,4 @@
-"""What a load produces: its summary for the job record, and the rejects report."""
+"""What a load produces: its summary for the worker's report, and the rejects report."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ class Result:
     rows_duplicate: int = 0
     output_key: str = ""
     rejects_key: str = ""
+    output_etag: str = ""  # as S3 returned it on commit: the task-state function checks the object against it
+    rejects_etag: str = ""
     duration_ms: int = 0
     write_requests: int = 0
     write_retries: int = 0
@@ -41,6 +43,8 @@ class Result:
             jobs.ROWS_DUPLICATE: self.rows_duplicate,
             jobs.OUTPUT_KEY: self.output_key,
             jobs.REJECTS_KEY: self.rejects_key,
+            jobs.OUTPUT_ETAG: self.output_etag,
+            jobs.REJECTS_ETAG: self.rejects_etag,
             jobs.DURATION_MS: self.duration_ms,
             jobs.THROTTLED_MS: self.throttled_ms,
             jobs.ROWS_READ: self.rows_total,
@@ -73,8 +77,9 @@ class Rejects:
         self._writer.write(report_line((str(line), reason, raw)))
         self.count += 1
 
-    def commit(self) -> None:
-        self._writer.commit()
+    def commit(self) -> str:
+        """The report's ETag."""
+        return self._writer.commit()
 
     def abort(self) -> None:
         self._writer.abort()

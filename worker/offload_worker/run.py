@@ -66,11 +66,11 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: 
             result.notes.append("file has a header but no data rows")
         # Rejects first: the output object is the marker that the file is done.
         if rejects.count:
-            rejects.commit()
+            result.rejects_etag = rejects.commit()
             result.rejects_key = rejects.key
         else:
             s3.delete_object(Bucket=settings.bucket, Key=rejects.key)  # a stale report of an older version
-        output.commit()
+        result.output_etag = output.commit()
     except BaseException:
         output.abort()
         rejects.abort()

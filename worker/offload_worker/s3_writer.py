@@ -71,18 +71,22 @@ class S3Writer:
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
         self._buffer = bytearray()
 
-    def commit(self) -> None:
+    def commit(self) -> str:
+        """The object's ETag (the job's report carries it)."""
         if self._upload_id is None:
-            self._client.put_object(Bucket=self.bucket, Key=self.key, Body=self._buffer, ContentType=self._content_type)
-            return
+            put = self._client.put_object(
+                Bucket=self.bucket, Key=self.key, Body=self._buffer, ContentType=self._content_type
+            )
+            return str(put["ETag"])
         if self._buffer:
             self._upload_part()
-        self._client.complete_multipart_upload(
+        completed = self._client.complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
             UploadId=self._upload_id,
             MultipartUpload={"Parts": self._parts},
         )
+        return str(completed["ETag"])
 
     def abort(self) -> None:
         if self._upload_id is not None:

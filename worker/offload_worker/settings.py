@@ -26,7 +26,6 @@ class Settings:
     write_concurrency: int
     processes: int
     write_deadline_seconds: int
-    job_ttl_days: int
     progress_seconds: int
     cluster: str | None  # the ECS cluster: the dimension of the job's metrics
     shard: tuple[int, int, int, int] | None = None  # (index, count, start, end) of a shard task
@@ -75,7 +74,6 @@ class Settings:
             processes=processes.count,
             processes_reason=processes.reason,
             write_deadline_seconds=bounded(env.WRITE_DEADLINE_SECONDS, env.DEFAULT_WRITE_DEADLINE_SECONDS, 1, 86400),
-            job_ttl_days=bounded(env.JOB_TTL_DAYS, env.DEFAULT_JOB_TTL_DAYS, 1, 3650),
             cluster=environ.get(env.CLUSTER_NAME) or None,
             progress_seconds=bounded(env.PROGRESS_SECONDS, env.DEFAULT_PROGRESS_SECONDS, 1, 3600),
         )

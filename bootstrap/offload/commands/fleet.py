@@ -28,6 +28,7 @@ from offload.lib.fleet import doctor, install_pin, machines
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the code to this 0600 file (outside the repo); the export reads it from there.",
 )
+@click.option("--site", help="The site (terraform `sites`) whose hosts join: its activation, role and attributes.")
 def activation(
     target: str,
     cluster: str | None,
@@ -37,25 +38,29 @@ def activation(
     force_new: bool,
     as_env: bool,
     code_file: Path | None,
+    site: str | None,
 ) -> None:
     """The activation machines join with: the stack's while usable, else a freshly minted one."""
     try:
         lifetime = activations.parse_duration(expires)
+        context = FleetContext(target, cluster, instance_role, need_stack=site is not None)
+        chosen_site = activations.stack_site(context.outputs, site) if site else None
     except activations.FleetError as error:
         raise click.ClickException(str(error)) from None
-    context = FleetContext(target, cluster, instance_role)
     ssm = context.client("ssm")
+    role = instance_role or (chosen_site.instance_role if chosen_site else context.role)
     chosen = None
-    stack_id = context.outputs.get("activation_id")
+    stack_id = chosen_site.activation_id if chosen_site else context.outputs.get("activation_id")
+    stack_code = chosen_site.code if chosen_site else context.outputs.get("activation_code")
     if stack_id and not force_new:
         current = activations.describe_activation(ssm, str(stack_id))
         problem = current.problem() if current else f"activation {stack_id} no longer exists"
-        if current and problem is None and context.outputs.get("activation_code"):
-            chosen = activations.Activation(**{**vars(current), "code": str(context.outputs["activation_code"])})
+        if current and problem is None and stack_code:
+            chosen = activations.Activation(**{**vars(current), "code": str(stack_code)})
         else:
             click.echo(f"offload: {problem}; minting a new one", err=True)
     if chosen is None:
-        chosen = activations.mint_activation(ssm, context.role, instances or 1, lifetime, context.cluster)
+        chosen = activations.mint_activation(ssm, role, instances or 1, lifetime, context.cluster)
         click.echo(
             f"offload: new activation {chosen.activation_id} for {chosen.limit} machine(s), "
             f"expires {chosen.expires:%Y-%m-%d %H:%M} UTC",
@@ -68,7 +73,13 @@ def activation(
             raise click.ClickException(str(error)) from None
     if as_env:
         click.echo(
-            activations.env_lines(context.region, context.cluster, chosen, str(code_file) if code_file else None)
+            activations.env_lines(
+                context.region,
+                context.cluster,
+                chosen,
+                str(code_file) if code_file else None,
+                chosen_site.attributes if chosen_site else None,
+            )
         )
     else:
         click.echo(

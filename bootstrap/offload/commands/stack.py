@@ -16,7 +16,7 @@ from offload.lib.build import lambda_zip
 from offload.lib.build.base_image import BaseImageError
 from offload.lib.build.worker_image import ImageBuildError
 from offload.lib.terraform import lint, tooling
-from offload.lib.terraform.runner import PLAN_CHANGES, TerraformFailed
+from offload.lib.terraform.runner import PLAN_CHANGES, SECRET_MAPS, SECRET_OUTPUTS, TerraformFailed
 
 
 def _terraform(action: Callable[[], object]) -> None:
@@ -94,7 +94,7 @@ def output(target: str, as_json: bool) -> None:
         values = runner(target).outputs()
     except TerraformFailed as error:
         raise click.ClickException(str(error)) from None
-    shown = {k: ("(sensitive)" if k == "activation_code" else v) for k, v in sorted(values.items())}
+    shown = {k: ("(sensitive)" if k in SECRET_OUTPUTS + SECRET_MAPS else v) for k, v in sorted(values.items())}
     if as_json:
         click.echo(json.dumps(shown, indent=2))
     else:

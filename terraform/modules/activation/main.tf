@@ -33,7 +33,7 @@ data "aws_iam_policy_document" "ssm_trust" {
 # The role the SSM and ECS agents on an on-prem host run with. IAM names are account-wide: the
 # region keeps a second region's stack of the same name apart.
 resource "aws_iam_role" "this" {
-  name               = "${var.name}-${local.region}-ecs-anywhere"
+  name               = var.site == null ? "${var.name}-${local.region}-ecs-anywhere" : "${var.name}-${local.region}-${var.site}-onprem"
   assume_role_policy = data.aws_iam_policy_document.ssm_trust.json
 }
 
@@ -96,8 +96,8 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_ssm_activation" "this" {
-  name               = "${var.name}-on-prem"
-  description        = "Registers on-prem hosts to the ${var.name} ECS cluster"
+  name               = var.site == null ? "${var.name}-on-prem" : "${var.name}-${var.site}-on-prem"
+  description        = var.site == null ? "Registers on-prem hosts to the ${var.name} ECS cluster" : "Registers site ${var.site}'s on-prem hosts to the ${var.name} ECS cluster"
   iam_role           = aws_iam_role.this.name
   registration_limit = var.instance_count
   expiration_date    = timeadd(timestamp(), "${var.expiry_hours}h")

@@ -40,3 +40,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "site" {
+  description = "The site (root variable `sites`) whose hosts join with this activation; null: the stack's only, implicit site (today's names)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.site == null || can(regex("^[a-z][a-z0-9]{0,9}$", coalesce(var.site, "x")))
+    error_message = "site is 1-10 lowercase letters or digits, starting with a letter (IAM role names are at most 64 characters)."
+  }
+}

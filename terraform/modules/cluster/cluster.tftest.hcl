@@ -16,17 +16,17 @@ run "task_definition_is_external_with_awslogs" {
   command = apply # mocked: the container definitions need the (mock) log group and repository
 
   assert {
-    condition     = aws_ecs_task_definition.this.requires_compatibilities == toset(["EXTERNAL"]) && aws_ecs_task_definition.this.network_mode == "bridge"
+    condition     = aws_ecs_task_definition.this["default"].requires_compatibilities == toset(["EXTERNAL"]) && aws_ecs_task_definition.this["default"].network_mode == "bridge"
     error_message = "the worker runs on ECS Anywhere: EXTERNAL, bridge"
   }
 
   assert {
-    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].logConfiguration.logDriver == "awslogs"
+    condition     = jsondecode(aws_ecs_task_definition.this["default"].container_definitions)[0].logConfiguration.logDriver == "awslogs"
     error_message = "the worker's output (and its EMF metrics) goes to CloudWatch Logs"
   }
 
   assert {
-    condition = alltrue([for d in [data.aws_iam_policy_document.task, data.aws_iam_policy_document.execution, data.aws_iam_policy_document.ecs_tasks_trust] : alltrue([
+    condition = alltrue([for d in [data.aws_iam_policy_document.task["default"], data.aws_iam_policy_document.execution, data.aws_iam_policy_document.ecs_tasks_trust] : alltrue([
       for s in d.statement : alltrue([for a in s.actions : !strcontains(a, "*")])
     ])])
     error_message = "the task and execution policies name no wildcard action"
@@ -38,11 +38,11 @@ run "the_task_role_may_list_only_its_inputs_and_staged_parts" {
 
   assert {
     condition = alltrue([
-      for s in data.aws_iam_policy_document.task.statement : (
+      for s in data.aws_iam_policy_document.task["default"].statement : (
         s.resources == toset(["arn:aws:s3:::orders"]) && one(s.condition).test == "StringLike" && one(s.condition).variable == "s3:prefix"
         && toset(one(s.condition).values) == toset(["incoming/*", "processed/.offload-shards/*"])
       ) if contains(s.actions, "s3:ListBucket")
-    ]) && length([for s in data.aws_iam_policy_document.task.statement : s if contains(s.actions, "s3:ListBucket")]) == 1
+    ]) && length([for s in data.aws_iam_policy_document.task["default"].statement : s if contains(s.actions, "s3:ListBucket")]) == 1
     error_message = "s3:ListBucket on the bucket, only for the input prefix and the staged shard parts (a missing key is then 404)"
   }
 }
@@ -55,7 +55,7 @@ run "gpus_become_a_resource_requirement" {
   }
 
   assert {
-    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].resourceRequirements == [{ type = "GPU", value = "2" }]
+    condition     = jsondecode(aws_ecs_task_definition.this["default"].container_definitions)[0].resourceRequirements == [{ type = "GPU", value = "2" }]
     error_message = "worker_gpus asks ECS for that many GPUs"
   }
 }
@@ -88,7 +88,7 @@ run "the_worker_is_told_its_cpu_units" {
   }
 
   assert {
-    condition     = contains(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment, { name = "WORKER_CPU_UNITS", value = "2048" })
+    condition     = contains(jsondecode(aws_ecs_task_definition.this["default"].container_definitions)[0].environment, { name = "WORKER_CPU_UNITS", value = "2048" })
     error_message = "ECS enforces cpu only as shares: the worker sizes its load processes from WORKER_CPU_UNITS"
   }
 }

@@ -22,7 +22,7 @@ run "roles_trust_only_ecs_tasks_of_this_account_and_region" {
   }
 
   assert {
-    condition     = aws_iam_role.task.name == "offload-eu-west-1-worker-task" && aws_iam_role.execution.name == "offload-eu-west-1-worker-execution"
+    condition     = aws_iam_role.task["default"].name == "offload-eu-west-1-worker-task" && aws_iam_role.execution.name == "offload-eu-west-1-worker-execution"
     error_message = "IAM names are account-wide: the roles' names carry the region"
   }
 

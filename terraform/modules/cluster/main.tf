@@ -76,27 +76,43 @@ data "aws_iam_policy_document" "ecs_tasks_trust" {
   }
 }
 
-# The worker's own permissions: read inputs, write results, write two tables.
+# The worker's own permissions, one role per site (issue 25): a site's tasks read only its own
+# input sub-prefix and write only its own results and staged parts. The implicit site "default"
+# keeps today's names, so a stack applied before sites existed keeps its role.
+locals {
+  site_suffix = { for site, _ in var.sites : site => site == "default" ? "" : "-${site}" }
+  site_input  = { for site, s in var.sites : site => "${var.input_prefix}${s.prefix}" }
+  # SHARD_PARTS in contract/offload_contract/layout.py, then the site's prefix (Layout.shard_part_key)
+  site_staging = { for site, s in var.sites : site => "${var.output_prefix}.offload-shards/${s.prefix}" }
+}
+
 resource "aws_iam_role" "task" {
-  name               = "${local.role_prefix}-worker-task"
+  for_each = var.sites
+
+  name               = each.key == "default" ? "${local.role_prefix}-worker-task" : "${local.role_prefix}-${each.key}-task"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
 }
 
 data "aws_iam_policy_document" "task" {
+  for_each = var.sites
+
   statement {
     sid       = "ReadInputs"
     actions   = ["s3:GetObject"]
-    resources = ["${var.bucket_arn}/${var.input_prefix}*"]
+    resources = ["${var.bucket_arn}/${local.site_input[each.key]}*"]
   }
   statement {
-    sid       = "WriteResults"
-    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["${var.bucket_arn}/${var.output_prefix}*", "${var.bucket_arn}/${var.rejected_prefix}*"]
+    sid     = "WriteResults"
+    actions = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [
+      "${var.bucket_arn}/${var.output_prefix}${each.value.prefix}*",
+      "${var.bucket_arn}/${var.rejected_prefix}${each.value.prefix}*",
+    ]
   }
   statement {
     sid       = "RemoveStaleRejects"
     actions   = ["s3:DeleteObject"]
-    resources = ["${var.bucket_arn}/${var.rejected_prefix}*"]
+    resources = ["${var.bucket_arn}/${var.rejected_prefix}${each.value.prefix}*"]
   }
   # S3 answers a missing key with 403 AccessDenied to a caller without s3:ListBucket, 404 to one
   # with it (S3 API reference, GetObject/HeadObject permissions): with this grant a deleted input
@@ -109,13 +125,13 @@ data "aws_iam_policy_document" "task" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${var.input_prefix}*", "${var.output_prefix}.offload-shards/*"]
+      values   = ["${local.site_input[each.key]}*", "${local.site_staging[each.key]}*"]
     }
   }
   statement {
-    sid       = "AssembleShardParts" # a sharded job's last shard reads and removes the staged parts
-    actions   = ["s3:GetObject", "s3:DeleteObject"]
-    resources = ["${var.bucket_arn}/${var.output_prefix}.offload-shards/*"]
+    sid       = "StageShardParts" # shards stage their parts; the job's last shard reads and removes them
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"]
+    resources = ["${var.bucket_arn}/${local.site_staging[each.key]}*"]
   }
   statement {
     sid       = "LoadOrders"
@@ -123,16 +139,51 @@ data "aws_iam_policy_document" "task" {
     resources = [var.orders_table_arn]
   }
   statement {
-    sid       = "RecordJob"
-    actions   = ["dynamodb:UpdateItem", "dynamodb:GetItem"] # GetItem: shards read the boundaries they hand on
+    sid       = "ReadJob" # shards read the boundaries they hand on, the last one the shards' counts
+    actions   = ["dynamodb:GetItem"]
     resources = [var.jobs_table_arn]
+  }
+  # The worker only reports (docs/contract.md "Who writes the record"): UpdateItem of exactly the
+  # top-level attributes it reports (offload_contract.jobs.WORKER_FIELDS), the key included, never
+  # Status; no PutItem or DeleteItem. ReturnValues ALL_OLD/ALL_NEW would return other attributes.
+  # (DynamoDB developer guide, "Using IAM policy conditions for fine-grained access control":
+  # dynamodb:Attributes, dynamodb:ReturnValues.)
+  statement {
+    sid       = "ReportJob"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [var.jobs_table_arn]
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:Attributes"
+      values = [
+        "JobId", "Report", "RowsRead", "BytesRead", "SizeBytes", "RowsPerSecond", "ProgressAt",
+        "LoadProcesses", "LoadProcessesReason", "Shards", "ShardsDone",
+      ]
+    }
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "dynamodb:ReturnValues"
+      values   = ["NONE", "UPDATED_OLD", "UPDATED_NEW"]
+    }
   }
 }
 
 resource "aws_iam_role_policy" "task" {
+  for_each = var.sites
+
   name   = "worker"
-  role   = aws_iam_role.task.id
-  policy = data.aws_iam_policy_document.task.json
+  role   = aws_iam_role.task[each.key].id
+  policy = data.aws_iam_policy_document.task[each.key].json
+}
+
+moved {
+  from = aws_iam_role.task
+  to   = aws_iam_role.task["default"]
+}
+
+moved {
+  from = aws_iam_role_policy.task
+  to   = aws_iam_role_policy.task["default"]
 }
 
 # What the ECS agent on the host needs to start the task: pull the image, ship logs.
@@ -170,10 +221,12 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 resource "aws_ecs_task_definition" "this" {
-  family                   = "${var.name}-worker"
+  for_each = var.sites
+
+  family                   = "${var.name}${local.site_suffix[each.key]}-worker"
   requires_compatibilities = ["EXTERNAL"]
   network_mode             = var.network_mode
-  task_role_arn            = aws_iam_role.task.arn
+  task_role_arn            = aws_iam_role.task[each.key].arn
   execution_role_arn       = aws_iam_role.execution.arn
 
   container_definitions = jsonencode([{
@@ -190,6 +243,7 @@ resource "aws_ecs_task_definition" "this" {
       CLUSTER_NAME       = aws_ecs_cluster.this.name # the dimension of the worker's metrics
       # ECS enforces cpu only as shares: the container sees every host core, so the worker sizes itself from this
       WORKER_CPU_UNITS = tostring(var.worker_cpu)
+      SITE_PREFIX      = each.value.prefix # where its shards stage their parts (the role allows only there)
       }, var.environment) : {
       name  = k
       value = v
@@ -203,4 +257,9 @@ resource "aws_ecs_task_definition" "this" {
       }
     }
   }])
+}
+
+moved {
+  from = aws_ecs_task_definition.this
+  to   = aws_ecs_task_definition.this["default"]
 }

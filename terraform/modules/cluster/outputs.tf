@@ -8,14 +8,14 @@ output "cluster_arn" {
   value       = aws_ecs_cluster.this.arn
 }
 
-output "task_definition_family" {
-  description = "Family of the worker's task definition (RunTask takes it as is: latest ACTIVE revision)."
-  value       = aws_ecs_task_definition.this.family
+output "task_definition_families" {
+  description = "Each site's worker task definition family (RunTask takes it as is: latest ACTIVE revision)."
+  value       = { for site, definition in aws_ecs_task_definition.this : site => definition.family }
 }
 
-output "task_definition_arn" {
-  description = "ARN of the worker's task definition revision."
-  value       = aws_ecs_task_definition.this.arn
+output "task_definition_arns" {
+  description = "Each site's worker task definition revision."
+  value       = { for site, definition in aws_ecs_task_definition.this : site => definition.arn }
 }
 
 output "container_name" {
@@ -23,9 +23,9 @@ output "container_name" {
   value       = local.container_name
 }
 
-output "task_role_arn" {
-  description = "Role the worker runs with."
-  value       = aws_iam_role.task.arn
+output "task_role_arns" {
+  description = "Each site's role its worker tasks run with."
+  value       = { for site, role in aws_iam_role.task : site => role.arn }
 }
 
 output "execution_role_arn" {

@@ -106,3 +106,24 @@ variable "images_to_keep" {
   type        = number
   default     = 20
 }
+
+variable "sites" {
+  description = "Trust domains: site name => its input sub-prefix (below input_prefix; \"\" for all). Each site gets its own task role and task definition; \"default\" keeps the names of a stack without sites."
+  type        = map(object({ prefix = string }))
+  default     = { default = { prefix = "" } }
+
+  validation {
+    condition     = length(var.sites) >= 1 && alltrue([for name, _ in var.sites : can(regex("^[a-z][a-z0-9]{0,9}$", name))])
+    error_message = "sites needs at least one site; each name is 1-10 lowercase letters or digits, starting with a letter (IAM role names are at most 64 characters)."
+  }
+
+  validation {
+    condition     = alltrue([for _, s in var.sites : s.prefix == "" || can(regex("^[^/].*/$", s.prefix))])
+    error_message = "each site's prefix is \"\" or ends with '/' and does not start with '/'."
+  }
+
+  validation {
+    condition     = alltrue([for a, sa in var.sites : alltrue([for b, sb in var.sites : a == b || !startswith(sb.prefix, sa.prefix)])])
+    error_message = "sites' prefixes must not overlap: no site's prefix may begin with another's (\"\" only for a single site)."
+  }
+}

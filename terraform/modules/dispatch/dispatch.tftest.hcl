@@ -3,16 +3,16 @@ mock_provider "aws" {
 }
 
 variables {
-  name                   = "offload"
-  bucket_id              = "orders"
-  bucket_arn             = "arn:aws:s3:::orders"
-  input_prefix           = "incoming/"
-  environment            = { TABLE_NAME = "Order" }
-  lambda_zip             = "dispatch.tftest.hcl" # any file: the mock never uploads it
-  cluster_arn            = "arn:aws:ecs:us-east-1:123456789012:cluster/offload"
-  task_definition_family = "offload-worker"
-  pass_role_arns         = ["arn:aws:iam::123456789012:role/offload-task"]
-  jobs_table_arn         = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
+  name                     = "offload"
+  bucket_id                = "orders"
+  bucket_arn               = "arn:aws:s3:::orders"
+  input_prefix             = "incoming/"
+  environment              = { TABLE_NAME = "Order" }
+  lambda_zip               = "dispatch.tftest.hcl" # any file: the mock never uploads it
+  cluster_arn              = "arn:aws:ecs:us-east-1:123456789012:cluster/offload"
+  task_definition_families = ["offload-worker"]
+  pass_role_arns           = ["arn:aws:iam::123456789012:role/offload-task"]
+  jobs_table_arn           = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
 }
 
 run "functions_and_policies" {

@@ -4,16 +4,16 @@ mock_provider "aws" {
 }
 
 variables {
-  name                   = "second"
-  bucket_id              = "orders"
-  bucket_arn             = "arn:aws:s3:::orders"
-  input_prefix           = "incoming/"
-  environment            = { TABLE_NAME = "second-orders" }
-  lambda_zip             = "dispatch.tftest.hcl" # any file: the mock never uploads it
-  cluster_arn            = "arn:aws:ecs:eu-west-1:123456789012:cluster/second"
-  task_definition_family = "second-worker"
-  pass_role_arns         = ["arn:aws:iam::123456789012:role/second-eu-west-1-worker-task"]
-  jobs_table_arn         = "arn:aws:dynamodb:eu-west-1:123456789012:table/second-jobs"
+  name                     = "second"
+  bucket_id                = "orders"
+  bucket_arn               = "arn:aws:s3:::orders"
+  input_prefix             = "incoming/"
+  environment              = { TABLE_NAME = "second-orders" }
+  lambda_zip               = "dispatch.tftest.hcl" # any file: the mock never uploads it
+  cluster_arn              = "arn:aws:ecs:eu-west-1:123456789012:cluster/second"
+  task_definition_families = ["second-worker"]
+  pass_role_arns           = ["arn:aws:iam::123456789012:role/second-eu-west-1-worker-task"]
+  jobs_table_arn           = "arn:aws:dynamodb:eu-west-1:123456789012:table/second-jobs"
 }
 
 run "names_derive_from_name_and_region" {

@@ -11,8 +11,8 @@ locals {
     task-state = "offload_dispatch.handler.task_state_handler"
     watchdog   = "offload_dispatch.handler.watchdog_handler"
   }
-  cluster_name        = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
-  task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_definition_family}:*"
+  cluster_name         = element(split("/", var.cluster_arn), length(split("/", var.cluster_arn)) - 1)
+  task_definition_arns = [for family in var.task_definition_families : "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${family}:*"]
   # A record may take ceil(max_shards / 8) rounds of parallel RunTask calls of ~3 s each
   # (RUN_TASK_THREADS, RUN_TASK_ROUND_SECONDS in lambda/offload_dispatch/start.py); a batch, that per
   # record plus 10 s. The function hands back the records it has no time left for, so this only
@@ -146,7 +146,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "StartWorker"
     actions   = ["ecs:RunTask"]
-    resources = [local.task_definition_arn]
+    resources = local.task_definition_arns
     condition {
       test     = "ArnEquals"
       variable = "ecs:cluster"
@@ -167,6 +167,26 @@ data "aws_iam_policy_document" "this" {
     sid       = "JobLedger"
     actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [var.jobs_table_arn]
+  }
+  # Before SUCCEEDED the task-state function checks the output a worker reports (HeadObject needs
+  # s3:GetObject; without s3:ListBucket a missing object answers 403, not 404: S3 HeadObject API reference).
+  statement {
+    sid     = "CheckResults"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${var.bucket_arn}/${lookup(var.environment, "OUTPUT_PREFIX", "processed/")}*",
+      "${var.bucket_arn}/${lookup(var.environment, "REJECTED_PREFIX", "rejected/")}*",
+    ]
+  }
+  statement {
+    sid       = "CheckResultsExist"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${lookup(var.environment, "OUTPUT_PREFIX", "processed/")}*", "${lookup(var.environment, "REJECTED_PREFIX", "rejected/")}*"]
+    }
   }
   statement {
     sid     = "OpenJobs" # open jobs from the ByStatus index, the line from the Backlog index: never a scan
@@ -297,7 +317,7 @@ locals {
         "detail-type" = ["ECS Task State Change"]
         detail = {
           clusterArn = [var.cluster_arn]
-          lastStatus = ["STOPPED"]
+          lastStatus = ["RUNNING", "STOPPED"] # RUNNING: the job is; STOPPED: its fate (the worker only reports)
         }
       })
     }

@@ -89,9 +89,14 @@ variable "cluster_arn" {
   type        = string
 }
 
-variable "task_definition_family" {
-  description = "Worker task definition family RunTask may start."
-  type        = string
+variable "task_definition_families" {
+  description = "Worker task definition families RunTask may start (one per site)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.task_definition_families) >= 1
+    error_message = "task_definition_families names at least one family."
+  }
 }
 
 variable "pass_role_arns" {

@@ -78,15 +78,18 @@ class Assembly:
         elif size > start:
             self.add_bytes(self._fetch(source, start, size))
 
-    def commit(self) -> None:
+    def commit(self) -> str:
+        """The assembled object's ETag."""
         if self._upload_id is None:  # nothing was copied: small enough for one PutObject
-            self._s3.put_object(Bucket=self._bucket, Key=self._key, Body=bytes(self._pending), ContentType=self._type)
-            return
+            body = bytes(self._pending)
+            put = self._s3.put_object(Bucket=self._bucket, Key=self._key, Body=body, ContentType=self._type)
+            return str(put["ETag"])
         if self._pending or not self._parts:
             self._send_pending()
-        self._s3.complete_multipart_upload(
+        completed = self._s3.complete_multipart_upload(
             Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
         )
+        return str(completed["ETag"])
 
     def abort(self) -> None:
         if self._upload_id is not None:

@@ -3,8 +3,8 @@
 It settles keys that several shards loaded (the row in the last of them is written again,
 after every shard's writes: the later row wins, as in one task) and assembles the output and
 the rejects report from the staged parts in shard order (rejects first, the output last: the
-output object still marks a finished file). The staged parts are removed only once the job
-is recorded SUCCEEDED: a shard killed before that is rerun and assembles them again.
+output object still marks a finished file). The staged parts are removed only once the shard
+has reported the assembled results: a shard killed before that is rerun and assembles them again.
 """
 
 from __future__ import annotations
@@ -49,11 +49,13 @@ def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, he
     result = _totals(settings, job, shards, distinct, etag)
     result.throttled_ms = max(result.throttled_ms, int(writes.throttled_seconds * 1000))
     if result.rows_rejected:
-        _assemble(s3, settings.bucket, result.rejects_key, ",".join(REJECTS_HEADER), part, ledger, "rejects", shards)
+        head = ",".join(REJECTS_HEADER)
+        result.rejects_etag = _assemble(s3, settings.bucket, result.rejects_key, head, part, ledger, "rejects", shards)
     else:
         s3.delete_object(Bucket=settings.bucket, Key=settings.layout.rejects_key(settings.key))
         result.rejects_key = ""
-    _assemble(s3, settings.bucket, result.output_key, "", part, ledger, "output", shards)  # shard 1 wrote the header
+    # Shard 1 wrote the header.
+    result.output_etag = _assemble(s3, settings.bucket, result.output_key, "", part, ledger, "output", shards)
     if header.ignored:
         result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
     if result.rows_total == 0:
@@ -62,7 +64,7 @@ def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, he
 
 
 def remove_parts(settings: Settings, s3: Any, ledger: ShardLedger) -> None:
-    """The staged parts, once the job is recorded SUCCEEDED (until then a rerun may assemble again)."""
+    """The staged parts, once the assembled results are reported (until then a rerun may assemble again)."""
     for i in range(ledger.count):
         for kind in ("output", "rejects", "keys"):
             with contextlib.suppress(Exception):  # a leftover is removed by the bucket's lifecycle rule
@@ -71,7 +73,8 @@ def remove_parts(settings: Settings, s3: Any, ledger: ShardLedger) -> None:
 
 def _assemble(
     s3: Any, bucket: str, key: str, head: str, part: Any, ledger: ShardLedger, kind: str, shards: list[Any]
-) -> None:
+) -> str:
+    """The assembled object's ETag."""
     sizes = jobs.OUTPUT_BYTES if kind == "output" else jobs.REJECTS_BYTES
     assembly = Assembly(s3, bucket, key)
     try:
@@ -80,7 +83,7 @@ def _assemble(
         for i, shard in enumerate(shards):
             if int(shard.get(sizes, 0)):
                 assembly.add_object(part(ledger.job_id, i, kind), int(shard[sizes]))
-        assembly.commit()
+        return assembly.commit()
     except BaseException:
         assembly.abort()
         raise

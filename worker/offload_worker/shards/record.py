@@ -3,7 +3,6 @@ summaries of their ranges that shards publish for each other (docs/contract.md, 
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from offload_contract import jobs
@@ -13,8 +12,11 @@ from offload_worker.shards.boundary import Entry, Exit, Summary
 
 
 class ShardLedger(JobLedger):
-    def __init__(self, client: Any, table: str | None, job_id: str, ttl_days: int, index: int, count: int) -> None:
-        super().__init__(client, table, job_id, ttl_days)
+    """A shard writes its own entry in Shards (and ShardsDone); only the shard that assembles the
+    results writes the job's Report. The job's Status is the task-state function's."""
+
+    def __init__(self, client: Any, table: str | None, job_id: str, index: int, count: int) -> None:
+        super().__init__(client, table, job_id)
         self.index, self.count = index, count
 
     def _table_(self) -> Any:
@@ -22,14 +24,14 @@ class ShardLedger(JobLedger):
 
     def _set_shard(self, values: dict[str, Any], condition: str | None = None) -> bool:
         """SET attributes of this shard's entry in the Shards map; False when the condition does not hold."""
-        names = {"#sh": jobs.SHARDS, "#i": str(self.index), "#up": jobs.UPDATED_AT}
+        names = {"#sh": jobs.SHARDS, "#i": str(self.index)}
         names.update({f"#a{n}": name for n, name in enumerate(values)})
         sets = ", ".join(f"#sh.#i.#a{n} = :v{n}" for n in range(len(values)))
         request: dict[str, Any] = {
             "Key": {jobs.JOB_ID: self.job_id},
-            "UpdateExpression": f"SET {sets}, #up = :now",
+            "UpdateExpression": f"SET {sets}",
             "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": {**{f":v{n}": v for n, v in enumerate(values.values())}, ":now": jobs.now()},
+            "ExpressionAttributeValues": {f":v{n}": v for n, v in enumerate(values.values())},
         }
         if condition:
             request["ConditionExpression"] = condition
@@ -53,20 +55,6 @@ class ShardLedger(JobLedger):
                 jobs.LOAD_PROCESSES_REASON: processes[1],
             }
         )
-        with contextlib.suppress(self._client.meta.client.exceptions.ConditionalCheckFailedException):
-            # The job runs while its shards do, unless one has failed it: that stays visible.
-            self._table_().update_item(
-                Key={jobs.JOB_ID: self.job_id},
-                UpdateExpression="SET #st = :running, #start = if_not_exists(#start, :now) REMOVE #reason",
-                ConditionExpression="#st IN (:queued, :waiting, :running)",
-                ExpressionAttributeNames={"#st": jobs.STATUS, "#start": jobs.STARTED_AT, "#reason": jobs.REASON},
-                ExpressionAttributeValues={
-                    ":running": jobs.RUNNING,
-                    ":now": jobs.now(),
-                    ":queued": jobs.QUEUED,
-                    ":waiting": jobs.WAITING_FOR_CAPACITY,
-                },
-            )
 
     def progress(self, rows: int, bytes_read: int, size: int, rows_per_second: int) -> None:
         if self._table:
@@ -87,46 +75,30 @@ class ShardLedger(JobLedger):
 
     def done(self, fields: dict[str, Any]) -> int:
         """This shard's rows are written and its parts staged; returns how many shards are."""
-        names = {"#sh": jobs.SHARDS, "#i": str(self.index), "#done": jobs.SHARDS_DONE, "#up": jobs.UPDATED_AT}
+        names = {"#sh": jobs.SHARDS, "#i": str(self.index), "#done": jobs.SHARDS_DONE}
         names.update({f"#a{n}": name for n, name in enumerate(fields)})
         sets = ", ".join(f"#sh.#i.#a{n} = :v{n}" for n in range(len(fields)))
         response = self._table_().update_item(
             Key={jobs.JOB_ID: self.job_id},
-            UpdateExpression=f"SET {sets}, #up = :now ADD #done :me",  # a set: a rerun adds itself once
+            UpdateExpression=f"SET {sets} ADD #done :me",  # a set: a rerun adds itself once
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={
-                **{f":v{n}": v for n, v in enumerate(fields.values())},
-                ":now": jobs.now(),
-                ":me": {self.index},
-            },
+            ExpressionAttributeValues={**{f":v{n}": v for n, v in enumerate(fields.values())}, ":me": {self.index}},
             ReturnValues="UPDATED_NEW",
         )
         return len(response["Attributes"].get(jobs.SHARDS_DONE, ()))
 
+    def loaded(self, summary: dict[str, Any]) -> None:
+        """This shard assembled the job's results: the job's report, naming the shard."""
+        for progress in (jobs.ROWS_READ, jobs.BYTES_READ):  # the shards' own, in Shards
+            summary.pop(progress)
+        size = summary.pop(jobs.SIZE_BYTES)
+        fields = {jobs.FINISHED_AT: jobs.now(), jobs.EXIT_CODE: 0, jobs.REPORTED_SHARD: self.index, **summary}
+        self._report(jobs.REPORTED_ASSEMBLED, fields, {jobs.SIZE_BYTES: size})
+
     def failed(self, reason: str, exit_code: int) -> None:
-        if not self._table:
-            return
-        self._set_shard({jobs.STATUS: jobs.FAILED, jobs.REASON: reason, jobs.EXIT_CODE: exit_code})
-        with contextlib.suppress(self._client.meta.client.exceptions.ConditionalCheckFailedException):
-            self._table_().update_item(
-                Key={jobs.JOB_ID: self.job_id},
-                UpdateExpression="SET #st = :failed, #reason = :reason, #exit = :exit, #fin = :now, #up = :now",
-                ConditionExpression="#st <> :ok",
-                ExpressionAttributeNames={
-                    "#st": jobs.STATUS,
-                    "#reason": jobs.REASON,
-                    "#exit": jobs.EXIT_CODE,
-                    "#fin": jobs.FINISHED_AT,
-                    "#up": jobs.UPDATED_AT,
-                },
-                ExpressionAttributeValues={
-                    ":failed": jobs.FAILED,
-                    ":reason": f"shard {self.index + 1}/{self.count}: {reason}",
-                    ":exit": exit_code,
-                    ":now": jobs.now(),
-                    ":ok": jobs.SUCCEEDED,
-                },
-            )
+        """The task-state function fails the job ("shard i/K: reason") when this task stops."""
+        if self._table:
+            self._set_shard({jobs.STATUS: jobs.FAILED, jobs.REASON: reason, jobs.EXIT_CODE: exit_code})
 
 
 _EXIT = ("Lines", "Quoted", "Through", "Widest")

@@ -133,7 +133,7 @@ def _load(
     began = time.monotonic()
     result = finalize(settings, s3, dynamodb, ledger, header, etag)
     logger.info("results assembled", extra={"seconds": round(time.monotonic() - began, 2)})
-    ledger.succeeded(result.job_fields())
+    ledger.loaded(result.job_fields())
     remove_parts(settings, s3, ledger)
     return result
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,17 +81,52 @@ def mint_activation(ssm: Any, role: str, instances: int, lifetime: timedelta, na
     return Activation(made["ActivationId"], expires, instances, 0, False, made["ActivationCode"])
 
 
-def env_lines(region: str, cluster: str, activation: Activation, code_file: str | None = None) -> str:
-    """Shell `export` lines for register-instance.sh / Vagrant; the code inline or read from its 0600 file."""
-    code = f'"$(cat {code_file})"' if code_file else _quote(activation.code or "")
-    return "\n".join(
-        [
-            f"export OFFLOAD_REGION={_quote(region)}",
-            f"export OFFLOAD_CLUSTER={_quote(cluster)}",
-            f"export OFFLOAD_ACTIVATION_ID={_quote(activation.activation_id)}",
-            f"export OFFLOAD_ACTIVATION_CODE={code}",
-        ]
+@dataclass(frozen=True)
+class Site:
+    """A site of the stack (terraform `sites`): its hosts join with its activation, as its instance
+    role, declaring its placement attributes."""
+
+    name: str
+    instance_role: str
+    activation_id: str | None
+    code: str | None
+    attributes: dict[str, str]
+
+
+def stack_site(outputs: Mapping[str, Any], name: str) -> Site:
+    sites = outputs.get("sites") or {}
+    if name not in sites:
+        known = ", ".join(sorted(sites)) or "none (apply the stack first)"
+        raise FleetError(f"the stack has no site {name!r}: its sites are {known}")
+    site = sites[name]
+    return Site(
+        name=name,
+        instance_role=str(site["instance_role"]),
+        activation_id=site.get("activation_id"),
+        code=(outputs.get("site_activation_codes") or {}).get(name),
+        attributes={str(k): str(v) for k, v in (site.get("attributes") or {}).items()},
     )
+
+
+def env_lines(
+    region: str,
+    cluster: str,
+    activation: Activation,
+    code_file: str | None = None,
+    attributes: dict[str, str] | None = None,
+) -> str:
+    """Shell `export` lines for register-instance.sh / Vagrant; the code inline or read from its 0600
+    file; a site's placement attributes as the host declares them (scheduling, not a boundary)."""
+    code = f'"$(cat {code_file})"' if code_file else _quote(activation.code or "")
+    lines = [
+        f"export OFFLOAD_REGION={_quote(region)}",
+        f"export OFFLOAD_CLUSTER={_quote(cluster)}",
+        f"export OFFLOAD_ACTIVATION_ID={_quote(activation.activation_id)}",
+        f"export OFFLOAD_ACTIVATION_CODE={code}",
+    ]
+    if attributes:
+        lines.append(f"export OFFLOAD_INSTANCE_ATTRIBUTES={_quote(json.dumps(attributes, separators=(',', ':')))}")
+    return "\n".join(lines)
 
 
 def _quote(value: str) -> str:

@@ -39,6 +39,10 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> list[str]:
     if status != jobs.FAILED and not (force and status == jobs.RUNNING):
         hint = " (if its task is gone, pass --force)" if status == jobs.RUNNING else ""
         raise RerunRefused(f"job {job_id} is {status}, not FAILED: only a failed job is rerun{hint}")
+    try:
+        stack.launch_for(str(job.get(jobs.KEY, "")))  # before the claim: nothing half-written
+    except ValueError as error:
+        raise RerunRefused(str(error)) from None
     previous = int(job.get(jobs.ATTEMPTS, 0))
     attempt = previous + 1
     # Claim the rerun first: of two operators rerunning at once, one starts a task.
@@ -85,9 +89,10 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> list[str]:
 
 def _run(stack: Stack, job: dict[str, Any], token: str, shard: tuple[int, int, int, int] | None) -> str:
     job_id, bucket, key, etag = (str(job[n]) for n in (jobs.JOB_ID, jobs.BUCKET, jobs.KEY, jobs.ETAG))
+    definition, constraint = stack.launch_for(key)  # its site's: only that site's role may read the file
     response = stack.client("ecs").run_task(
         cluster=stack.cluster,
-        taskDefinition=stack.task_definition,
+        taskDefinition=definition,
         launchType="EXTERNAL",
         count=1,
         startedBy="offload-rerun",
@@ -95,7 +100,7 @@ def _run(stack: Stack, job: dict[str, Any], token: str, shard: tuple[int, int, i
         overrides=task_overrides(
             stack.container, bucket, key, etag, job_id, stack.jobs_table, stack.orders_table, shard
         ),
-        **placement(stack.placement_constraint),
+        **placement(constraint),
     )
     if not response.get("tasks"):
         reasons = ", ".join(sorted({f.get("reason", "?") for f in response.get("failures", [])}))

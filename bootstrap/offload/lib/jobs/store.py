@@ -27,6 +27,17 @@ class Stack:
     container: str = ""
     placement_constraint: str | None = None
     endpoint: str | None = None
+    # Each site's (input prefix, task definition family, placement constraint), output `sites`.
+    sites: tuple[tuple[str, str, str | None], ...] = ()
+
+    def launch_for(self, key: str) -> tuple[str, str | None]:
+        """The task definition and placement of the key's site (its prefix), as the dispatcher picks them."""
+        if not self.sites:
+            return self.task_definition, self.placement_constraint
+        for prefix, definition, constraint in self.sites:
+            if key.startswith(prefix):
+                return definition, constraint
+        raise ValueError(f"{key} is under no site's prefix ({', '.join(p for p, _, _ in self.sites)}): no site runs it")
 
     @classmethod
     def from_outputs(cls, outputs: dict[str, Any], endpoint: str | None = None) -> Stack:
@@ -42,6 +53,10 @@ class Stack:
             container=str(outputs["container_name"]),
             placement_constraint=outputs.get("placement_constraint") or None,
             endpoint=endpoint,
+            sites=tuple(
+                (str(site["input_prefix"]), str(site["task_definition_family"]), site.get("placement_constraint"))
+                for site in (outputs.get("sites") or {}).values()
+            ),
         )
 
     def client(self, service: str) -> Any:

@@ -22,6 +22,7 @@ PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2  # terraform plan -detailed-exitcode
 # Outputs whose values Terraform would print in a diff all the same: the aws provider does
 # not mark the activation code sensitive, so a plan that replaces the activation shows it.
 SECRET_OUTPUTS = ("activation_code",)
+SECRET_MAPS = ("site_activation_codes",)  # site name -> code
 REDACTED = "(redacted by offload)"
 
 
@@ -95,7 +96,8 @@ class Runner:
             values = self.outputs()
         except TerraformFailed:  # no state yet: nothing to hide
             return []
-        return [str(values[name]) for name in SECRET_OUTPUTS if values.get(name)]
+        secrets = [str(values[name]) for name in SECRET_OUTPUTS if values.get(name)]
+        return secrets + [str(code) for name in SECRET_MAPS for code in (values.get(name) or {}).values() if code]
 
     def init(self) -> None:
         lambda_zip.build()

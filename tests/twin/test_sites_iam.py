@@ -1,0 +1,181 @@
+"""Sites as trust domains with IAM enforced (issue 25, Must show): the stack is applied by Terraform
+to the twin with two sites, then moto's request authorization is switched on (/moto-api/reset-auth,
+the server side of `set_initial_no_auth_action_count`) and site dc1's task credentials (AssumeRole
+of its task role, as ECS hands them to its tasks) are refused on site dc2's files.
+
+What moto enforces, read from moto/iam/access_control.py and moto/core/authorization.py (5.x): S3
+checks each request's action on the object's ARN against the caller's role policies, so the S3
+refusals below are moto's. It passes no request context to conditions (only StringEquals exists,
+moto/iam/policy_conditions.py) and DynamoDB is checked against Resource "*" only, so a grant on the
+jobs table's ARN never matches there: for the job record the role's policy, as the twin's IAM holds
+it after the apply, is evaluated here with the request's dynamodb:Attributes."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+from offload.commands import cli
+from offload.lib.terraform import targets
+from offload.lib.terraform.runner import Runner
+from offload_contract import jobs
+
+from tests.figures import say
+
+pytestmark = pytest.mark.twin
+SITES = {"dc1": {"attributes": {"site": "dc1"}, "prefix": "dc1/"},
+         "dc2": {"attributes": {"site": "dc2"}, "prefix": "dc2/"}}
+REPORTED = list(jobs.WORKER_FIELDS)  # what a worker reports on its job record; never Status
+
+
+@pytest.fixture
+def sites_stack(twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("OFFLOAD_TWIN_DIR", str(tmp_path / "twin"))
+    monkeypatch.setenv("OFFLOAD_TWIN_ENDPOINT", twin)
+    monkeypatch.setenv("OFFLOAD_TARGET", "twin")
+    monkeypatch.setenv("TF_VAR_sites", json.dumps(SITES))
+    applied = CliRunner().invoke(cli, ["apply", "--auto-approve"])
+    assert applied.exit_code == 0, applied.output[-3000:]
+    return Runner(targets.for_target("twin"), quiet=True).outputs()
+
+
+def _task_credentials(role_name: str) -> dict[str, str]:
+    role = boto3.client("iam").get_role(RoleName=role_name)["Role"]
+    issued = boto3.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="task")["Credentials"]
+    return {"aws_access_key_id": issued["AccessKeyId"], "aws_secret_access_key": issued["SecretAccessKey"],
+            "aws_session_token": issued["SessionToken"]}
+
+
+@pytest.fixture
+def auth_restored(twin: str) -> Iterator[None]:
+    """The test switches moto's authorization on; it is off again afterwards (the twin is shared)."""
+    try:
+        yield
+    finally:
+        requests.post(f"{twin}/moto-api/reset-auth", data=b"inf", timeout=10).raise_for_status()
+
+
+def _refused(call: Any, **kwargs: Any) -> bool:
+    try:
+        call(**kwargs)
+    except ClientError as error:
+        assert error.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException"), error.response
+        return True
+    return False
+
+
+def _listed(value: Any) -> list[Any]:
+    return [value] if isinstance(value, (str, dict)) else list(value)
+
+
+def _holds(conditions: dict[str, Any], attributes: list[str]) -> bool:
+    """The conditions the stack's task role uses, for an UpdateItem naming `attributes` and no
+    ReturnValues; any other condition never holds here (so it cannot let a request through)."""
+    for operator, pairs in conditions.items():
+        for key, expected in pairs.items():
+            if (operator, key) == ("ForAllValues:StringEquals", "dynamodb:Attributes"):
+                if not all(a in _listed(expected) for a in attributes):
+                    return False
+            elif (operator, key) != ("StringEqualsIfExists", "dynamodb:ReturnValues"):  # absent: holds
+                return False
+    return True
+
+
+def _allows(documents: list[dict[str, Any]], action: str, resource: str, attributes: list[str]) -> bool:
+    """IAM's evaluation: an explicit Deny wins, then any Allow whose action, resource and conditions hold."""
+    allowed = False
+    for statement in (s for document in documents for s in _listed(document["Statement"])):
+        if not (any(fnmatch.fnmatchcase(action, a) for a in _listed(statement.get("Action", [])))
+                and any(fnmatch.fnmatchcase(resource, r) for r in _listed(statement.get("Resource", [])))
+                and _holds(statement.get("Condition", {}), attributes)):
+            continue
+        if statement["Effect"] == "Deny":
+            return False
+        allowed = True
+    return allowed
+
+
+def _assert_each_site_has_its_activation(outputs: dict[str, Any]) -> None:
+    """`offload activation --site`: the site's own activation, as its own instance role, and the
+    attributes its hosts declare."""
+    printed = CliRunner().invoke(cli, ["activation", "--site", "dc2", "--env"])
+    assert printed.exit_code == 0, printed.output
+    dc2 = outputs["sites"]["dc2"]
+    assert f"export OFFLOAD_ACTIVATION_ID='{dc2['activation_id']}'" in printed.output
+    assert f"export OFFLOAD_ACTIVATION_CODE='{outputs['site_activation_codes']['dc2']}'" in printed.output
+    assert """export OFFLOAD_INSTANCE_ATTRIBUTES='{"site":"dc2"}'""" in printed.output
+    (activation,) = boto3.client("ssm").describe_activations(
+        Filters=[{"FilterKey": "ActivationIds", "FilterValues": [dc2["activation_id"]]}])["ActivationList"]
+    assert activation["IamRole"] == dc2["instance_role"] != outputs["sites"]["dc1"]["instance_role"]
+    shown = CliRunner().invoke(cli, ["output"])
+    assert shown.exit_code == 0 and "site_activation_codes = (sensitive)" in shown.output
+    assert not any(code in shown.output for code in outputs["site_activation_codes"].values())
+    unknown = CliRunner().invoke(cli, ["activation", "--site", "dc3"])
+    assert unknown.exit_code != 0 and "the stack has no site 'dc3': its sites are dc1, dc2" in unknown.output
+
+
+def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
+    sites_stack: dict[str, Any], twin: str, auth_restored: None
+) -> None:
+    outputs, bucket = sites_stack, sites_stack["bucket"]
+    assert set(outputs["sites"]) == {"dc1", "dc2"}
+    assert outputs["sites"]["dc2"]["placement_constraint"] == "attribute:site == dc2"
+    _assert_each_site_has_its_activation(outputs)
+    s3 = boto3.client("s3")  # the uploader's files, before authorization is on
+    for key in ("incoming/dc1/a.txt", "incoming/dc2/b.txt"):  # not .csv: no job starts meanwhile
+        s3.put_object(Bucket=bucket, Key=key, Body=b"OrderId\n")
+    role, iam = f"{outputs['cluster_name']}-{outputs['region']}-dc1-task", boto3.client("iam")
+    dc1 = _task_credentials(role)
+    role_documents = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                      for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
+    jobs_arn = boto3.client("dynamodb").describe_table(TableName=outputs["jobs_table"])["Table"]["TableArn"]
+    requests.post(f"{twin}/moto-api/reset-auth", data=b"0", timeout=10).raise_for_status()
+
+    as_dc1 = boto3.client("s3", **dc1)
+    # Its own site: allowed (else every refusal below would prove nothing).
+    assert as_dc1.get_object(Bucket=bucket, Key="incoming/dc1/a.txt")["Body"].read() == b"OrderId\n"
+    as_dc1.put_object(Bucket=bucket, Key="processed/dc1/a.txt", Body=b"ok")
+    as_dc1.put_object(Bucket=bucket, Key="processed/.offload-shards/dc1/job/0000.output", Body=b"ok")
+    # Site dc2's input, results, rejects and staged parts: refused by moto's IAM.
+    assert _refused(as_dc1.get_object, Bucket=bucket, Key="incoming/dc2/b.txt")
+    assert _refused(as_dc1.put_object, Bucket=bucket, Key="incoming/dc2/b.txt", Body=b"forged")
+    assert _refused(as_dc1.put_object, Bucket=bucket, Key="processed/dc2/b.txt", Body=b"forged")
+    assert _refused(as_dc1.delete_object, Bucket=bucket, Key="rejected/dc2/b.txt.rejects.csv")
+    assert _refused(as_dc1.put_object, Bucket=bucket, Key="processed/.offload-shards/dc2/job/0000.output",
+                    Body=b"planted")
+
+    # The job record: the role may write what a worker reports, never Status (only the task-state
+    # function marks a job SUCCEEDED) nor another job's cloud-owned fields (TaskArn, Reason, Key).
+    assert _allows(role_documents, "dynamodb:UpdateItem", jobs_arn, REPORTED)
+    assert not _allows(role_documents, "dynamodb:UpdateItem", jobs_arn, [jobs.STATUS])
+    assert not _allows(role_documents, "dynamodb:UpdateItem", jobs_arn, [*REPORTED, jobs.STATUS])
+    for field in (jobs.TASK_ARN, jobs.REASON, jobs.KEY, jobs.EXIT_CODE):
+        assert not _allows(role_documents, "dynamodb:UpdateItem", jobs_arn, [field]), field
+    assert not _allows(role_documents, "dynamodb:PutItem", jobs_arn, [])  # no whole forged record either
+    say("sites with IAM enforced: dc1's task credentials refused on dc2's input, results, rejects, staged parts")
+
+
+@pytest.mark.parametrize("sites, refusal", [
+    ({"dc1": {"attributes": {}, "prefix": "dc1/"}, "sub": {"attributes": {}, "prefix": "dc1/sub/"}},
+     "sites' prefixes must not overlap"),
+    ({"DC_1": {"attributes": {}, "prefix": "dc1/"}}, "each site's name is 1-10 lowercase letters or digits"),
+    ({"dc1": {"attributes": {}, "prefix": "/dc1"}}, "each site's prefix is a non-empty sub-prefix ending with '/'"),
+])
+def test_overlapping_or_malformed_sites_are_refused_before_anything_is_planned(
+    twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sites: dict[str, Any], refusal: str
+) -> None:
+    monkeypatch.setenv("OFFLOAD_TWIN_DIR", str(tmp_path / "twin"))
+    monkeypatch.setenv("OFFLOAD_TWIN_ENDPOINT", twin)
+    monkeypatch.setenv("OFFLOAD_TARGET", "twin")
+    monkeypatch.setenv("TF_VAR_sites", json.dumps(sites))
+    planned = CliRunner().invoke(cli, ["plan"])
+    assert planned.exit_code != 0
+    assert refusal in " ".join(planned.output.split()), planned.output[-2000:]
