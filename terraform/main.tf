@@ -81,11 +81,12 @@ module "dispatch" {
       task_definition      = module.cluster.task_definition_families[site]
       placement_constraint = local.site_placement[site]
     } })
-    CONTAINER_NAME      = module.cluster.container_name
-    INPUT_SUFFIXES      = join(",", var.input_suffixes)
-    STUCK_AFTER_SECONDS = tostring(var.stuck_after_minutes * 60)
-    SHARD_BYTES         = tostring(var.shard_bytes)
-    MAX_SHARDS          = tostring(var.max_shards)
+    CONTAINER_NAME          = module.cluster.container_name
+    INPUT_SUFFIXES          = join(",", var.input_suffixes)
+    STUCK_AFTER_SECONDS     = tostring(var.stuck_after_minutes * 60)
+    RECONCILE_AFTER_SECONDS = tostring(var.reconcile_after_seconds)
+    SHARD_BYTES             = tostring(var.shard_bytes)
+    MAX_SHARDS              = tostring(var.max_shards)
   }, { for k, v in { PLACEMENT_CONSTRAINT = var.placement_constraint } : k => v if v != null })
 }
 

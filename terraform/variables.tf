@@ -248,6 +248,17 @@ variable "dashboard_enabled" {
   default     = true
 }
 
+variable "reconcile_after_seconds" {
+  description = "The watchdog looks up in ECS the tasks of a QUEUED or RUNNING job whose record has not changed for this long: a task whose events were lost is ended as its stopped event would have ended it."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.reconcile_after_seconds >= 1 && var.reconcile_after_seconds == floor(var.reconcile_after_seconds)
+    error_message = "reconcile_after_seconds must be a whole number of seconds, at least 1."
+  }
+}
+
 variable "stuck_after_minutes" {
   description = "A job RUNNING longer than this counts as stuck (the jobs-stuck-running alarm)."
   type        = number

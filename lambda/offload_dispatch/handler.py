@@ -102,7 +102,13 @@ def watchdog_handler(event: dict[str, Any], context: LambdaContext) -> dict[str,
     table, now = clients.dynamodb().Table(SETTINGS.jobs_table), jobs.now()
     # First the jobs whose task ended unheard of, so they no longer count as stuck.
     reconciled = watchdog.reconcile(
-        table, clients.ecs(), SETTINGS.cluster, SETTINGS.container, (_ledger(), _outputs()), now
+        table,
+        clients.ecs(),
+        SETTINGS.cluster,
+        SETTINGS.container,
+        (_ledger(), _outputs()),
+        now,
+        SETTINGS.reconcile_after_seconds,
     )
     stuck = watchdog.stuck_jobs(table, SETTINGS.stuck_after_seconds, now)
     queued = watchdog.stuck_queued(table, SETTINGS.stuck_after_seconds, now)

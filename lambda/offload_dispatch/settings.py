@@ -61,6 +61,7 @@ class Settings:
     suffixes: tuple[str, ...]
     job_ttl_days: int
     stuck_after_seconds: int
+    reconcile_after_seconds: int
     bucket: str  # the stack's: a record naming any other is dropped
     placement_constraint: str | None = None
     shard_bytes: int = env.DEFAULT_SHARD_BYTES
@@ -94,6 +95,9 @@ class Settings:
         stuck = environ.get(env.STUCK_AFTER_SECONDS) or str(env.DEFAULT_STUCK_AFTER_SECONDS)
         if not stuck.isdigit() or int(stuck) < 60:
             raise SettingsError(f"{env.STUCK_AFTER_SECONDS}={stuck!r} must be a whole number of seconds >= 60")
+        reconcile = environ.get(env.RECONCILE_AFTER_SECONDS) or str(env.DEFAULT_RECONCILE_AFTER_SECONDS)
+        if not reconcile.isdigit() or int(reconcile) < 1:
+            raise SettingsError(f"{env.RECONCILE_AFTER_SECONDS}={reconcile!r} must be a whole number of seconds >= 1")
         shard_bytes = environ.get(env.SHARD_BYTES) or str(env.DEFAULT_SHARD_BYTES)
         if not shard_bytes.isdigit() or int(shard_bytes) < 1:
             raise SettingsError(f"{env.SHARD_BYTES}={shard_bytes!r} must be a whole number of bytes >= 1")
@@ -119,6 +123,7 @@ class Settings:
             suffixes=suffixes,
             job_ttl_days=int(ttl),
             stuck_after_seconds=int(stuck),
+            reconcile_after_seconds=int(reconcile),
             bucket=required(env.S3_BUCKET_NAME),
             placement_constraint=environ.get(env.PLACEMENT_CONSTRAINT) or None,
             shard_bytes=int(shard_bytes),

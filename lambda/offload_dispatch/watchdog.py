@@ -29,7 +29,6 @@ from offload_dispatch.ledger import Ledger
 from offload_dispatch.outcome import Outputs
 from offload_dispatch.task_state import handle_task_change
 
-RECONCILE_AFTER_SECONDS = 600  # a RUNNING worker records progress every PROGRESS_SECONDS (default 5)
 MAX_JOBS_PER_RUN = 100  # per status
 MAX_TASKS_PER_RUN = 500  # DescribeTasks takes 100 a call: at most 5 calls (a sharded job has up to 100 tasks)
 _DESCRIBE_BATCH = 100
@@ -86,11 +85,12 @@ def _open_tasks(job: dict[str, Any]) -> dict[str, int | None]:
 
 
 def reconcile(
-    table: Any, ecs: Any, cluster: str, container: str, deciders: tuple[Ledger, Outputs], now: int
+    table: Any, ecs: Any, cluster: str, container: str, deciders: tuple[Ledger, Outputs], now: int, after: int
 ) -> Reconciled:
-    """deciders: what handle_task_change needs to end a job (its ledger and the results' check)."""
+    """deciders: what handle_task_change needs to end a job (its ledger and the results' check);
+    after: how long a job's record must have been quiet (RECONCILE_AFTER_SECONDS)."""
     ledger, outputs = deciders
-    quiet = now - RECONCILE_AFTER_SECONDS
+    quiet = now - after
     owners: dict[str, tuple[str, int | None]] = {}  # task ARN -> (job id, shard)
     for status in (jobs.QUEUED, jobs.RUNNING):
         for job in open_jobs(table, status, quiet):

@@ -53,3 +53,12 @@ def test_the_dispatcher_refuses_to_start_without_its_bucket() -> None:
     with pytest.raises(SettingsError, match="S3_BUCKET_NAME is not set on the dispatcher"):
         Settings.from_env(environ)
     assert Settings.from_env({**environ, "S3_BUCKET_NAME": BUCKET}).bucket == BUCKET
+
+
+def test_the_watchdog_looks_up_quiet_jobs_after_the_configured_seconds() -> None:
+    environ = {"CLUSTER_NAME": "c", "TASK_DEFINITION": "t", "CONTAINER_NAME": "w", "JOBS_TABLE": "jobs",
+               "S3_BUCKET_NAME": BUCKET}
+    assert Settings.from_env(environ).reconcile_after_seconds == 600
+    assert Settings.from_env({**environ, "RECONCILE_AFTER_SECONDS": "3"}).reconcile_after_seconds == 3
+    with pytest.raises(SettingsError, match="RECONCILE_AFTER_SECONDS='0' must be a whole number of seconds >= 1"):
+        Settings.from_env({**environ, "RECONCILE_AFTER_SECONDS": "0"})

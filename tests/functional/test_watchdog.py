@@ -44,7 +44,7 @@ def test_stuck_jobs_and_a_silent_agent_are_counted(handler: ModuleType, twin: st
     assert silent["stuck"] == 1 and silent["disconnected"] == 1 and _latest("AgentsDisconnected") == 1
 
 
-QUIET = 700  # seconds without news: past the watchdog's RECONCILE_AFTER_SECONDS (600)
+QUIET = 700  # seconds without news: past the watchdog's default RECONCILE_AFTER_SECONDS (600)
 
 
 def test_a_task_stopped_whose_event_was_lost_fails_its_job(handler: ModuleType, twin: str) -> None:
