@@ -28,6 +28,7 @@ from offload.lib.terraform import targets
 from offload.lib.terraform.runner import Runner
 from offload_contract import jobs
 
+from tests.conftest import twin_headers
 from tests.figures import say
 
 pytestmark = pytest.mark.twin
@@ -55,12 +56,19 @@ def _task_credentials(role_name: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def auth_restored(twin: str) -> Iterator[None]:
+def auth_restored(twin: str, twin_access_key: str) -> Iterator[None]:
     """The test switches moto's authorization on; it is off again afterwards (the twin is shared)."""
     try:
         yield
     finally:
-        requests.post(f"{twin}/moto-api/reset-auth", data=b"inf", timeout=10).raise_for_status()
+        _authorize_after(twin, twin_access_key, b"inf")
+
+
+def _authorize_after(twin: str, access_key: str, requests_without: bytes) -> None:
+    """moto checks IAM after this many more unchecked requests (b"0": from now on, b"inf": never)."""
+    requests.post(
+        f"{twin}/moto-api/reset-auth", data=requests_without, timeout=10, headers=twin_headers(access_key)
+    ).raise_for_status()
 
 
 def _refused(call: Any, **kwargs: Any) -> bool:
@@ -123,7 +131,7 @@ def _assert_each_site_has_its_activation(outputs: dict[str, Any]) -> None:
 
 
 def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
-    sites_stack: dict[str, Any], twin: str, auth_restored: None
+    sites_stack: dict[str, Any], twin: str, twin_access_key: str, auth_restored: None
 ) -> None:
     outputs, bucket = sites_stack, sites_stack["bucket"]
     assert set(outputs["sites"]) == {"dc1", "dc2"}
@@ -137,7 +145,7 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     role_documents = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
                       for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
     jobs_arn = boto3.client("dynamodb").describe_table(TableName=outputs["jobs_table"])["Table"]["TableArn"]
-    requests.post(f"{twin}/moto-api/reset-auth", data=b"0", timeout=10).raise_for_status()
+    _authorize_after(twin, twin_access_key, b"0")
 
     as_dc1 = boto3.client("s3", **dc1)
     # Its own site: allowed (else every refusal below would prove nothing).
