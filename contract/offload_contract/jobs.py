@@ -54,6 +54,9 @@ THROTTLED_MS = "ThrottledMs"  # time DynamoDB throttled the load (the writer slo
 EXIT_CODE = "ExitCode"
 LOAD_PROCESSES = "LoadProcesses"  # how many load processes the worker ran
 LOAD_PROCESSES_REASON = "LoadProcessesReason"  # and why that many (its limits)
+SCHEMA = "Schema"  # the schema's name (terraform `schemas`); absent: the built-in orders schema
+SCHEMA_KEY = "SchemaKey"  # the content-addressed schema object the job loads with (and reruns with)
+SCHEMA_DIGEST = "SchemaDigest"  # its sha256, hex
 EXPIRES_AT = "ExpiresAt"  # the table's TTL attribute
 # A sharded job (docs/contract.md): one record, its shards in a map
 SHARD_COUNT = "ShardCount"
