@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 
@@ -15,12 +16,27 @@ def _normal_etag(etag: str) -> str:
     return etag.strip().strip('"')
 
 
-def job_id(bucket: str, key: str, etag: str, version_id: str | None = None) -> str:
+# A job id: its site's name and "-" (JOB_SITE_SEPARATOR) when it has one, then 32 hex digits.
+JOB_SITE_SEPARATOR = "-"
+JOB_ID_PATTERN = re.compile(r"(?:[a-z][a-z0-9]{0,9}-)?[0-9a-f]{32}")
+
+
+def job_site(site: str, sub_prefix: str) -> str:
+    """What a site's job ids begin with (before the separator): its name, so its task role can be held to
+    its own job records (terraform: dynamodb:LeadingKeys `<site>-*`). "" for the site that takes every
+    input (sub-prefix ""; the implicit one of a stack without `sites`): it owns every job, and its ids
+    stay those of a stack applied before sites existed."""
+    return site if sub_prefix else ""
+
+
+def job_id(bucket: str, key: str, etag: str, version_id: str | None = None, site: str = "") -> str:
     """The one job id rule (docs/contract.md): an upload is identified by its version id when the
-    bucket keeps versions, else by its ETag. 32 hex chars: a valid ECS clientToken and a short key."""
+    bucket keeps versions, else by its ETag; `site` is job_site()'s. 32 hex chars, after `<site>-`
+    (at most 43 chars): a valid ECS clientToken (64) and a short key."""
     identity = version_id if version_id and version_id != "null" else _normal_etag(etag)  # "null": unversioned
     material = "\n".join((bucket, key, identity))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+    digest = hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+    return f"{site}{JOB_SITE_SEPARATOR}{digest}" if site else digest
 
 
 def confirmation_id(bucket: str, key: str, etag: str, order_id: str) -> str:

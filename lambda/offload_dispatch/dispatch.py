@@ -53,11 +53,12 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger, li
             logger.info("ignored: not an input file", extra={"bucket": obj.bucket, "key": obj.key})
             outcome.ignored += 1
             continue
-        jid = job_id(obj.bucket, obj.key, obj.etag, obj.version_id)
+        site = settings.site_for(obj.key)  # its id carries the site: the site's role may touch only its own jobs
+        jid = job_id(obj.bucket, obj.key, obj.etag, obj.version_id, site.job_site if site else "")
         ranges = plan(obj.size, settings.shard_bytes, settings.max_shards)
         claim, record = ledger.claim(jid, obj, ranges)
         problem = settings.layout.key_problem(obj.key, settings.suffixes)
-        if problem is None and settings.site_for(obj.key) is None:
+        if problem is None and site is None:
             problem = settings.no_site_reason()
         if problem:
             # Recorded, not dropped: the uploader sees why nothing ran in `offload status`.

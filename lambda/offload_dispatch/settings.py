@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from offload_contract import env
+from offload_contract.ids import job_site
 from offload_contract.layout import Layout, parse_suffixes
 
 
@@ -25,6 +26,7 @@ class Site:
     input_prefix: str
     task_definition: str
     placement_constraint: str | None = None
+    job_site: str = ""  # what its job ids begin with (offload_contract.ids.job_site); "": it takes every input
 
 
 def parse_sites(value: str, input_prefix: str) -> tuple[Site, ...]:
@@ -37,6 +39,7 @@ def parse_sites(value: str, input_prefix: str) -> tuple[Site, ...]:
                 input_prefix=input_prefix + str(site.get("prefix") or ""),
                 task_definition=str(site["task_definition"]),
                 placement_constraint=site.get("placement_constraint") or None,
+                job_site=job_site(str(name), str(site.get("prefix") or "")),
             )
             for name, site in sites.items()
         )

@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from offload_contract import confirmation_id, job_id
+from offload_contract.ids import JOB_ID_PATTERN, job_site
 from offload_contract.layout import Layout, parse_suffixes
 
 
@@ -17,6 +18,17 @@ def test_job_id_fits_an_ecs_client_token() -> None:
     jid = job_id("bucket", "incoming/é ü+%.csv", '"abc"')
     assert len(jid) == 32 and jid == job_id("bucket", "incoming/é ü+%.csv", "abc")
     assert jid != job_id("bucket", "incoming/é ü+%.csv", "abd")
+
+
+def test_a_sites_job_id_begins_with_its_name_and_the_implicit_sites_is_as_before() -> None:
+    """dynamodb:LeadingKeys `dc1-*` holds a site's task role to its own job records (terraform cluster module)."""
+    plain = job_id("bucket", "incoming/dc1/a.csv", "abc")
+    assert job_id("bucket", "incoming/dc1/a.csv", "abc", site=job_site("dc1", "dc1/")) == f"dc1-{plain}"
+    implicit = job_site("default", "")
+    assert job_id("bucket", "incoming/a.csv", "abc", site=implicit) == job_id("bucket", "incoming/a.csv", "abc")
+    longest = job_id("b", "k", "e", site="abcdefghij")
+    assert JOB_ID_PATTERN.fullmatch(longest) and JOB_ID_PATTERN.fullmatch(plain) and len(longest) + 7 <= 64
+    assert not JOB_ID_PATTERN.fullmatch("dc1-" + plain[:12])  # the 12 chars `offload status` shows
 
 
 def test_result_keys_mirror_the_input_path() -> None:

@@ -47,6 +47,30 @@ run "a_sites_role_reaches_only_its_own_prefixes" {
   }
 }
 
+run "a_sites_role_touches_only_its_own_job_records" {
+  command = plan
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.task["dc1"].statement : anytrue([for c in s.condition :
+      c.test == "ForAllValues:StringLike" && c.variable == "dynamodb:LeadingKeys" && toset(c.values) == toset(["dc1-*"])])
+    if contains(s.resources, "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs")])
+    error_message = "site dc1's role reads and reports only on job records whose JobId begins with dc1- (dynamodb:LeadingKeys)"
+  }
+}
+
+run "the_site_taking_every_input_owns_every_job_record" {
+  command = plan
+
+  variables {
+    sites = { default = { prefix = "" } }
+  }
+
+  assert {
+    condition     = alltrue([for s in data.aws_iam_policy_document.task["default"].statement : alltrue([for c in s.condition : c.variable != "dynamodb:LeadingKeys"])])
+    error_message = "the implicit site's job ids carry no site: its role is not held to a key prefix"
+  }
+}
+
 run "overlapping_prefixes_are_refused" {
   command = plan
 

@@ -84,6 +84,11 @@ locals {
   site_input  = { for site, s in var.sites : site => "${var.input_prefix}${s.prefix}" }
   # SHARD_PARTS in contract/offload_contract/layout.py, then the site's prefix (Layout.shard_part_key)
   site_staging = { for site, s in var.sites : site => "${var.output_prefix}.offload-shards/${s.prefix}" }
+  # A site's job ids begin with "<site>-" (offload_contract.ids.job_site): its role may touch only those
+  # records (dynamodb:LeadingKeys, the partition key JobId of the items a GetItem/UpdateItem names; it must
+  # be used with ForAllValues: DynamoDB developer guide, "Using IAM policy conditions for fine-grained
+  # access control"). A site taking every input (prefix "", the implicit one) owns every job: no condition.
+  site_job_ids = { for site, s in var.sites : site => s.prefix == "" ? [] : ["${site}-*"] }
 }
 
 resource "aws_iam_role" "task" {
@@ -142,6 +147,14 @@ data "aws_iam_policy_document" "task" {
     sid       = "ReadJob" # shards read the boundaries they hand on, the last one the shards' counts
     actions   = ["dynamodb:GetItem"]
     resources = [var.jobs_table_arn]
+    dynamic "condition" {
+      for_each = length(local.site_job_ids[each.key]) > 0 ? [local.site_job_ids[each.key]] : []
+      content {
+        test     = "ForAllValues:StringLike"
+        variable = "dynamodb:LeadingKeys"
+        values   = condition.value
+      }
+    }
   }
   # The worker only reports (docs/contract.md "Who writes the record"): UpdateItem of exactly the
   # top-level attributes it reports (offload_contract.jobs.WORKER_FIELDS), the key included, never
@@ -164,6 +177,14 @@ data "aws_iam_policy_document" "task" {
       test     = "StringEqualsIfExists"
       variable = "dynamodb:ReturnValues"
       values   = ["NONE", "UPDATED_OLD", "UPDATED_NEW"]
+    }
+    dynamic "condition" {
+      for_each = length(local.site_job_ids[each.key]) > 0 ? [local.site_job_ids[each.key]] : []
+      content {
+        test     = "ForAllValues:StringLike"
+        variable = "dynamodb:LeadingKeys"
+        values   = condition.value
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from offload_contract import jobs
+from offload_contract.ids import JOB_ID_PATTERN, JOB_SITE_SEPARATOR
 from offload_contract.shards import client_token
 from offload_contract.task import placement, task_overrides
 
@@ -17,7 +18,7 @@ class RerunRefused(Exception):
 
 def resolve(stack: Stack, shown: str) -> str:
     """The full job id from the prefix `offload status` shows (or the whole id)."""
-    if len(shown) == 32:
+    if JOB_ID_PATTERN.fullmatch(shown):
         return shown
     matches = [str(j[jobs.JOB_ID]) for j in list_jobs(stack) if str(j.get(jobs.JOB_ID, "")).startswith(shown)]
     if not matches:
@@ -41,8 +42,14 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> list[str]:
         raise RerunRefused(f"job {job_id} is {status}, not FAILED: only a failed job is rerun{hint}")
     try:
         stack.launch_for(str(job.get(jobs.KEY, "")))  # before the claim: nothing half-written
+        site = stack.job_site_for(str(job.get(jobs.KEY, "")))
     except ValueError as error:
         raise RerunRefused(str(error)) from None
+    if site and not job_id.startswith(site + JOB_SITE_SEPARATOR):  # dynamodb:LeadingKeys would refuse its reports
+        raise RerunRefused(
+            f"job {job_id}'s id does not begin with '{site}{JOB_SITE_SEPARATOR}' (it predates `sites`), so site "
+            f"{site}'s tasks may not report on it: upload the file again to run it as a new job"
+        )
     previous = int(job.get(jobs.ATTEMPTS, 0))
     attempt = previous + 1
     # Claim the rerun first: of two operators rerunning at once, one starts a task.

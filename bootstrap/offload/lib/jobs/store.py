@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 from offload_contract import jobs
+from offload_contract.ids import job_site
 from offload_contract.layout import Layout
 
 FINAL = (jobs.SUCCEEDED, jobs.FAILED)
@@ -27,17 +28,26 @@ class Stack:
     container: str = ""
     placement_constraint: str | None = None
     endpoint: str | None = None
-    # Each site's (input prefix, task definition family, placement constraint), output `sites`.
-    sites: tuple[tuple[str, str, str | None], ...] = ()
+    # Each site's (input prefix, task definition family, placement constraint, job_site), output `sites`.
+    sites: tuple[tuple[str, str, str | None, str], ...] = ()
 
     def launch_for(self, key: str) -> tuple[str, str | None]:
         """The task definition and placement of the key's site (its prefix), as the dispatcher picks them."""
         if not self.sites:
             return self.task_definition, self.placement_constraint
-        for prefix, definition, constraint in self.sites:
-            if key.startswith(prefix):
-                return definition, constraint
-        raise ValueError(f"{key} is under no site's prefix ({', '.join(p for p, _, _ in self.sites)}): no site runs it")
+        _prefix, definition, constraint, _site = self._site_of(key)
+        return definition, constraint
+
+    def job_site_for(self, key: str) -> str:
+        """What the ids of the key's jobs begin with (offload_contract.ids.job_site), as the dispatcher sets it."""
+        return self._site_of(key)[3] if self.sites else ""
+
+    def _site_of(self, key: str) -> tuple[str, str, str | None, str]:
+        for site in self.sites:
+            if key.startswith(site[0]):
+                return site
+        prefixes = ", ".join(site[0] for site in self.sites)
+        raise ValueError(f"{key} is under no site's prefix ({prefixes}): no site runs it")
 
     @classmethod
     def from_outputs(cls, outputs: dict[str, Any], endpoint: str | None = None) -> Stack:
@@ -54,8 +64,13 @@ class Stack:
             placement_constraint=outputs.get("placement_constraint") or None,
             endpoint=endpoint,
             sites=tuple(
-                (str(site["input_prefix"]), str(site["task_definition_family"]), site.get("placement_constraint"))
-                for site in (outputs.get("sites") or {}).values()
+                (
+                    str(site["input_prefix"]),
+                    str(site["task_definition_family"]),
+                    site.get("placement_constraint"),
+                    job_site(str(name), str(site["input_prefix"]).removeprefix(str(outputs["input_prefix"]))),
+                )
+                for name, site in (outputs.get("sites") or {}).items()
             ),
         )
 

@@ -29,5 +29,9 @@ def submit(
     s3.upload_file(str(path), stack.bucket, key, Callback=progress)
     uploaded_at = time.monotonic()
     head = s3.head_object(Bucket=stack.bucket, Key=key)
-    job = ids.job_id(stack.bucket, key, head["ETag"], head.get("VersionId"))
+    try:
+        site = stack.job_site_for(key)
+    except ValueError:  # under no site's prefix: the dispatcher records the job's failure under an id of no site
+        site = ""
+    job = ids.job_id(stack.bucket, key, head["ETag"], head.get("VersionId"), site)
     return Submitted(key, head["ETag"], job, uploaded_at)
