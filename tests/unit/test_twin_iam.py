@@ -50,3 +50,16 @@ def test_an_explicit_deny_wins_and_unknown_condition_operators_grant_nothing(rol
 
 def test_a_key_of_no_role_is_not_judged(role_key: Any) -> None:
     assert role_allows("test", "s3:ListBucket", BUCKET, {"s3:prefix": "incoming/a.csv"}) is None
+
+
+def test_multivalued_keys_hold_for_all_values_and_if_exists_holds_when_absent(role_key: Any) -> None:
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/jobs"
+    report = {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": table, "Condition": {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["dc1-*"]},
+        "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE"]}}}
+    key = role_key("reports", report)
+    assert role_allows(key, "dynamodb:UpdateItem", table, {"dynamodb:LeadingKeys": ["dc1-a"]}) is True
+    assert role_allows(key, "dynamodb:UpdateItem", table, {"dynamodb:LeadingKeys": ["dc1-a", "dc2-b"]}) is False
+    assert role_allows(key, "dynamodb:UpdateItem", table,
+                       {"dynamodb:LeadingKeys": ["dc1-a"], "dynamodb:ReturnValues": "ALL_NEW"}) is False
+    assert role_allows(key, "dynamodb:UpdateItem", table, {}) is False  # a key the twin did not compute: refused

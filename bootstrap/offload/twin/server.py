@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from offload.twin import awslambda, ecs, iam, s3, sqs, ssm
+from offload.twin import awslambda, dynamodb, ecs, iam, s3, sqs, ssm
 from offload.twin.awslambda.runtime import LambdaRuntime
 from offload.twin.credentials import new_access_key
 from offload.twin.guard import guarded
@@ -57,6 +57,7 @@ class Twin:
         ecs.install()
         sqs.install()
         s3.install()
+        dynamodb.install()
         self._runtime = LambdaRuntime(self.endpoint, self.log_dir, self.access_key)
         awslambda.install(self._runtime)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns everything else
