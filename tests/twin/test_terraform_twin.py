@@ -17,7 +17,7 @@ from offload.lib.terraform import targets as stack
 from offload.lib.terraform import tooling
 from offload.lib.terraform.runner import PLAN_NO_CHANGES, Runner
 
-from tests import instance_role_policy
+from tests import instance_role_policy, role_policies
 from tests.conftest import REPO
 from tests.figures import say
 from tests.orders_csv import csv_text, many
@@ -185,6 +185,8 @@ def _assert_rendered_policies_are_least_privilege(outputs: dict[str, Any]) -> No
         json.loads(doc) if isinstance(doc, str) else doc) if a == "*" or a.endswith(":*")]
     say(f"policies: {len(roles)} roles, {len(documents)} policies, wildcard actions={len(wildcards)}")
     assert len(roles) >= 4 and wildcards == []
+    beyond = role_policies.stack_problems(outputs)  # the task, execution and dispatcher roles, as README promises
+    assert beyond == [], f"a role allows more than its justified list: {beyond}"
 
 
 def _assert_rendered_trust_and_alarm_key(outputs: dict[str, Any]) -> None:

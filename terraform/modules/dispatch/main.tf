@@ -217,9 +217,10 @@ data "aws_iam_policy_document" "this" {
     resources = [var.cluster_arn]
   }
   statement {
-    sid       = "DescribeInstances"
-    actions   = ["ecs:DescribeContainerInstances"]
-    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:container-instance/*"]
+    sid     = "DescribeInstances"
+    actions = ["ecs:DescribeContainerInstances"]
+    # container-instance/<cluster>/<id> (Service Authorization Reference, ECS resource types): this cluster's only
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:container-instance/${local.cluster_name}/*"]
     condition {
       test     = "ArnEquals"
       variable = "ecs:cluster"
