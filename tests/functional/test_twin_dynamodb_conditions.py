@@ -29,6 +29,7 @@ def _policy(table_arn: str) -> dict[str, Any]:
         {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": table_arn, "Condition": {
             **own, "ForAllValues:StringEquals": {"dynamodb:Attributes": REPORTED},
             "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"]}}},
+        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": f"{table_arn}/index/ByStatus"},
     ]}
 
 
@@ -36,9 +37,13 @@ def _policy(table_arn: str) -> dict[str, Any]:
 def as_site(twin: str, twin_access_key: str) -> Iterator[Any]:
     """A DynamoDB client signing with an assumed role's credentials, IAM enforced while it is used."""
     ddb = boto3.client("dynamodb")
-    arn = ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                           AttributeDefinitions=[{"AttributeName": "JobId", "AttributeType": "S"}],
-                           KeySchema=[{"AttributeName": "JobId", "KeyType": "HASH"}])["TableDescription"]["TableArn"]
+    arn = ddb.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("JobId", "Status")],
+        KeySchema=[{"AttributeName": "JobId", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{"IndexName": "ByStatus", "KeySchema": [{"AttributeName": "Status", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}],
+    )["TableDescription"]["TableArn"]
     for job in ("dc1-a", "dc2-b"):
         ddb.put_item(TableName=TABLE, Item={"JobId": {"S": job}, "Status": {"S": "RUNNING"}})
     iam = boto3.client("iam")
@@ -82,6 +87,11 @@ def test_an_assumed_roles_requests_are_judged_with_dynamodbs_condition_keys(as_s
     assert _refused(as_site.update_item, **_report("dc1-a", "Status"))
     assert _refused(as_site.update_item, **_report("dc1-a", ConditionExpression="Status = :v"))
     assert _refused(as_site.update_item, **_report("dc1-a", ReturnValues="ALL_NEW"))
+    # A Query is judged on the index it reads: granted on ByStatus, not on the table.
+    running = {"KeyConditionExpression": "#s = :s", "ExpressionAttributeNames": {"#s": "Status"},
+               "ExpressionAttributeValues": {":s": {"S": "RUNNING"}}}
+    assert as_site.query(TableName=TABLE, IndexName="ByStatus", **running)["Count"] == 2
+    assert _refused(as_site.query, TableName=TABLE, **{**running, "KeyConditionExpression": "JobId = :s"})
     # Not granted at all: moto's own check, now on the table's ARN.
     assert _refused(as_site.put_item, TableName=TABLE, Item={"JobId": {"S": "dc1-c"}})
     assert _refused(as_site.scan, TableName=TABLE)

@@ -7,7 +7,7 @@ statement conditions know only StringEquals over the values it collects (sts:Ext
 moto/iam/policy_conditions.py and moto/iam/utils.py), any other operator being ignored, so a
 `ForAllValues:StringEquals` on dynamodb:Attributes or dynamodb:LeadingKeys would never limit one.
 
-Here, for each table the request names, moto's own check runs on the table's ARN (it verifies the
+Here, for each table the request names, moto's own check runs on the table's (or index's) ARN (it verifies the
 signature and the action), then, for a caller signing with an assumed role's key, the role's
 policies are evaluated (iam.role_allows) with the context keys DynamoDB sets (DynamoDB developer
 guide, "Using IAM policy conditions for fine-grained access control"):
@@ -113,10 +113,12 @@ _original_authorize = DynamoHandler._authenticate_and_authorize_normal_action
 
 
 def _authorize(self: DynamoHandler, resource: str = "*") -> None:
-    enforced = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:  # not enforced (yet)
+        _original_authorize(self, resource)
+        return
     action = self._get_action()
     parts = _parts(action, self.body if isinstance(self.body, dict) else {})
-    if not enforced or not parts:
+    if not parts:  # about no table (ListTables...): moto's check as it is
         _original_authorize(self, resource)
         return
     backend = dynamodb_backends[self.current_account][self.region]
@@ -124,6 +126,7 @@ def _authorize(self: DynamoHandler, resource: str = "*") -> None:
     for table_name, request, items in parts:
         table = backend.tables.get(table_name)
         arn = table.table_arn if table else f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table_name}"
+        arn += f"/index/{request['IndexName']}" if "IndexName" in request else ""  # a Query or Scan of an index
         try:
             _original_authorize(self, arn)  # moto's check: signature, key, the action on the table's ARN
         except AccessDeniedError:  # moto says it as a query-protocol XML 403, which a DynamoDB client cannot parse
