@@ -23,7 +23,7 @@ ANY = "*"  # the action supports no resource-level permission
 class Grant:
     resources: frozenset[str]
     why: str
-    # operator -> key -> values every statement allowing the action must carry
+    # operator -> key -> values: every statement allowing the action carries the condition, naming no others
     conditions: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
 
 
@@ -188,10 +188,11 @@ def problems(documents: list[dict[str, Any]], attached: list[str], grants: dict[
                     found.append(
                         f"{action} on {sorted(resources - grant.resources)}: expected within {sorted(grant.resources)}"
                     )
-                for operator, keys in grant.conditions.items():
+                for operator, keys in grant.conditions.items():  # present, and no wider than the grant's
                     for key, values in keys.items():
-                        if set(_listed(conditions.get(operator, {}).get(key, []))) != values:
-                            found.append(f"{action} without {operator} {key} {sorted(values)}")
+                        actual = set(_listed(conditions.get(operator, {}).get(key, [])))
+                        if not actual or not actual <= values:
+                            found.append(f"{action} without {operator} {key} within {sorted(values)}")
     return found
 
 

@@ -55,8 +55,13 @@ def test_a_sites_job_grants_without_leading_keys_are_refused() -> None:
     for statement in document["Statement"]:
         statement.get("Condition", {}).pop("ForAllValues:StringLike", None)
     found = problems([document], [], grants)
-    assert found == [f"dynamodb:{a} without ForAllValues:StringLike dynamodb:LeadingKeys ['dc1-*']"
+    assert found == [f"dynamodb:{a} without ForAllValues:StringLike dynamodb:LeadingKeys within ['dc1-*']"
                      for a in ("GetItem", "UpdateItem")]
+    other = _allowing(grants)
+    for statement in other["Statement"]:
+        if "ForAllValues:StringLike" in statement.get("Condition", {}):
+            statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"].append("dc2-*")
+    assert len(problems([other], [], grants)) == 2  # another site's jobs as well: wider than the grant
 
 
 def test_managed_policies_are_refused_and_judged() -> None:
