@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -166,10 +166,31 @@ def handler(twin: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     return load_handler(monkeypatch)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.figures import FIGURES
+FIGURE = "figure"
 
-    if FIGURES:
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    from tests.figures import take
+
+    report: pytest.TestReport = yield
+    report.user_properties.extend((FIGURE, text) for text in take())
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Runs where the summary is printed: in the one process, or xdist's controller."""
+    from tests.figures import SHOWN
+
+    SHOWN.extend(str(text) for name, text in report.user_properties if name == FIGURE)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.figures import SHOWN
+
+    if SHOWN:
         terminalreporter.section("figures measured by the tests")
-        for line in FIGURES:
+        for line in SHOWN:
             terminalreporter.write_line(line)

@@ -29,7 +29,8 @@ from offload_contract import jobs as job_fields
 from tests.conftest import reset_twin
 from tests.figures import say
 
-pytestmark = pytest.mark.twin
+# One worker under pytest-xdist (make test): the module's tests share one applied stack.
+pytestmark = [pytest.mark.twin, pytest.mark.xdist_group("burst")]
 REGION = "us-east-1"
 WORKER_MEMORY, WORKER_CPU = 512, 512  # the stack's defaults (terraform/variables.tf)
 SLOTS = 8  # an instance registered with 8 x the worker's memory and CPU runs 8 tasks at a time
