@@ -25,6 +25,7 @@ def _sync_excludes() -> list[str]:
 
 
 @pytest.mark.parametrize("instances", ["1", "3"])
+@pytest.mark.xdist_group("vagrant-validate")  # one worker under make test: both write .vagrant/ in the checkout
 def test_vagrant_validate(instances: str, tmp_path: Path) -> None:
     if shutil.which("vagrant") is None:  # looked up when the test runs: CI installs it beside the tests
         pytest.skip("vagrant is not installed (apt-get install vagrant)")
