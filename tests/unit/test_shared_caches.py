@@ -79,8 +79,8 @@ def test_the_lambda_dependencies_install_once_under_the_lock(tmp_path: Path, mon
 
     def pip(command: list[str], **options: Any) -> None:
         target = Path(command[command.index("--target") + 1])
-        installs.append(_locked(target.parent / ".lock"))
-        target.mkdir()
+        installs.append(_locked(tmp_path / "build" / ".lambda-deps.lock"))
+        target.mkdir(parents=True)  # as pip does
 
     monkeypatch.setattr(subprocess, "run", pip)
     first, again = lambda_zip._dependencies_dir(), lambda_zip._dependencies_dir()

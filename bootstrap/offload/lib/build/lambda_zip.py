@@ -65,7 +65,7 @@ def _dependencies_dir() -> Path:
     target = build_dir() / "lambda-deps" / tag
     if target.exists():
         return target
-    with file_lock.held(target.parent / ".lock"):  # parallel test workers install it once
+    with file_lock.held(build_dir() / ".lambda-deps.lock"):  # parallel test workers install it once
         if not target.exists():
             staging = target.with_suffix(".tmp")
             shutil.rmtree(staging, ignore_errors=True)
