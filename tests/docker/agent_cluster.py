@@ -94,8 +94,9 @@ def wait_stopped(task_arn: str, timeout: float = 60) -> dict[str, Any]:
 
 
 def labelled(client: docker.DockerClient, agent: LocalAgent) -> list[Any]:
+    # ignore_removed: the agent may remove one between docker-py's list and its inspect of each (a 404).
     found: list[Any] = client.containers.list(
-        all=True, filters={"label": f"{INSTANCE_LABEL}={agent.instance.container_instance_arn}"}
+        all=True, filters={"label": f"{INSTANCE_LABEL}={agent.instance.container_instance_arn}"}, ignore_removed=True
     )
     return found
 

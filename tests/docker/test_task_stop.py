@@ -33,7 +33,8 @@ from tests.functional.test_worker_stop import AGAIN, KEY, _forget_results, _load
 from tests.functional.worker_run import BUCKET, job, keys, put
 from tests.twin_cluster import CLUSTER, CONTAINER
 
-pytestmark = pytest.mark.docker
+# One worker under pytest-xdist (make test): the module's image tag is a fixed name in the shared engine.
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("task-stop")]
 FAMILY = "offload-b2-stop"  # this suite's own task definition family
 ROWS = 8000  # one load process: seconds of loading, so the stop lands mid-file
 

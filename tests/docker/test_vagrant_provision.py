@@ -42,7 +42,8 @@ from tests.register_host import (
     write_pin,
 )
 
-pytestmark = pytest.mark.docker
+# One worker under pytest-xdist (make test): the guest image is built once, and stale tags of it are removed.
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("vagrant-guest")]
 
 LABEL = {"offload.test": "vagrant-provision"}
 GUEST_REPOSITORY = "offload-vagrant-guest"

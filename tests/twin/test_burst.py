@@ -26,10 +26,11 @@ from offload.twin.onprem import OnPremInstance, heartbeat, join
 from offload.twin.runtime.process import ProcessRuntime
 from offload_contract import jobs as job_fields
 
-from tests.conftest import reset_twin
+from tests.conftest import PING_TIMEOUT, reset_twin
 from tests.figures import say
 
-pytestmark = pytest.mark.twin
+# One worker under pytest-xdist (make test): the module's tests share one applied stack.
+pytestmark = [pytest.mark.twin, pytest.mark.xdist_group("burst")]
 REGION = "us-east-1"
 WORKER_MEMORY, WORKER_CPU = 512, 512  # the stack's defaults (terraform/variables.tf)
 SLOTS = 8  # an instance registered with 8 x the worker's memory and CPU runs 8 tasks at a time
@@ -69,7 +70,7 @@ class Burst:
             cpu=slots * WORKER_CPU,
             memory_mib=slots * WORKER_MEMORY,
         )
-        # The twin counts a host ConnectionLost after 3 s without a heartbeat (tests/conftest.py).
+        # The twin counts a host ConnectionLost after PING_TIMEOUT s without a heartbeat (tests/conftest.py).
         agent = TimedAgent(
             host, self.endpoint, REGION, self.log_dir, heartbeat_seconds=1, runtime=ProcessRuntime()
         ).start()
@@ -285,7 +286,7 @@ def test_a_host_registering_or_reconnecting_starts_the_waiting_jobs(burst: Burst
     )
     host = join(burst.endpoint, REGION, cluster, activation["ActivationId"], activation["ActivationCode"])
     registered = placed("first-host")
-    time.sleep(3.5)  # no heartbeat: the twin counts the host ConnectionLost after 3 s
+    time.sleep(PING_TIMEOUT + 0.5)  # no heartbeat: the twin counts the host ConnectionLost after PING_TIMEOUT s
     burst.drop("host-back", 1)
     lost_reason = waiting("host-back")
     heartbeat(burst.endpoint, REGION, host.managed_instance_id)

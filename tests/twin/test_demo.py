@@ -22,7 +22,9 @@ from offload_contract import ids
 
 from tests.figures import say
 
-pytestmark = pytest.mark.twin
+# One worker under pytest-xdist (make test): each demo tags the worker image as the twin's ECR URI, the same
+# name in the shared engine for both, and untags it at teardown.
+pytestmark = [pytest.mark.twin, pytest.mark.xdist_group("demo")]
 HERE = Path(__file__).parent
 
 

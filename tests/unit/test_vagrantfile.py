@@ -32,6 +32,8 @@ def test_vagrant_validate(instances: str, tmp_path: Path) -> None:
         **os.environ,
         "OFFLOAD_INSTANCES": instances,
         "VAGRANT_HOME": str(tmp_path),
+        # Its .vagrant/ (rgloader) in the test's own folder, not the checkout beside a parallel worker's.
+        "VAGRANT_DOTFILE_PATH": str(tmp_path / ".vagrant"),
         "VAGRANT_CHECKPOINT_DISABLE": "1",
     }
     done = subprocess.run(["vagrant", "validate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)

@@ -7,7 +7,6 @@ mirror; `docker import` turns its tarball into an image. The tarball is cached u
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from offload.lib import file_lock
 from offload.lib.paths import tools_dir
 
 SUITE = "bookworm"
@@ -114,10 +114,7 @@ def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path
     cache = cache or tools_dir() / "base-image"
     cache.mkdir(parents=True, exist_ok=True)
     tarball = cache / f"{base_tag(mirror)}.tar"
-    # Read-only: CI may have made the cache (and its lock) as root for a non-root test run.
-    lock = os.open(cache / ".lock", os.O_RDONLY | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent test sessions build it once
+    with file_lock.held(cache / ".lock"):  # concurrent test sessions build it once
         if tarball.exists():
             return tarball
         with tempfile.TemporaryDirectory(dir=cache, prefix="rootfs-") as work:
@@ -129,8 +126,6 @@ def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path
         for stale in cache.glob(f"{SUITE}-*.tar"):  # an older recipe's: never used again
             if stale != tarball:
                 stale.unlink()
-    finally:
-        os.close(lock)
     return tarball
 
 
@@ -149,7 +144,10 @@ def ensure_base_image(client: docker.DockerClient, mirror: str | None = None) ->
     if has_image(client, name):
         return name
     tarball = rootfs_tarball(mirror)
-    repository, tag = name.split(":")
-    client.api.import_image_from_file(str(tarball), repository=repository, tag=tag, changes=["ENV LANG=C.UTF-8"])
-    client.images.get(name)  # the import reports errors in its stream; this raises if it did not land
+    with file_lock.held(tarball.parent / ".import.lock"):  # parallel test workers import it once
+        if has_image(client, name):
+            return name
+        repository, tag = name.split(":")
+        client.api.import_image_from_file(str(tarball), repository=repository, tag=tag, changes=["ENV LANG=C.UTF-8"])
+        client.images.get(name)  # the import reports errors in its stream; this raises if it did not land
     return name

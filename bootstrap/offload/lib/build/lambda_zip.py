@@ -16,6 +16,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from offload.lib import file_lock
 from offload.lib.paths import build_dir, repo_root
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -62,28 +63,31 @@ def _dependencies_dir() -> Path:
     _check_lock(text)
     tag = hashlib.sha256(text.encode()).hexdigest()[:12]
     target = build_dir() / "lambda-deps" / tag
-    if not target.exists():
-        staging = target.with_suffix(".tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-compile",
-                "--require-hashes",
-                "--only-binary",
-                ":all:",
-                "--target",
-                str(staging),
-                "--requirement",
-                str(lock_file()),
-            ],
-            check=True,
-        )
-        staging.rename(target)
+    if target.exists():
+        return target
+    with file_lock.held(build_dir() / ".lambda-deps.lock"):  # parallel test workers install it once
+        if not target.exists():
+            staging = target.with_suffix(".tmp")
+            shutil.rmtree(staging, ignore_errors=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--no-compile",
+                    "--require-hashes",
+                    "--only-binary",
+                    ":all:",
+                    "--target",
+                    str(staging),
+                    "--requirement",
+                    str(lock_file()),
+                ],
+                check=True,
+            )
+            staging.rename(target)
     return target
 
 

@@ -7,7 +7,6 @@ them. The tag is a hash of what goes in, so two builds of different trees never 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import re
 import shutil
@@ -22,6 +21,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from offload.lib import file_lock
 from offload.lib.build.base_image import has_image
 from offload.lib.paths import repo_root
 
@@ -94,9 +94,7 @@ def build_wheels(root: Path | None = None) -> Path:
     pins = constraints()
     parent = root / "build" / "wheels"
     target = parent / wheels_key(root, pins)
-    parent.mkdir(parents=True, exist_ok=True)
-    with (parent / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock.held(parent / ".lock"):
         drop_unused_wheel_sets(parent)
         if target.is_dir():
             target.touch()  # in use: not dropped for another hour
@@ -148,19 +146,20 @@ def build_worker_image(
     wheels = build_wheels(root)
     base = client.images.get(base_image)
     name = f"{repository}:{image_tag(str(base.id), wheels, (root / DOCKERFILE).read_bytes())}"
-    if has_image(client, name):
-        return name
-    try:
-        client.images.build(
-            path=str(root),
-            dockerfile=DOCKERFILE,
-            tag=name,
-            buildargs={"BASE_IMAGE": base_image, "WHEELS": wheels.relative_to(root).as_posix()},
-            network_mode="none",  # proves the build needs no network
-            pull=False,
-            rm=True,
-            forcerm=True,
-        )
-    except docker.errors.BuildError as error:
-        raise ImageBuildError(f"worker image build failed: {_last_line(str(error))}") from None
+    with file_lock.held(root / "build" / ".worker-image.lock"):  # parallel test workers build it once
+        if has_image(client, name):
+            return name
+        try:
+            client.images.build(
+                path=str(root),
+                dockerfile=DOCKERFILE,
+                tag=name,
+                buildargs={"BASE_IMAGE": base_image, "WHEELS": wheels.relative_to(root).as_posix()},
+                network_mode="none",  # proves the build needs no network
+                pull=False,
+                rm=True,
+                forcerm=True,
+            )
+        except docker.errors.BuildError as error:
+            raise ImageBuildError(f"worker image build failed: {_last_line(str(error))}") from None
     return name

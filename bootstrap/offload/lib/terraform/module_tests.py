@@ -5,6 +5,7 @@ start with `# provider: >= 5`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -50,7 +51,8 @@ def run(module: str) -> ModuleTest:
         chosen = [f"-filter={t.name}" for t in tests]
         output = ""
         for step in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color", *chosen]):
-            done = subprocess.run([binary, f"-chdir={workdir}", *step], env=env, capture_output=True, text=True)
+            with tooling.init_lock() if step[0] == "init" else contextlib.nullcontext():
+                done = subprocess.run([binary, f"-chdir={workdir}", *step], env=env, capture_output=True, text=True)
             output += done.stdout + done.stderr
             if done.returncode != 0:
                 return ModuleTest(module, provider, done.returncode, output)

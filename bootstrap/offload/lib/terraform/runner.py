@@ -101,7 +101,8 @@ class Runner:
 
     def init(self) -> None:
         lambda_zip.build()
-        self._run("init", input=False, no_color=IsFlagged)
+        with tooling.init_lock():
+            self._run("init", input=False, no_color=IsFlagged)
         self._hide = self._secrets_in_state()
 
     def plan(self, lock: bool = True, summary: Path | None = None) -> int:

@@ -13,8 +13,10 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from offload.lib import file_lock
 from offload.lib.paths import tools_dir
 
 MIN_TERRAFORM = (1, 5)
@@ -126,7 +128,9 @@ def provider_mirror() -> Path:
         ) from None
     source = Path(plugins.__path__[0]) / _PROVIDER_ZIP
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    staged = target.with_suffix(f".{os.getpid()}.tmp")  # copied whole, then renamed: an init never reads half
+    shutil.copyfile(source, staged)
+    staged.replace(target)
     return mirror
 
 
@@ -150,9 +154,17 @@ def twin_cli_config() -> Path:
     return cli_config(provider_mirror(), "twin.tfrc")
 
 
+def init_lock() -> AbstractContextManager[None]:
+    """Held around every `terraform init` through these CLI configs: Terraform's plugin cache "is not
+    guaranteed to be concurrency safe" (its CLI config docs; hashicorp/terraform#31964), and two inits
+    filling it at once (parallel test workers on a fresh checkout) break each other's providers."""
+    return file_lock.held(tools_dir() / "terraform-init.lock")
+
+
 def cli_config(mirror: Path, name: str, cache: str = "plugin-cache") -> Path:
     """A Terraform CLI config that takes hashicorp/aws from this mirror only. Terraform's plugin
-    cache is not safe for concurrent inits: callers that may run beside each other use their own."""
+    cache is not safe for concurrent inits: callers that may run beside each other use their own,
+    and init under init_lock()."""
     config = tools_dir() / name
     config.parent.mkdir(parents=True, exist_ok=True)
     staged = config.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: readers never see half

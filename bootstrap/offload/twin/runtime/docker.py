@@ -125,8 +125,9 @@ class DockerRuntime:
         return EngineContainer(spec, container, log)
 
     def _labelled(self, instance_arn: str) -> list[DockerContainer]:
+        # ignore_removed: a container removed between docker-py's list and its inspect of each is gone, not a 404.
         found: list[DockerContainer] = self.client.containers.list(
-            all=True, filters={"label": f"{INSTANCE_LABEL}={instance_arn}"}
+            all=True, filters={"label": f"{INSTANCE_LABEL}={instance_arn}"}, ignore_removed=True
         )
         return found
 
