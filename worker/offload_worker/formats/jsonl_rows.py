@@ -30,7 +30,7 @@ def jsonl_rows(lines: Iterable[str], dynamodb_json: bool, line: int = 1) -> Iter
             value = loads(text, parse_float=Decimal, parse_int=Decimal)
         except ValueError as error:
             if text.strip():
-                detail = f"{error.msg} at column {error.colno}" if isinstance(error, json.JSONDecodeError) else error
+                detail = f"{error.msg} at column {error.pos + 1}" if isinstance(error, json.JSONDecodeError) else error
                 yield number, RowRejected(f"line is not valid JSON: {detail}")
             continue
         if type(value) is not dict:
