@@ -17,7 +17,7 @@ def is_gzip(start: bytes) -> bool:
     return start[:2] == GZIP_MAGIC
 
 
-def plain(raw: io.RawIOBase) -> io.BufferedReader:
+def plain(raw: Any) -> Any:
     """The file's bytes, decompressed when they are gzip (a concatenation of members reads as one)."""
     buffered = io.BufferedReader(raw, buffer_size=_BUFFER)
     if is_gzip(buffered.peek(2)):
@@ -28,7 +28,7 @@ def plain(raw: io.RawIOBase) -> io.BufferedReader:
 class _Gunzip(io.RawIOBase):
     """gzip's errors as the file's own failure, in one line."""
 
-    def __init__(self, compressed: io.BufferedReader) -> None:
+    def __init__(self, compressed: Any) -> None:
         super().__init__()
         self._file = gzip.GzipFile(fileobj=compressed, mode="rb")
 

@@ -34,7 +34,7 @@ class Dialect:
 COMMA = Dialect()
 
 
-def text_of(stream: io.BufferedIOBase, file_start: bool) -> io.TextIOWrapper:
+def text_of(stream: Any, file_start: bool) -> io.TextIOWrapper:
     # surrogateescape keeps undecodable bytes as lone surrogates, so the row they sit in can be named;
     # utf-8-sig drops a BOM (Excel's "CSV UTF-8" writes one) at the file's start.
     encoding = "utf-8-sig" if file_start else "utf-8"

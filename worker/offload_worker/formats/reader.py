@@ -38,7 +38,7 @@ class Reader:
         self.dynamodb_json = spec.dynamodb_json
         self.dialect = Dialect(spec.delimiter, spec.quote)
 
-    def open(self, raw: io.RawIOBase) -> tuple[list[str] | None, Iterator[Row]]:
+    def open(self, raw: Any) -> tuple[list[str] | None, Iterator[Row]]:
         """The whole file from its first byte: the csv header (None for jsonl) and the rows."""
         stream = plain(raw)
         if stream.peek(2)[:2] in _UTF16_BOMS:
@@ -48,7 +48,7 @@ class Reader:
             return None, rows
         return read_rows(stream, self.dialect, self.header)
 
-    def rows_at(self, raw: io.RawIOBase, entry: Entry) -> Iterator[Row]:
+    def rows_at(self, raw: Any, entry: Entry) -> Iterator[Row]:
         """The rows of an uncompressed file from a shard's boundary on (the row open there is not one)."""
         if entry.offset == 0:
             return self.open(raw)[1]
@@ -69,5 +69,3 @@ class Reader:
                 count, size = count + 1, size + len(line)
             return Entry(entry.offset + size, entry.line + count)
         return advance(lines, entry, self.dialect)
-
-

@@ -146,9 +146,7 @@ class Summary:
     in_field: Exit
 
 
-def summarize(
-    open_range: Callable[[], Iterable[bytes]], start: int, stop: int, dialect: Dialect = COMMA
-) -> Summary:
+def summarize(open_range: Callable[[], Iterable[bytes]], start: int, stop: int, dialect: Dialect = COMMA) -> Summary:
     """Parse the range twice, with the reader a whole-file task uses, in C but for one step per row."""
     return Summary(
         start, stop, _scan(open_range, start == 0, False, dialect), _scan(open_range, start == 0, True, dialect)
