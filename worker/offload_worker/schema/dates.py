@@ -98,7 +98,11 @@ def date_parser(name: str, fmt: str, with_time: bool, epoch: bool) -> DateParser
 
 
 def _moment(parts: dict[str, str | None], with_time: bool) -> date | datetime:
-    year = int(parts["Y"] or 0) if parts.get("Y") else 2000 + int(parts["y"] or 0)
+    if parts.get("Y"):
+        year = int(parts["Y"] or 0)
+    else:  # %y as strptime reads it (POSIX): 69-99 are 1969-1999, 00-68 are 2000-2068
+        short = int(parts["y"] or 0)
+        year = short + (1900 if short >= 69 else 2000)
     day = date(year, int(parts["m"] or 0), int(parts["d"] or 0))
     if not with_time:
         return day

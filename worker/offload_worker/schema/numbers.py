@@ -40,9 +40,10 @@ def fast_pattern(kind: str, low: Decimal | None, high: Decimal | None) -> str | 
 
 def _bounded(name: str, text: str, number: Decimal, low: Decimal | None, high: Decimal | None) -> None:
     if low is not None and number < low:
-        raise RowRejected(f"{name} {text!r} must not be negative" if low == 0 else f"{name} {text!r} is below {low}")
+        below = "must not be negative" if low == 0 else f"is below the minimum {low}"
+        raise RowRejected(f"{name} {text!r} {below}")
     if high is not None and number > high:
-        raise RowRejected(f"{name} {text!r} is above {high}")
+        raise RowRejected(f"{name} {text!r} is above the maximum {high}")
 
 
 def decimal_parser(name: str, low: Decimal | None = None, high: Decimal | None = None) -> NumberParser:

@@ -11,7 +11,14 @@ from offload_worker.schema.document import Document, Path
 from offload_worker.schema.structure import STRUCTURE
 
 _VALIDATOR = Draft202012Validator(STRUCTURE)
-_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false"}
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "fields (name: value)",
+    "array": "a list ([a, b] or one `- item` a line)",
+}
 
 
 def check_structure(document: Document) -> None:
@@ -22,8 +29,9 @@ def check_structure(document: Document) -> None:
         raise document.error(path, _message(error, _schema_at(path)))
 
 
-def _where(document: Document, error: ValidationError) -> tuple[int, int]:
-    return document.line(tuple(error.absolute_path)), len(error.absolute_path)
+def _where(document: Document, error: ValidationError) -> tuple[bool, int, int]:
+    """A missing field last (it has no line of its own), else in file order, the deepest field first."""
+    return error.validator == "required", document.line(tuple(error.absolute_path)), -len(error.absolute_path)
 
 
 def _schema_at(path: Path) -> dict[str, Any]:
