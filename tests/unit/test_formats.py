@@ -34,7 +34,8 @@ def test_semicolon_csv_with_a_bom_and_its_own_quote() -> None:
 
 
 def test_a_given_header_list_reads_every_line_as_a_row() -> None:
-    assert read(Spec(delimiter="\t", header=("a", "b")), b"1\t2\n3\t4\n") == (["a", "b"], [(1, ["1", "2"]), (2, ["3", "4"])])
+    expected = (["a", "b"], [(1, ["1", "2"]), (2, ["3", "4"])])
+    assert read(Spec(delimiter="\t", header=("a", "b")), b"1\t2\n3\t4\n") == expected
 
 
 def test_gzip_is_read_from_its_first_bytes_whatever_the_name() -> None:
