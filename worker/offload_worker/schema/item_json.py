@@ -15,6 +15,7 @@ from offload_worker.errors import RowRejected
 from offload_worker.schema.dates import epoch_seconds
 from offload_worker.schema.model import Schema
 
+_write_json = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps(...) makes one a call
 _TYPES = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"})
 
 
@@ -64,6 +65,6 @@ def dynamodb_json_encoder(
                 item[derived.attribute] = {"N": value}
             texts[derived.attribute] = value
         out = report_line(texts.get(n) or text(item, n) for n in schema.output_columns)
-        return "\x00".join(identity), json.dumps(item, separators=(",", ":")), out
+        return "\x00".join(identity), _write_json(item), out
 
     return encode
