@@ -129,3 +129,12 @@ def test_store_stock_example_row() -> None:
         "CountedOn": {"S": "2024-02-01"}, "Photo": {"B": "aGVsbG8="}, "Note": {"NULL": True},
     }
     assert schema.duplicates == "reject"
+
+
+@pytest.mark.parametrize("source, name", [
+    ("schemas/store-stock.yaml", "store-stock"),
+    ("schemas/stock/" + "a" * 64 + ".yaml", "stock"),  # as Terraform uploads it: schemas/<name>/<sha256>.yaml
+])
+def test_schema_without_a_name_is_named_after_its_file(source: str, name: str) -> None:
+    text = (REPO / "schemas" / "store-stock.yaml").read_text().replace("name: store-stock\n", "")
+    assert load_schema(text.encode(), source).name == name

@@ -21,6 +21,7 @@ from offload_worker.schema.model import Column, Derived, FileSpec, KeySpec, Part
 from offload_worker.schema.parsers import value_parser
 
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 # Which column types each optional field applies to.
 _APPLIES = {
     "min": ("integer", "decimal", "number_set"),
@@ -58,7 +59,7 @@ def build(document: Document, data: bytes) -> Schema:
         if name not in known and refs.scalar(("output", "columns", i), name) is None:
             raise document.error(("output", "columns", i), f"names no attribute {name!r}")
     return Schema(
-        name=str(spec.get("name") or PurePath(document.source).name.split(".")[0]),
+        name=str(spec.get("name") or _name_of(document.source)),
         digest=hashlib.sha256(data).hexdigest(),
         source=document.source,
         file=file,
@@ -68,6 +69,13 @@ def build(document: Document, data: bytes) -> Schema:
         duplicates=str(spec.get("duplicates", "last")),
         output_columns=output,
     )
+
+
+def _name_of(source: str) -> str:
+    """The file's name without .yaml; for Terraform's content-addressed schemas/<name>/<sha256>.yaml, <name>."""
+    path = PurePath(source)
+    stem = path.name.split(".")[0]
+    return path.parent.name if _DIGEST.fullmatch(stem) and path.parent.name else stem
 
 
 def _file(document: Document, spec: dict[str, Any]) -> FileSpec:
