@@ -87,3 +87,22 @@ def test_an_unreadable_schema_or_file_exits_2(
 def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     code, _out, err = run("--schema", str(SCHEMAS / "readings.yaml"), str(tmp_path / "nope.csv"))
     assert code == 2 and "nope.csv" in err
+
+
+@pytest.mark.parametrize(("policy", "valid", "rejected", "first"), [
+    ("first", 2, 0, None),
+    ("reject", 2, 2, "line 4: duplicate of line 2"),
+])
+def test_the_duplicates_policy_keeps_the_first_or_rejects_the_repeats(
+    tmp_path: Path, policy: str, valid: int, rejected: int, first: str | None
+) -> None:
+    schema = tmp_path / "readings.yaml"
+    schema.write_text((SCHEMAS / "readings.yaml").read_text() + f"duplicates: {policy}\n")
+    data = tmp_path / "feb.csv"
+    data.write_text("sensor;taken;celsius;ok\ns1;01.02.2024;1;ja\ns2;01.02.2024;2;ja\ns1;02.02.2024;3;ja\ns1;x;4;ja\n"
+                    "s1;03.02.2024;5;ja\n")
+    code, out, _err = run("--schema", str(schema), str(data), "--rejects", str(tmp_path / "r.csv"))
+    assert f"5 rows, {valid} valid, {rejected + 1} rejected" in out, out  # line 5: not a date, whatever the policy
+    assert code == 1 and (first is None or first in out)
+    if policy == "reject":
+        assert "line 6: duplicate of line 2" in out
