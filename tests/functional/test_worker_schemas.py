@@ -20,12 +20,13 @@ from tests.conftest import make_orders_stack
 from tests.functional.worker_run import BUCKET, get_text, job, keys, put, run_worker, start_worker
 
 pytestmark = pytest.mark.functional
-SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMAS = Path(__file__).parent / "schemas"  # this test's own
+ROOT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"  # the examples docs/schemas.md shows
 
 
-def upload_schema(name: str, text: str | None = None) -> str:
+def upload_schema(name: str, folder: Path = SCHEMAS) -> str:
     """The schema as Terraform uploads it: content-addressed, schemas/<name>/<sha256>.yaml."""
-    data = (text if text is not None else (SCHEMAS / f"{name}.yaml").read_text()).encode()
+    data = (folder / f"{name}.yaml").read_bytes()
     key = f"schemas/{name}/{hashlib.sha256(data).hexdigest()}.yaml"
     boto3.client("s3").put_object(Bucket=BUCKET, Key=key, Body=data)
     return key
@@ -45,7 +46,7 @@ def scan(table: str) -> list[dict[str, Any]]:
         page = client.scan(TableName=table, **kwargs)
         found += page["Items"]
         if "LastEvaluatedKey" not in page:
-            return sorted(found, key=lambda i: json.dumps(i, sort_keys=True))
+            return sorted(found, key=lambda i: json.dumps(i, sort_keys=True, default=repr))
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
@@ -55,44 +56,73 @@ def events_file(rows: int, start: int = 1) -> list[str]:
 
 
 def test_gzipped_json_lines_into_a_composite_key_table(aws: str) -> None:
+    """schemas/shop-events.yaml: PK = CUST#{customer_id}, SK = order_no, typed values, derived attributes."""
     make_orders_stack()
-    make_table("Events", ("PK", "HASH", "S"), ("SK", "RANGE", "N"))
-    lines = [*events_file(3), '{"device": "d1", "seq": "x1"}', "[1, 2]", "",
-             '{"device": "d2", "seq": 9, "reading": 0.10}']
-    etag = put("incoming/events/day1.jsonl.gz", gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
-    run = run_worker(aws, "incoming/events/day1.jsonl.gz", etag, SCHEMA_KEY=upload_schema("events"),
-                     TABLE_NAME="Events")
+    make_table("ShopEvents", ("PK", "HASH", "S"), ("SK", "RANGE", "N"))
+    lines = [
+        '{"customer_id": "c-1", "order_no": 1, "placed": "2024-02-01T10:00:00+00:00", "amount": 12.50, '
+        '"currency": "USD", "vip": "Y", "tags": "a|b", "lines": [{"sku": "X", "qty": 2}], "ship_by": "2024-02-03"}',
+        '{"customer_id": "c-1", "order_no": 2, "placed": "2024-02-01T11:00:00+00:00", "amount": 0.10, "vip": "",'
+        ' "lines": {}}',
+        '{"customer_id": "c-2", "order_no": "x", "placed": "2024-02-01T11:00:00+00:00", "amount": 1}',
+        "[1, 2]",
+        "",
+        '{"customer_id": "c-2", "order_no": 7, "placed": "2024-02-02T09:30:00+01:00", "amount": 3, "lines": []}',
+    ]
+    key = "incoming/shop/day1.jsonl.gz"
+    etag = put(key, gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
+    run = run_worker(aws, key, etag, SCHEMA_KEY=upload_schema("shop-events", ROOT_SCHEMAS), TABLE_NAME="ShopEvents")
     assert run.code == 0, run.stderr
-    found = {(i["PK"]["S"], i["SK"]["N"]): i for i in scan("Events")}
-    assert sorted(found) == [("DEVICE#d1", "1"), ("DEVICE#d2", "2"), ("DEVICE#d2", "9"), ("DEVICE#d3", "3")]
-    assert found[("DEVICE#d2", "9")]["Reading"] == {"N": "0.10"}  # exact: never a float
-    assert found[("DEVICE#d2", "2")]["Note"] == {"S": "x"} and "Note" not in found[("DEVICE#d1", "1")]  # empty: omit
-    assert found[("DEVICE#d1", "1")]["SourceKey"] == {"S": "incoming/events/day1.jsonl.gz"}
-    assert get_text("processed/events/day1.jsonl.gz") == "PK,SK\nDEVICE#d1,1\nDEVICE#d2,2\nDEVICE#d3,3\nDEVICE#d2,9\n"
-    rejects = get_text("rejected/events/day1.jsonl.gz.rejects.csv").splitlines()
-    assert [r.split(",", 1)[0] for r in rejects] == ["line", "4", "5"]  # a type error is a rejected row, with its line
-    assert "seq" in rejects[1] and "not a JSON object" in rejects[2]
-    record = job(job_id(BUCKET, "incoming/events/day1.jsonl.gz", etag))
-    assert (record["RowsTotal"], record["RowsLoaded"], record["RowsRejected"]) == (6, 4, 2)
+    found = {(i["PK"]["S"], i["SK"]["N"]): i for i in scan("ShopEvents")}
+    assert sorted(found) == [("CUST#c-1", "1"), ("CUST#c-1", "2"), ("CUST#c-2", "7")]
+    first, second = found[("CUST#c-1", "1")], found[("CUST#c-1", "2")]
+    assert first["Amount"] == {"N": "12.50"} and second["Amount"] == {"N": "0.10"}  # exact: never a float
+    assert first["PlacedAt"] == {"N": "1706781600"} and first["Vip"] == {"BOOL": True}
+    assert first["Tags"] == {"SS": ["a", "b"]}
+    assert first["Lines"] == {"L": [{"M": {"sku": {"S": "X"}, "qty": {"N": "2"}}}]}
+    assert first["ExpiresAt"] == {"N": "1738454400"} and "ExpiresAt" not in second  # ttl: ship_by + 365 days
+    assert second["Currency"] == {"S": "EUR"} and "Vip" not in second  # default; empty: omit
+    assert first["SourceKey"] == {"S": key} and found[("CUST#c-2", "7")]["SourceLine"] == {"N": "6"}
+    output = get_text("processed/shop/day1.jsonl.gz").splitlines()
+    assert output[0] == "PK,SK,EventId" and [o.rsplit(",", 1)[0] for o in output[1:]] == [
+        "CUST#c-1,1", "CUST#c-1,2", "CUST#c-2,7"]
+    assert output[1].rsplit(",", 1)[1] == first["EventId"]["S"]
+    rejects = get_text("rejected/shop/day1.jsonl.gz.rejects.csv").splitlines()
+    assert rejects[1].startswith("3,order_no 'x' is not a whole number,")  # a type error: a rejected row, its line
+    assert rejects[2].startswith("4,") and "not a JSON object" in rejects[2] and len(rejects) == 3
+    record = job(job_id(BUCKET, key, etag))
+    assert (record["RowsTotal"], record["RowsLoaded"], record["RowsRejected"]) == (5, 3, 2)
 
 
 def test_semicolon_csv_with_a_bom_into_an_existing_table(aws: str) -> None:
+    """schemas/store-stock.yaml: Excel's ';' CSV with a BOM into a table that holds other items; repeats rejected."""
     make_orders_stack()
-    make_table("Readings", ("SensorId", "HASH", "S"))
-    boto3.client("dynamodb").put_item(TableName="Readings", Item={"SensorId": {"S": "old"}, "Kept": {"BOOL": True}})
-    body = ("\ufeffsensor;taken;celsius;ok\r\ns1;01.02.2024;-3.5;ja\r\ns2;02.02.2024;99;nein\r\n"
-            '"s;3";31.01.2024;21.25;nein\r\n')
-    etag = put("incoming/readings/feb.csv", body.encode("utf-8"))
-    run = run_worker(aws, "incoming/readings/feb.csv", etag, SCHEMA_KEY=upload_schema("readings"),
-                     TABLE_NAME="Readings")
+    make_table("StoreStock", ("StoreId", "HASH", "S"), ("Sku", "RANGE", "S"))
+    boto3.client("dynamodb").put_item(TableName="StoreStock", Item={"StoreId": {"S": "S0"}, "Sku": {"S": "OLD-0000"}})
+    body = "\r\n".join([
+        "\ufeffstore;sku;name;qty;price;sizes;active;counted;photo;note",
+        "S1;ABC-0001;Shirt;5;19.90;38|40;ja;01.02.2024;aGk=;",
+        'S1;ABC-0002;"Hose; lang";0;49;;nein;01.02.2024;;x',
+        "S1;abc-3;Bad;1;1;;ja;01.02.2024;;",
+        "S1;ABC-0001;Shirt again;1;1;;ja;01.02.2024;;",
+        "S2;XYZ-0009;Sock;-1;1;;ja;01.02.2024;;",
+    ]) + "\r\n"
+    key = "incoming/stock/feb.csv"
+    etag = put(key, body.encode("utf-8"))
+    run = run_worker(aws, key, etag, SCHEMA_KEY=upload_schema("store-stock", ROOT_SCHEMAS), TABLE_NAME="StoreStock")
     assert run.code == 0, run.stderr
-    found = {i["SensorId"]["S"]: i for i in scan("Readings")}
-    assert sorted(found) == ["old", "s1", "s;3"]  # the table's other items stay
-    assert found["s1"]["Taken"] == {"S": "2024-02-01"} and found["s1"]["Celsius"] == {"N": "-3.5"}
-    assert found["s1"]["Ok"] == {"BOOL": True} and found["s;3"]["Ok"] == {"BOOL": False}
-    assert get_text("processed/readings/feb.csv") == "SensorId\ns1\ns;3\n"
-    rejects = get_text("rejected/readings/feb.csv.rejects.csv").splitlines()
-    assert len(rejects) == 2 and rejects[1].startswith("3,") and "celsius" in rejects[1].lower()
+    found = {(i["StoreId"]["S"], i["Sku"]["S"]): i for i in scan("StoreStock")}
+    assert sorted(found) == [("S0", "OLD-0000"), ("S1", "ABC-0001"), ("S1", "ABC-0002")]  # the table's item stays
+    shirt, hose = found[("S1", "ABC-0001")], found[("S1", "ABC-0002")]
+    assert shirt["Name"] == {"S": "Shirt"} and shirt["Price"] == {"N": "19.90"} and shirt["Active"] == {"BOOL": True}
+    assert sorted(shirt["Sizes"]["NS"]) == ["38", "40"]  # a set: DynamoDB keeps no order
+    assert shirt["CountedOn"] == {"S": "2024-02-01"} and shirt["Photo"] == {"B": b"hi"}
+    assert shirt["Note"] == {"NULL": True}
+    assert hose["Name"] == {"S": "Hose; lang"} and hose["Quantity"] == {"N": "0"} and "Sizes" not in hose
+    assert get_text("processed/stock/feb.csv") == "StoreId,Sku\nS1,ABC-0001\nS1,ABC-0002\n"
+    rejects = get_text("rejected/stock/feb.csv.rejects.csv").splitlines()
+    assert [r.split(",", 1)[0] for r in rejects] == ["line", "4", "5", "6"]
+    assert "duplicate of line 2" in rejects[2] and "qty" in rejects[3]
 
 
 def test_a_schema_that_disagrees_with_the_table_fails_before_the_first_write(aws: str) -> None:
