@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from offload_worker.batch_writer import WriteStats
 from offload_worker.duplicates import DuplicateCounter
@@ -19,15 +19,18 @@ from offload_worker.formats.csv_rows import not_utf8
 from offload_worker.formats.jsonl_rows import json_text
 from offload_worker.item_size import MAX_ITEM_BYTES, wire_item_bytes
 
-if TYPE_CHECKING:
-    from offload_worker.schema import Encoder
-
 _NEEDS_QUOTES = frozenset(',"\r\n')
 FORMULA_STARTS = frozenset("=+-@\t\r\n\x00")  # report_cell: what a spreadsheet reads as a formula
 
 Row = tuple[int, "Any | RowRejected"]  # (line, list[str] for csv | dict for jsonl), or why it is no row
 OutputSink = Callable[[int, str, str], None]  # (line, key identity, the output line "a,b\n")
 RejectSink = Callable[[int, str, str], None]  # (line, reason, raw)
+
+
+class Encoder(Protocol):
+    """The schema's compiled encoder (offload_worker.schema.Encoder; the schema imports this module's cells)."""
+
+    def encode(self, record: Any, line: int = 0) -> tuple[str, str, str]: ...
 
 
 class Writes(Protocol):
