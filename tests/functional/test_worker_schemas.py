@@ -195,3 +195,21 @@ def test_sharded_csv_under_a_schema_loads_what_one_task_loads(aws: str) -> None:
     assert sharded == single
     bad_line = 2 + 1000 + sum(1 for n in range(1000) if n % 3 == 0)  # a quoted field holds a line break
     assert len(sharded[0]) == 900 and sharded[2].splitlines()[1].startswith(f"{bad_line},")
+
+
+def test_a_gzip_shard_task_fails_clearly(aws: str) -> None:
+    """The dispatcher runs a gzip file as one task (it cannot be cut); a shard task given one says so."""
+    make_orders_stack()
+    make_table("Readings", ("SensorId", "HASH", "S"))
+    body = gzip.compress(("sensor;taken;celsius;ok\n" + "s1;01.02.2024;1;ja\n" * 2000).encode(), mtime=0)
+    key = "incoming/readings/big.csv.gz"
+    etag = put(key, body)
+    jid = job_id(BUCKET, key, etag)
+    ranges = plan(len(body), len(body) // 2, 2)
+    Ledger(boto3.resource("dynamodb").Table("jobs"), 30).claim(
+        jid, S3Object(BUCKET, key, etag, None, "ObjectCreated:Put", len(body)), ranges)
+    run = run_worker(aws, key, etag, JOB_ID=jid, SHARD_INDEX="0", SHARD_COUNT="2",
+                     SHARD_RANGE=f"{ranges[0][0]}-{ranges[0][1]}", SCHEMA_KEY=upload_schema("readings"),
+                     TABLE_NAME="Readings")
+    assert run.code == 1 and "gzip-compressed: its bytes cannot be cut into shards" in run.stderr, run.stderr
+    assert scan("Readings") == []
