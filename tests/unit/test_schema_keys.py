@@ -138,3 +138,10 @@ def test_store_stock_example_row() -> None:
 def test_schema_without_a_name_is_named_after_its_file(source: str, name: str) -> None:
     text = (REPO / "schemas" / "store-stock.yaml").read_text().replace("name: store-stock\n", "")
     assert load_schema(text.encode(), source).name == name
+
+
+def test_key_alone_reads_only_the_key_columns() -> None:
+    encoder = load_schema(EVENTS.encode(), "t.yaml").compile(None, bucket="b", key="k", etag="e")
+    record = {"customer_id": "c-1", "order_no": Decimal(17), "ship": "not a date"}  # encode rejects it
+    assert encoder.key(record) == "CUST#c-1\x0017"
+    assert encoder.key({"order_no": Decimal(1)}) == ""  # no key: its encode is a rejected row

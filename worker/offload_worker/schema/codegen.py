@@ -12,16 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as json_string
-from operator import itemgetter
 from typing import Any
 
 from offload_worker.errors import RowRejected
-from offload_worker.schema.dates import epoch_seconds
-from offload_worker.schema.model import Column, Derived, KeySpec, Schema
+from offload_worker.schema.model import Column, Schema
 from offload_worker.schema.numbers import fast_pattern
 from offload_worker.schema.parsers import value_parser
 
-_KEY_LIMITS = {"HASH": (2048, "partition"), "RANGE": (1024, "sort")}  # bytes, DynamoDB's key limits
 _DATE_CACHE_LIMIT = 1 << 16  # dates repeat across rows; the cache stays small
 NULL = '{"NULL":true}'
 
@@ -82,6 +79,8 @@ class Columns:
         self.text: dict[str, str] = {}  # column name -> variable (or expression) holding its text
         self.piece: dict[str, Piece] = {}  # column name -> its piece; [Expr("a<i>")] when it may be omitted
         self.needed = _text_needed(schema)
+        self.key_text: dict[str, str] = {}  # key attribute -> the variable holding its text
+        self.key_piece: dict[str, Piece] = {}
         self._dates: dict[tuple[str, str, str], dict[str, str]] = {}
 
     def emit(self, order: list[Column], key_columns: set[str]) -> None:
@@ -242,20 +241,3 @@ def _text_needed(schema: Schema) -> set[str]:
     names |= {c.name for d in schema.derived for c in d.columns}
     by = {c.attribute: c.name for c in schema.columns} | {c.name: c.name for c in schema.columns}
     return names | {by[o] for o in schema.output_columns if o in by}
-
-
-def key_limit(key: KeySpec) -> tuple[int, str]:
-    return _KEY_LIMITS[key.role]
-
-
-def ttl_function(derived: Derived) -> Callable[[str], str]:
-    seconds = derived.days * 86400
-
-    def ttl(text: str) -> str:
-        return str(epoch_seconds(text) + seconds)
-
-    return ttl
-
-
-def picker(positions: list[int]) -> Callable[[Any], Any]:
-    return itemgetter(*positions)
