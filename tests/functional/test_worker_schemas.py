@@ -138,7 +138,7 @@ def test_a_schema_that_disagrees_with_the_table_fails_before_the_first_write(aws
     assert record["Status"] == "FAILED" and "table Events has partition key id (S)" in record["Reason"]
 
 
-def test_a_schema_object_that_is_not_its_digest_fails_the_job(aws: str) -> None:
+def test_a_schema_object_not_its_digest_or_not_valid_fails_the_job(aws: str) -> None:
     make_orders_stack()
     make_table("Events", ("PK", "HASH", "S"), ("SK", "RANGE", "N"))
     key = f"schemas/events/{'0' * 64}.yaml"
@@ -146,6 +146,13 @@ def test_a_schema_object_that_is_not_its_digest_fails_the_job(aws: str) -> None:
     etag = put("incoming/events/day3.jsonl", "\n".join(events_file(2)) + "\n")
     run = run_worker(aws, "incoming/events/day3.jsonl", etag, SCHEMA_KEY=key, TABLE_NAME="Events")
     assert run.code == 2 and "not the " + "0" * 64 in run.stderr, run.stderr
+    assert scan("Events") == [] and keys("processed/") == []
+    bad = (SCHEMAS / "events.yaml").read_bytes().replace(b"type: integer", b"type: whole")
+    bad_key = f"schemas/events/{hashlib.sha256(bad).hexdigest()}.yaml"
+    boto3.client("s3").put_object(Bucket=BUCKET, Key=bad_key, Body=bad)
+    run = run_worker(aws, "incoming/events/day3.jsonl", etag, SCHEMA_KEY=bad_key, TABLE_NAME="Events")
+    assert run.code == 2 and run.stderr.count("\n") == 1 and f"{bad_key}:11:" in run.stderr, run.stderr
+    assert job(job_id(BUCKET, "incoming/events/day3.jsonl", etag))["Status"] == "FAILED"
     assert scan("Events") == [] and keys("processed/") == []
 
 
