@@ -95,7 +95,7 @@ def test_csv_cell_becomes_its_typed_attribute(column: str, cell: str, wire: Any)
     ("{name: v, type: string_set}", "|", "v '|' has no items (DynamoDB has no empty sets)"),
     ("{name: v, type: number_set}", "1|x", "v 'x' is not a plain decimal number"),
     ("{name: v, type: json}", "[1,", "v is not JSON"),
-    ("{name: v, type: json}", "5", "v Decimal('5') is not a JSON map or list"),
+    ("{name: v, type: json}", "5", "v 5 is not a JSON map or list"),
 ])
 def test_bad_csv_cell_rejects_the_row(column: str, cell: str, message: str) -> None:
     assert message in reason(column, cell)
@@ -137,11 +137,12 @@ def test_jsonl_value_becomes_its_typed_attribute(column: str, value: Any, wire: 
 
 @pytest.mark.parametrize("column, value, message", [
     ("{name: v, type: integer}", None, "v is missing"),
-    ("{name: v, type: integer}", Decimal("12.5"), "v Decimal('12.5') is not a whole number"),
-    ("{name: v, type: string}", Decimal("5"), "v Decimal('5') is not text"),
-    ("{name: v, type: decimal}", True, "v True is not a number"),
+    ("{name: v, type: integer}", Decimal("12.5"), "v 12.5 is not a whole number"),
+    ("{name: v, type: string}", Decimal("5"), "v 5 is not text"),
+    ("{name: v, type: decimal}", True, "v true is not a number"),
     ("{name: v, type: boolean}", "maybe", "v 'maybe' is not a boolean"),
     ("{name: v, type: string, required: true}", "  ", "v is empty"),
+    ("{name: v, type: string_set}", ["a", Decimal(1)], 'v ["a", "1"] holds an item that is not text'),
 ])
 def test_bad_jsonl_value_rejects_the_row(column: str, value: Any, message: str) -> None:
     assert message in reason(column, value, "jsonl")

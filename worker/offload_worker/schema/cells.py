@@ -20,6 +20,7 @@ from typing import Any
 from offload_worker.errors import RowRejected
 from offload_worker.schema.model import Column
 from offload_worker.schema.numbers import decimal_parser
+from offload_worker.schema.shown import shown
 
 Parser = Callable[[Any], str]
 # Made once: json.loads / json.dumps with options build a new decoder / encoder on every call (~3 us).
@@ -34,12 +35,12 @@ def string_parser(column: Column) -> Parser:
 
     def parse(value: Any) -> str:
         if not isinstance(value, str):
-            raise RowRejected(f"{name} {value!r} is not text")
+            raise RowRejected(f"{name} {shown(value)} is not text")
         text = value.strip() if trim else value
         if allowed is not None and text not in allowed:
-            raise RowRejected(f"{name} {value!r} is not one of {', '.join(column.enum or ())}")
+            raise RowRejected(f"{name} {shown(value)} is not one of {', '.join(column.enum or ())}")
         if pattern is not None and not pattern.fullmatch(text):
-            raise RowRejected(f"{name} {value!r} does not match {column.pattern}")
+            raise RowRejected(f"{name} {shown(value)} does not match {column.pattern}")
         if limit is not None and len(text) * 4 > limit and len(text.encode("utf-8", "surrogateescape")) > limit:
             raise RowRejected(f"{name} is longer than {limit} bytes")
         return text
@@ -58,7 +59,7 @@ def boolean_parser(column: Column) -> Parser:
             return '{"BOOL":true}' if value else '{"BOOL":false}'
         found = spelled.get(value.strip().casefold()) if isinstance(value, str) else None
         if found is None:
-            raise RowRejected(f"{name} {value!r} is not a boolean: write one of {choices}")
+            raise RowRejected(f"{name} {shown(value)} is not a boolean: write one of {choices}")
         return '{"BOOL":' + found + "}"
 
     return parse
@@ -76,9 +77,9 @@ def string_set_parser(column: Column) -> Parser:
     def parse(value: Any) -> str:
         items = [i for i in dict.fromkeys(_items(value, separator)) if i != ""]
         if not all(isinstance(i, str) for i in items):
-            raise RowRejected(f"{name} {value!r} holds an item that is not text")
+            raise RowRejected(f"{name} {shown(value)} holds an item that is not text")
         if not items:
-            raise RowRejected(f"{name} {value!r} has no items (DynamoDB has no empty sets)")
+            raise RowRejected(f"{name} {shown(value)} has no items (DynamoDB has no empty sets)")
         return '{"SS":[' + ",".join(json_string(i) for i in items) + "]}"
 
     return parse
@@ -92,7 +93,7 @@ def number_set_parser(column: Column) -> Parser:
         texts = [number(i) for i in _items(value, separator) if i != ""]
         unique = list({Decimal(t): t for t in reversed(texts)}.values())[::-1]  # 1 and 1.0 are one number
         if not unique:
-            raise RowRejected(f"{name} {value!r} has no items (DynamoDB has no empty sets)")
+            raise RowRejected(f"{name} {shown(value)} has no items (DynamoDB has no empty sets)")
         return '{"NS":[' + ",".join(f'"{t}"' for t in unique) + "]}"
 
     return parse
@@ -116,7 +117,7 @@ def json_parser(column: Column) -> Parser:
             return {"M": {str(k): wire(v) for k, v in value.items()}}
         if isinstance(value, list):
             return {"L": [wire(v) for v in value]}
-        raise RowRejected(f"{name} holds {value!r}, which is not a JSON value")
+        raise RowRejected(f"{name} holds {shown(value)}, which is not a JSON value")
 
     def parse(value: Any) -> str:
         if isinstance(value, str):
@@ -125,7 +126,7 @@ def json_parser(column: Column) -> Parser:
             except ValueError as error:
                 raise RowRejected(f"{name} is not JSON ({error})") from None
         if not isinstance(value, dict | list):
-            raise RowRejected(f"{name} {value!r} is not a JSON map or list")
+            raise RowRejected(f"{name} {shown(value)} is not a JSON map or list")
         return _write_json(wire(value))
 
     return parse
@@ -139,7 +140,7 @@ def binary_parser(column: Column) -> Parser:
         try:
             data = base64.b64decode(value.strip() if isinstance(value, str) else b"?", validate=True)
         except (binascii.Error, ValueError):
-            raise RowRejected(f"{name} {value!r} is not base64") from None
+            raise RowRejected(f"{name} {shown(value)} is not base64") from None
         return base64.b64encode(data).decode("ascii")
 
     return parse

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from offload_worker.errors import RowRejected
+from offload_worker.schema.shown import shown
 
 # directive: (regex group, how the message writes it)
 _DIRECTIVES = {
@@ -77,21 +78,21 @@ def date_parser(name: str, fmt: str, with_time: bool, epoch: bool) -> DateParser
 
     def parse(value: Any) -> str:
         if not isinstance(value, str):
-            raise RowRejected(f"{name} {value!r} is not a {kind} in {form} form")
+            raise RowRejected(f"{name} {shown(value)} is not a {kind} in {form} form")
         text = value.strip()
         if regex is None:
             try:
                 moment = read(text)
             except ValueError:
-                raise RowRejected(f"{name} {value!r} is not a {kind} in {form} form") from None
+                raise RowRejected(f"{name} {shown(value)} is not a {kind} in {form} form") from None
         else:
             match = regex.fullmatch(text)
             if match is None:
-                raise RowRejected(f"{name} {value!r} is not a {kind} in {form} form")
+                raise RowRejected(f"{name} {shown(value)} is not a {kind} in {form} form")
             try:
                 moment = _moment(match.groupdict(), with_time)
             except ValueError:
-                raise RowRejected(f"{name} {value!r} is not a real date") from None
+                raise RowRejected(f"{name} {shown(value)} is not a real date") from None
         return _epoch(moment) if epoch else moment.isoformat()
 
     return parse

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from offload_worker.errors import RowRejected
+from offload_worker.schema.shown import shown
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -38,12 +39,12 @@ def fast_pattern(kind: str, low: Decimal | None, high: Decimal | None) -> str | 
     return ("" if low == 0 else "-?") + _PLAIN_NONZERO
 
 
-def _bounded(name: str, text: str, number: Decimal, low: Decimal | None, high: Decimal | None) -> None:
+def _bounded(name: str, text: Any, number: Decimal, low: Decimal | None, high: Decimal | None) -> None:
     if low is not None and number < low:
         below = "must not be negative" if low == 0 else f"is below the minimum {low}"
-        raise RowRejected(f"{name} {text!r} {below}")
+        raise RowRejected(f"{name} {shown(text)} {below}")
     if high is not None and number > high:
-        raise RowRejected(f"{name} {text!r} is above the maximum {high}")
+        raise RowRejected(f"{name} {shown(text)} is above the maximum {high}")
 
 
 def decimal_parser(name: str, low: Decimal | None = None, high: Decimal | None = None) -> NumberParser:
@@ -52,29 +53,29 @@ def decimal_parser(name: str, low: Decimal | None = None, high: Decimal | None =
 
     def parse(value: Any) -> str:
         if isinstance(value, Decimal):  # a JSON number (jsonl)
-            return _checked_decimal(name, str(value), value, low, high)
+            return _checked_decimal(name, value, value, low, high)
         if not isinstance(value, str):
-            raise RowRejected(f"{name} {value!r} is not a number")
+            raise RowRejected(f"{name} {shown(value)} is not a number")
         text = value.strip()
         if plain_ok and _PLAIN_DECIMAL.fullmatch(text) and not (text[0] == "-" and unsigned):
             return text if text.strip("-0.") else "0"  # "-0", "0.00" -> 0: one value, one representation
         if not _DECIMAL.fullmatch(text):
-            raise RowRejected(f"{name} {value!r} is not a plain decimal number")
+            raise RowRejected(f"{name} {shown(value)} is not a plain decimal number")
         return _checked_decimal(name, value, Decimal(text), low, high)
 
     return parse
 
 
-def _checked_decimal(name: str, text: str, number: Decimal, low: Decimal | None, high: Decimal | None) -> str:
+def _checked_decimal(name: str, text: Any, number: Decimal, low: Decimal | None, high: Decimal | None) -> str:
     if not number.is_finite():
-        raise RowRejected(f"{name} {text!r} is not a plain decimal number")
+        raise RowRejected(f"{name} {shown(text)} is not a plain decimal number")
     if number.is_zero():
         _bounded(name, text, Decimal(0), low, high)
         return "0"
     if len(number.as_tuple().digits) > MAX_DIGITS:
-        raise RowRejected(f"{name} {text!r} has more than {MAX_DIGITS} significant digits")
+        raise RowRejected(f"{name} {shown(text)} has more than {MAX_DIGITS} significant digits")
     if not _MIN_MAGNITUDE <= abs(number) <= _MAX_MAGNITUDE:
-        raise RowRejected(f"{name} {text!r} is out of DynamoDB's number range")
+        raise RowRejected(f"{name} {shown(text)} is out of DynamoDB's number range")
     _bounded(name, text, number, low, high)
     return str(number)
 
@@ -86,17 +87,17 @@ def integer_parser(name: str, low: Decimal | None = None, high: Decimal | None =
     def parse(value: Any) -> str:
         if isinstance(value, Decimal):  # a JSON number: 12 or 12.0, not 12.5
             if not value.is_finite() or value != value.to_integral_value() or abs(value) >= Decimal(10) ** MAX_DIGITS:
-                raise RowRejected(f"{name} {value!r} is not a whole number")
+                raise RowRejected(f"{name} {shown(value)} is not a whole number")
             number = int(value)
-            _bounded(name, str(value), Decimal(number), low, high)
+            _bounded(name, value, Decimal(number), low, high)
             return str(number)
         if not isinstance(value, str):
-            raise RowRejected(f"{name} {value!r} is not a whole number")
+            raise RowRejected(f"{name} {shown(value)} is not a whole number")
         text = value.strip()
         if plain_ok and _PLAIN_INTEGER.fullmatch(text) and not (text[0] == "-" and unsigned) and text != "-0":
             return text
         if not _INTEGER.fullmatch(text) or len(text.lstrip("+-")) > MAX_DIGITS:
-            raise RowRejected(f"{name} {value!r} is not a whole number")
+            raise RowRejected(f"{name} {shown(value)} is not a whole number")
         number = int(text)
         _bounded(name, value, Decimal(number), low, high)
         return str(number)
