@@ -23,6 +23,11 @@ def error_of(text: str) -> str:
     ("schema: 1\nfile:\n  format: csv\ncolumns: []\n", "s.yaml:1: (file): lacks 'table': add `table: ...`"),
     ("schema: 1\nfile: {format: csv, delimiter: ';;'}\n", "s.yaml:2: file.delimiter: is ';;': write one character"),
     ("schema: 1\nfile: {format: xlsx}\n", "s.yaml:2: file.format: is 'xlsx': write one of csv, jsonl"),
+    ("schema: 1\nfile: {format: csv, header: [a, a]}\n", "s.yaml:2: file.header: names an entry twice: keep one"),
+    ("schema: 1\nfile: {format: csv, header: first}\n",
+     "s.yaml:2: file.header: is 'first': write first-row or a list of column names"),
+    (HEAD + "  - {name: id, type: string}\noutput: {columns: [id, id]}\n",
+     "s.yaml:7: output.columns: names an entry twice: keep one"),
     ("schema: 1\nfile: {format: jsonl, delimiter: ';'}\ntable:\n  partition_key: {attribute: id, type: S, value: id}\n"
      "columns: [{name: id, type: string}]\n", "s.yaml:2: file.delimiter: applies to csv files only"),
     (HEAD + "  - {name: id, type: string}\n  - {name: n, type: float}\n",

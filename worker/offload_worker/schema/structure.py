@@ -81,7 +81,10 @@ STRUCTURE: dict[str, Any] = {
                 "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
                 "quote": {"type": "string", "minLength": 1, "maxLength": 1},
                 "header": {
-                    "oneOf": [{"const": "first-row"}, {"type": "array", "minItems": 1, "items": _TEXT}],
+                    "oneOf": [
+                        {"const": "first-row"},
+                        {"type": "array", "minItems": 1, "uniqueItems": True, "items": _TEXT},
+                    ],
                 },
                 "dynamodb_json": {"type": "boolean"},
             },
@@ -99,7 +102,7 @@ STRUCTURE: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["columns"],
-            "properties": {"columns": {"type": "array", "items": _TEXT}},
+            "properties": {"columns": {"type": "array", "uniqueItems": True, "items": _TEXT}},
         },
     },
 }
