@@ -166,16 +166,20 @@ class Columns:
             self.piece[column.name] = attribute_piece(column.attribute, ['{"S":', Expr(f"q({value})"), "}"])
             return
         src.add(f"{text} = {value}")
+        body = []  # for a value that is there
+        if limit is not None:
+            body.append(f'if len({text}) * 4 > {limit} and len({text}.encode("utf-8", "surrogateescape")) > {limit}:')
+            body.append(f"    raise RowRejected({f'{column.name} is longer than {limit} bytes'!r})")
         omitted = False
         if policy is not None:
             src.add(f"if not {text}:")
             omitted = self._empty(index, column, policy, indent=2)
-        if limit is not None:
-            src.add(f'if len({text}) * 4 > {limit} and len({text}.encode("utf-8", "surrogateescape")) > {limit}:')
-            src.add(f"raise RowRejected({f'{column.name} is longer than {limit} bytes'!r})", 2)
-        if omitted:
-            src.add(f"if {text}:")
-            src.add(f"a{index} = ',' + {_piece_expr(column, text)}", 2)
+            if omitted:
+                body.append(f"a{index} = ',' + {_piece_expr(column, text)}")
+            if body:
+                src.add("else:")
+        for line in body:
+            src.add(line, 2 if policy is not None else 1)
         self._set(column, index, omitted)
 
     def _set(self, column: Column, index: int, omitted: bool) -> None:
