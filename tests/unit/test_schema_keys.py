@@ -145,3 +145,19 @@ def test_key_alone_reads_only_the_key_columns() -> None:
     record = {"customer_id": "c-1", "order_no": Decimal(17), "ship": "not a date"}  # encode rejects it
     assert encoder.key(record) == "CUST#c-1\x0017"
     assert encoder.key({"order_no": Decimal(1)}) == ""  # no key: its encode is a rejected row
+
+
+def test_optional_column_the_file_lacks_takes_its_default_and_output_shows_empty_values() -> None:
+    text = """schema: 1
+file: {format: csv}
+table:
+  partition_key: {attribute: id, type: S, value: id}
+columns:
+  - {name: id, type: string}
+  - {name: plan, type: string, optional: true, default: free}
+  - {name: note, type: string, empty: 'null'}
+output: {columns: [id, plan, note]}
+"""
+    encoder = load_schema(text.encode(), "t.yaml").compile(["note", "id"], bucket="b", key="k", etag="e")
+    assert encoder.encode(["", "7"]) == ("7", '{"id":{"S":"7"},"plan":{"S":"free"},"note":{"NULL":true}}', "7,free,\n")
+    assert encoder.encode(["-x", "8"])[2] == "8,free,\"'-x\"\n"  # a formula-like cell is quoted
