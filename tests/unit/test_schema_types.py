@@ -146,3 +146,18 @@ def test_jsonl_value_becomes_its_typed_attribute(column: str, value: Any, wire: 
 ])
 def test_bad_jsonl_value_rejects_the_row(column: str, value: Any, message: str) -> None:
     assert message in reason(column, value, "jsonl")
+
+
+def test_repeated_cells_give_the_same_value_and_a_bad_one_stays_rejected() -> None:
+    """A csv cell's value is remembered per column (it depends on the text only); a rejected one is not."""
+    text = schema_text("{name: v, type: boolean, true: [ja], false: [nein]}")
+    encoder = load_schema(text, "t.yaml").compile(["id", "v"], bucket="b", key="k", etag="e")
+    cells = ["ja", "nein", "ja", " ja "] * 2000 + [f"x{i}" for i in range(5000)] + ["ja"]
+    values = []
+    for n, cell in enumerate(cells):
+        try:
+            values.append(json.loads(encoder.encode([str(n), cell])[1])["v"]["BOOL"])
+        except RowRejected as error:
+            values.append(str(error))
+    assert values[:4] == [True, False, True, True] and values[:8000] == values[:4] * 2000
+    assert values[8000:] == [f"v 'x{i}' is not a boolean: write one of ja, nein" for i in range(5000)] + [True]

@@ -15,11 +15,11 @@ from json.encoder import encode_basestring_ascii as json_string
 from typing import Any
 
 from offload_worker.errors import RowRejected
+from offload_worker.schema.memo import cached_date, remembered
 from offload_worker.schema.model import Column, Schema
 from offload_worker.schema.numbers import fast_pattern
 from offload_worker.schema.parsers import value_parser
 
-_DATE_CACHE_LIMIT = 1 << 16  # dates repeat across rows; the cache stays small
 NULL = '{"NULL":true}'
 
 
@@ -135,13 +135,18 @@ class Columns:
             return
         elif column.type in ("date", "datetime") and policy is None and column.name not in self.needed:
             cache = self._dates.setdefault((column.type, column.format, column.output), {})
-            fill = src.name(_cached(value_parser(column), cache, column.wire == "S"), "date")
+            fill = src.name(cached_date(value_parser(column), cache, column.wire == "S"), "date")
             src.add(f"{text} = {src.name(cache, 'dates')}.get({cell}) or {fill}({cell})")
             self.piece[column.name] = attribute_piece(column.attribute, [Expr(text)])  # the cache holds the value
             return
-        parse = src.name(value_parser(column), "parse")
+        parser = value_parser(column)
+        call = f"{src.name(parser, 'parse')}({cell})"
+        if not self.jsonl and not is_key:  # a cell's value depends on its text only: repeats are looked up
+            memo: dict[str, str] = {}
+            seen, fill = src.name(memo, "seen"), src.name(remembered(parser, memo), "fill")
+            call = f"{seen}.get({cell}) or {fill}({cell})"
         if policy is None and not self.jsonl:
-            src.add(f"{text} = {parse}({cell})")
+            src.add(f"{text} = {call}")
             self._set(column, index, False)
             return
         if not self.jsonl:
@@ -153,7 +158,7 @@ class Columns:
         src.add(f"if {empty}:")
         omitted = self._empty(index, column, policy, indent=2)
         src.add("else:")
-        src.add(f"{text} = {parse}({cell})", 2)
+        src.add(f"{text} = {call}", 2)
         if omitted:
             src.add(f"a{index} = ',' + {_piece_expr(column, text)}", 2)
         self._set(column, index, omitted)
@@ -227,16 +232,6 @@ def _piece_expr(column: Column, text: str) -> str:
     if kind in ("N", "B"):
         return f"{name} + '{{\"{kind}\":\"' + {text} + '\"}}'"
     return f"{name} + {text}"
-
-
-def _cached(parse: Callable[[Any], str], cache: dict[str, str], quoted: bool) -> Callable[[str], str]:
-    def fill(text: str) -> str:
-        if len(cache) >= _DATE_CACHE_LIMIT:
-            cache.clear()
-        found = cache[text] = ('{"S":' + json_string(parse(text)) + "}") if quoted else f'{{"N":"{parse(text)}"}}'
-        return found
-
-    return fill
 
 
 def _text_needed(schema: Schema) -> set[str]:
