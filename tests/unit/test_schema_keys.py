@@ -161,3 +161,18 @@ output: {columns: [id, plan, note]}
     encoder = load_schema(text.encode(), "t.yaml").compile(["note", "id"], bucket="b", key="k", etag="e")
     assert encoder.encode(["", "7"]) == ("7", '{"id":{"S":"7"},"plan":{"S":"free"},"note":{"NULL":true}}', "7,free,\n")
     assert encoder.encode(["-x", "8"])[2] == "8,free,\"'-x\"\n"  # a formula-like cell is quoted
+
+
+def test_names_and_texts_with_quotes_and_braces_stay_data_in_the_generated_code() -> None:
+    names = ["a'b", "x{y}", "back\\slash", 'q"uote', "f'{1/0}'", "\u00e9"]
+    columns = "".join(f"  - {{name: {json.dumps(n)}, as: {json.dumps(n + '!')}, type: string}}\n" for n in names)
+    text = (
+        "schema: 1\nfile: {format: csv}\ntable:\n  partition_key: {attribute: \"P'K{\", type: S, value: "
+        + json.dumps("L'it\\#{a'b}") + "}\ncolumns:\n" + columns
+        + "derived:\n  - {as: \"S'{k}\", source: key}\noutput: {columns: " + json.dumps(names[:2]) + "}\n"
+    )
+    encoder = load_schema(text.encode(), "t.yaml").compile(names, bucket="b", key="k'{x}\\\"", etag="e")
+    key, item, out = encoder.encode([f"v{i}'{{" for i in range(len(names))])
+    assert key == "L'it\\#v0'{" and out == "v0'{,v1'{\n"
+    assert json.loads(item) == {"P'K{": {"S": key}, **{n + "!": {"S": f"v{i}'{{"} for i, n in enumerate(names)},
+                                "S'{k}": {"S": "k'{x}\\\""}}
