@@ -81,6 +81,7 @@ def validate(schema_path: Path, data_path: Path, rejects_path: Path | None = Non
     except (OSError, SchemaError) as error:
         raise Unreadable(str(error)) from None
     report = _Report(rejects_path or Path(data_path.name + ".rejects.csv"), FIRST_REJECTS)
+    report.path.unlink(missing_ok=True)  # an older run's report would describe a file that changed since
     try:
         with data_path.open("rb", buffering=0) as raw:
             names, rows = Reader(schema.file).open(raw)
