@@ -45,9 +45,16 @@ def test_templated_partition_key_and_number_sort_key() -> None:
     event_id = confirmation_ids("bkt", "in/a", '"e1"')("c-1\x0017")
     assert key == "CUST#c-1\x0017"
     assert item == {
-        "PK": {"S": "CUST#c-1"}, "SK": {"N": "17"}, "customer_id": {"S": "c-1"}, "order_no": {"N": "17"},
-        "ShipDate": {"S": "1970-01-02"}, "EventId": {"S": event_id}, "Bucket": {"S": "bkt"},
-        "Etag": {"S": '"e1"'}, "Line": {"N": "4"}, "ExpiresAt": {"N": str(86400 * 3)},
+        "PK": {"S": "CUST#c-1"},
+        "SK": {"N": "17"},
+        "customer_id": {"S": "c-1"},
+        "order_no": {"N": "17"},
+        "ShipDate": {"S": "1970-01-02"},
+        "EventId": {"S": event_id},
+        "Bucket": {"S": "bkt"},
+        "Etag": {"S": '"e1"'},
+        "Line": {"N": "4"},
+        "ExpiresAt": {"N": str(86400 * 3)},
     }
     assert out == f'CUST#c-1,17,{event_id},"""e1"""\n'  # the ETag's quotes are quoted, as csv does
 
@@ -57,11 +64,14 @@ def test_ttl_is_omitted_with_its_date() -> None:
     assert "ShipDate" not in item and "ExpiresAt" not in item
 
 
-@pytest.mark.parametrize("record, reason", [
-    ({"order_no": Decimal(1)}, "customer_id is empty"),
-    ({"customer_id": "c", "order_no": "x"}, "order_no 'x' is not a whole number"),
-    ({"customer_id": "x" * 2044, "order_no": Decimal(1)}, "PK is longer than 2048 bytes, DynamoDB's partition key"),
-])
+@pytest.mark.parametrize(
+    "record, reason",
+    [
+        ({"order_no": Decimal(1)}, "customer_id is empty"),
+        ({"customer_id": "c", "order_no": "x"}, "order_no 'x' is not a whole number"),
+        ({"customer_id": "x" * 2044, "order_no": Decimal(1)}, "PK is longer than 2048 bytes, DynamoDB's partition key"),
+    ],
+)
 def test_key_values_are_required_and_within_dynamodbs_limits(record: dict[str, Any], reason: str) -> None:
     with pytest.raises(RowRejected, match=reason):
         encode(EVENTS, record)
@@ -104,8 +114,13 @@ output: {columns: [PK]}
 """
     key, item, out = encode(text, {"Item": {"id": {"S": "u1"}, "n": {"N": "1.50"}, "tags": {"SS": ["a"]}}})
     assert key == "USER#u1" and out == "USER#u1\n"
-    assert item == {"id": {"S": "u1"}, "n": {"N": "1.50"}, "tags": {"SS": ["a"]}, "PK": {"S": "USER#u1"},
-                    "SourceKey": {"S": "in/a"}}
+    assert item == {
+        "id": {"S": "u1"},
+        "n": {"N": "1.50"},
+        "tags": {"SS": ["a"]},
+        "PK": {"S": "USER#u1"},
+        "SourceKey": {"S": "in/a"},
+    }
     with pytest.raises(RowRejected, match="n is not a DynamoDB-JSON value"):
         encode(text, {"id": {"S": "u1"}, "n": 5})
 
@@ -124,17 +139,27 @@ def test_store_stock_example_row() -> None:
     key, item, out = encoder.encode(cells)
     assert (key, out) == ("S1\x00ABC-0001", "S1,ABC-0001\n")
     assert json.loads(item) == {
-        "StoreId": {"S": "S1"}, "Sku": {"S": "ABC-0001"}, "Name": {"S": "Shirt"}, "Quantity": {"N": "3"},
-        "Price": {"N": "19.90"}, "Sizes": {"NS": ["38", "40"]}, "Active": {"BOOL": True},
-        "CountedOn": {"S": "2024-02-01"}, "Photo": {"B": "aGVsbG8="}, "Note": {"NULL": True},
+        "StoreId": {"S": "S1"},
+        "Sku": {"S": "ABC-0001"},
+        "Name": {"S": "Shirt"},
+        "Quantity": {"N": "3"},
+        "Price": {"N": "19.90"},
+        "Sizes": {"NS": ["38", "40"]},
+        "Active": {"BOOL": True},
+        "CountedOn": {"S": "2024-02-01"},
+        "Photo": {"B": "aGVsbG8="},
+        "Note": {"NULL": True},
     }
     assert schema.duplicates == "reject"
 
 
-@pytest.mark.parametrize("source, name", [
-    ("schemas/store-stock.yaml", "store-stock"),
-    ("schemas/stock/" + "a" * 64 + ".yaml", "stock"),  # as Terraform uploads it: schemas/<name>/<sha256>.yaml
-])
+@pytest.mark.parametrize(
+    "source, name",
+    [
+        ("schemas/store-stock.yaml", "store-stock"),
+        ("schemas/stock/" + "a" * 64 + ".yaml", "stock"),  # as Terraform uploads it: schemas/<name>/<sha256>.yaml
+    ],
+)
 def test_schema_without_a_name_is_named_after_its_file(source: str, name: str) -> None:
     text = (REPO / "schemas" / "store-stock.yaml").read_text().replace("name: store-stock\n", "")
     assert load_schema(text.encode(), source).name == name
@@ -160,19 +185,60 @@ output: {columns: [id, plan, note]}
 """
     encoder = load_schema(text.encode(), "t.yaml").compile(["note", "id"], bucket="b", key="k", etag="e")
     assert encoder.encode(["", "7"]) == ("7", '{"id":{"S":"7"},"plan":{"S":"free"},"note":{"NULL":true}}', "7,free,\n")
-    assert encoder.encode(["-x", "8"])[2] == "8,free,\"'-x\"\n"  # a formula-like cell is quoted
+    assert encoder.encode(["-x", "8"])[2] == '8,free,"\'-x"\n'  # a formula-like cell is quoted
 
 
 def test_names_and_texts_with_quotes_and_braces_stay_data_in_the_generated_code() -> None:
     names = ["a'b", "x{y}", "back\\slash", 'q"uote', "f'{1/0}'", "\u00e9"]
     columns = "".join(f"  - {{name: {json.dumps(n)}, as: {json.dumps(n + '!')}, type: string}}\n" for n in names)
     text = (
-        "schema: 1\nfile: {format: csv}\ntable:\n  partition_key: {attribute: \"P'K{\", type: S, value: "
-        + json.dumps("L'it\\#{a'b}") + "}\ncolumns:\n" + columns
-        + "derived:\n  - {as: \"S'{k}\", source: key}\noutput: {columns: " + json.dumps(names[:2]) + "}\n"
+        'schema: 1\nfile: {format: csv}\ntable:\n  partition_key: {attribute: "P\'K{", type: S, value: '
+        + json.dumps("L'it\\#{a'b}")
+        + "}\ncolumns:\n"
+        + columns
+        + 'derived:\n  - {as: "S\'{k}", source: key}\noutput: {columns: '
+        + json.dumps(names[:2])
+        + "}\n"
     )
     encoder = load_schema(text.encode(), "t.yaml").compile(names, bucket="b", key="k'{x}\\\"", etag="e")
     key, item, out = encoder.encode([f"v{i}'{{" for i in range(len(names))])
     assert key == "L'it\\#v0'{" and out == "v0'{,v1'{\n"
-    assert json.loads(item) == {"P'K{": {"S": key}, **{n + "!": {"S": f"v{i}'{{"} for i, n in enumerate(names)},
-                                "S'{k}": {"S": "k'{x}\\\""}}
+    assert json.loads(item) == {
+        "P'K{": {"S": key},
+        **{n + "!": {"S": f"v{i}'{{"} for i, n in enumerate(names)},
+        "S'{k}": {"S": "k'{x}\\\""},
+    }
+
+
+NUMBER_SORT_KEY = """schema: 1
+file: {format: csv}
+table:
+  partition_key: {attribute: id, type: S, value: id}
+  sort_key: {attribute: n, type: N, value: n}
+columns:
+  - {name: id, type: string}
+  - {name: n, type: decimal}
+duplicates: reject
+"""
+
+
+@pytest.mark.parametrize("spelled", ["1.50", "01.5", "+1.5", "1.500000", "00001.5000"])
+def test_a_number_key_is_sent_and_identified_as_dynamodb_stores_it(spelled: str) -> None:
+    # DynamoDB trims a number's leading and trailing zeros (HowItWorks.NamingRulesDataTypes): 1.50 is the key 1.5.
+    key, item, _out = encode(NUMBER_SORT_KEY, ["a", spelled], header=["id", "n"])
+    assert key == "a\x001.5" and item["n"] == {"N": "1.5"}
+
+
+def test_number_keys_of_one_value_are_one_key_also_in_json_and_dynamodb_json() -> None:
+    jsonl = NUMBER_SORT_KEY.replace("format: csv", "format: jsonl")
+    assert encode(jsonl, {"id": "a", "n": Decimal("1E+2")})[0] == encode(jsonl, {"id": "a", "n": Decimal("100.0")})[0]
+    assert encode(jsonl, {"id": "a", "n": Decimal("1E+2")})[1]["n"] == {"N": "100"}
+    items = """schema: 1
+file: {format: jsonl, dynamodb_json: true}
+table:
+  partition_key: {attribute: id, type: S, value: id}
+  sort_key: {attribute: n, type: N, value: n}
+columns: []
+"""
+    key, item, _out = encode(items, {"id": {"S": "a"}, "n": {"N": "1.0"}})
+    assert key == encode(items, {"id": {"S": "a"}, "n": {"N": "1"}})[0] == "a\x001" and item["n"] == {"N": "1"}

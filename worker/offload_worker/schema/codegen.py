@@ -17,7 +17,7 @@ from typing import Any
 from offload_worker.errors import RowRejected
 from offload_worker.schema.memo import cached_date, remembered
 from offload_worker.schema.model import Column, Schema
-from offload_worker.schema.numbers import fast_pattern
+from offload_worker.schema.numbers import canonical_parser, fast_pattern
 from offload_worker.schema.parsers import value_parser
 
 NULL = '{"NULL":true}'
@@ -79,6 +79,7 @@ class Columns:
         self.text: dict[str, str] = {}  # column name -> variable (or expression) holding its text
         self.piece: dict[str, Piece] = {}  # column name -> its piece; [Expr("a<i>")] when it may be omitted
         self.needed = _text_needed(schema)
+        self._number_keys = {c.name for k in schema.keys if (c := k.column) is not None and k.type == "N"}
         self.key_text: dict[str, str] = {}  # key attribute -> the variable holding its text
         self.key_piece: dict[str, Piece] = {}
         self._dates: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -140,6 +141,8 @@ class Columns:
             self.piece[column.name] = attribute_piece(column.attribute, [Expr(text)])  # the cache holds the value
             return
         parser = value_parser(column)
+        if column.name in self._number_keys and column.type == "decimal":  # integers are already canonical
+            parser = canonical_parser(parser)
         call = f"{src.name(parser, 'parse')}({cell})"
         if not self.jsonl and not is_key:  # a cell's value depends on its text only: repeats are looked up
             memo: dict[str, str] = {}

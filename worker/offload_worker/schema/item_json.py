@@ -14,6 +14,7 @@ from typing import Any
 from offload_worker.errors import RowRejected
 from offload_worker.schema.dates import epoch_seconds
 from offload_worker.schema.model import Schema
+from offload_worker.schema.numbers import canonical, decimal_parser
 
 _write_json = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps(...) makes one a call
 _TYPES = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"})
@@ -23,6 +24,8 @@ def dynamodb_json_encoder(
     schema: Schema, constants: dict[str, str], confirm: Callable[[str], str]
 ) -> Callable[..., tuple[str, str, str]]:
     from offload_worker.load import report_line  # the reports' one writer of cells
+
+    numbers = {k.attribute: decimal_parser(k.attribute) for k in schema.keys if k.type == "N"}
 
     def text(item: dict[str, Any], name: str) -> str:
         value = item.get(name)
@@ -46,11 +49,12 @@ def dynamodb_json_encoder(
             value = "".join(p.text if p.column is None else text(item, p.column.name) for p in key.parts)
             if not value:
                 raise RowRejected(f"{key.attribute} is empty")
-            if key.column is None or key.column.name != key.attribute:
-                item[key.attribute] = {key.type: value}
-            elif key.type not in item[key.attribute]:
+            if key.column is not None and key.column.name == key.attribute and key.type not in item[key.attribute]:
                 written = next(iter(item[key.attribute]))
                 raise RowRejected(f"{key.attribute} is {written}, the table's key is {key.type}")
+            if key.type == "N":  # DynamoDB's one text of the number: {"N":"1.0"} and {"N":"1"} are one key
+                value = canonical(numbers[key.attribute](value))
+            item[key.attribute] = {key.type: value}
             identity.append(value)
         texts = {}
         for derived in schema.derived:

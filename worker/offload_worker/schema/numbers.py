@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from offload_worker.errors import RowRejected
@@ -28,6 +28,22 @@ _PLAIN_NONZERO = r"(?=[0-9.]*[1-9])(?:0|[1-9][0-9]{0,29})(?:\.[0-9]{1,6})?"
 _PLAIN_NATURAL = r"(?:0|[1-9][0-9]{0,17})"
 
 NumberParser = Callable[[Any], str]
+_EXACT = Context(prec=MAX_DIGITS + 2)  # normalize() rounds to its context's precision: the default 28 is too few
+
+
+def canonical(text: str) -> str:
+    """A checked number's one text, as DynamoDB stores it ("leading and trailing zeroes are trimmed",
+    HowItWorks.NamingRulesDataTypes): 1.50 -> 1.5, 1E+2 -> 100. A key's identity must be this text,
+    or two spellings of one key escape `duplicates` and share a batch DynamoDB refuses whole."""
+    number = Decimal(text)
+    return "0" if number.is_zero() else format(number.normalize(_EXACT), "f")
+
+
+def canonical_parser(parse: NumberParser) -> NumberParser:
+    def parse_canonical(value: Any) -> str:
+        return canonical(parse(value))
+
+    return parse_canonical
 
 
 def fast_pattern(kind: str, low: Decimal | None, high: Decimal | None) -> str | None:
