@@ -112,7 +112,8 @@ derived:
   - {as: SourceKey, source: key}
 output: {columns: [PK]}
 """
-    key, item, out = encode(text, {"Item": {"id": {"S": "u1"}, "n": {"N": "1.50"}, "tags": {"SS": ["a"]}}})
+    # The reader unwraps ExportTable's {"Item": {...}}: the encoder gets the item.
+    key, item, out = encode(text, {"id": {"S": "u1"}, "n": {"N": "1.50"}, "tags": {"SS": ["a"]}})
     assert key == "USER#u1" and out == "USER#u1\n"
     assert item == {
         "id": {"S": "u1"},
@@ -242,3 +243,65 @@ columns: []
 """
     key, item, _out = encode(items, {"id": {"S": "a"}, "n": {"N": "1.0"}})
     assert key == encode(items, {"id": {"S": "a"}, "n": {"N": "1"}})[0] == "a\x001" and item["n"] == {"N": "1"}
+
+
+ITEMS = """schema: 1
+file: {format: jsonl, dynamodb_json: true}
+table:
+  partition_key: {attribute: PK, type: S, value: PK}
+  sort_key: {attribute: SK, type: N, value: SK}
+columns: []
+derived:
+  - {as: ExpiresAt, ttl: {from: Shipped, days: 1}}
+"""
+
+
+def deep(levels: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"S": "leaf"}
+    for _ in range(levels):
+        value = {"L": [value]}
+    return value
+
+
+@pytest.mark.parametrize(
+    "attributes, reason",
+    [
+        ({"n": {"N": Decimal(5)}}, "n N is not text"),
+        ({"n": {"S": Decimal(5)}}, "n S is not text"),
+        ({"n": {"N": "abc"}}, "n 'abc' is not a plain decimal number"),
+        ({"SK": {"N": "x1"}}, "SK 'x1' is not a plain decimal number"),
+        ({"n": {"SS": []}}, "n SS is not a list of at least one item"),
+        ({"n": {"NS": ["1", "1.0"]}}, "n NS holds an item twice"),
+        ({"n": {"BOOL": "yes"}}, "n BOOL is not true or false"),
+        ({"n": {"NULL": False}}, "n NULL is not true"),
+        ({"n": {"M": {"x": {"N": Decimal("NaN")}}}}, "n.x N is not text"),
+        ({"n": {"L": [{"N": "NaN"}]}}, r"n\[0\] 'NaN' is not a plain decimal number"),
+        ({"n": {"B": "not base64!"}}, "n B is not base64"),
+        ({"n": {"M": []}}, "n M is not a map"),
+        ({"n": {"X": "?"}}, "n has the type 'X'"),
+        ({"n": deep(32)}, "n nests deeper than DynamoDB's 32 levels"),
+        ({"Shipped": {"S": "garbage"}}, "Shipped 'garbage' is not a date"),
+        ({"Shipped": {"N": "abc"}}, "Shipped 'abc' is not a plain decimal number"),
+        ({"Shipped": {"S": "12x"}}, "Shipped '12x' is not a date"),
+    ],
+)
+def test_a_malformed_dynamodb_json_value_anywhere_in_the_item_is_a_rejected_row(
+    attributes: dict[str, Any], reason: str
+) -> None:
+    record = {"PK": {"S": "a"}, "SK": {"N": "1"}, **attributes}
+    with pytest.raises(RowRejected, match=reason):
+        encode(ITEMS, record)
+
+
+def test_dynamodb_json_nesting_up_to_dynamodbs_limit_loads() -> None:
+    _key, item, _out = encode(ITEMS, {"PK": {"S": "a"}, "SK": {"N": "1"}, "n": deep(31), "s": {"NS": ["1", "2"]}})
+    assert item["n"] == deep(31) and "ExpiresAt" not in item  # a TTL is omitted with its date
+
+
+def test_an_item_with_an_attribute_named_item_is_unwrapped_once() -> None:
+    from offload_worker.formats.jsonl_rows import jsonl_rows
+
+    exported = '{"Item":{"PK":{"S":"a"},"SK":{"N":"1"},"Item":{"S":"x"}}}'
+    bare = '{"PK":{"S":"b"},"SK":{"N":"1"},"Item":{"S":"x"}}'
+    rows = [record for _line, record in jsonl_rows([exported, bare], dynamodb_json=True)]
+    assert [encode(ITEMS, r)[1]["Item"] for r in rows] == [{"S": "x"}, {"S": "x"}]

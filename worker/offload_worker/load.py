@@ -101,7 +101,15 @@ class Loader:
                     byte = not_utf8(record)
                     if byte:
                         raise RowRejected(f"row is not UTF-8 text (byte {byte}): export the file as UTF-8")
-                key, item, text = encode(record, line)
+                try:
+                    key, item, text = encode(record, line)
+                except RowRejected:
+                    raise
+                except (ValueError, TypeError, ArithmeticError) as error:  # a bug for one row: not the job's end
+                    raise RowRejected(
+                        f"internal: the schema encoder failed on this row ({type(error).__name__}: {error}); "
+                        "the row was not loaded: report it with this line"
+                    ) from error
                 # A wire item has a JSON character for at most 4 bytes DynamoDB counts: only a long one is measured.
                 if len(item) > MAX_ITEM_BYTES // 4 and (size := wire_item_bytes(item)) > MAX_ITEM_BYTES:
                     raise RowRejected(

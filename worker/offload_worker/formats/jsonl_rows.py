@@ -37,9 +37,14 @@ def jsonl_rows(lines: Iterable[str], dynamodb_json: bool, line: int = 1) -> Iter
             kind = _KINDS.get(type(value), "not an object")
             yield number, RowRejected(f"line is {kind}, not a JSON object: write one object per line")
             continue
-        if dynamodb_json and len(value) == 1 and type(value.get("Item")) is dict:
-            value = value["Item"]  # ExportTable's lines: {"Item": {...}}
+        if dynamodb_json and len(value) == 1 and _exported(value.get("Item")):
+            value = value["Item"]  # ExportTable's lines: {"Item": {...}}; unwrapped here only, once
         yield number, value
+
+
+def _exported(inner: Any) -> bool:
+    """{"Item": <item>}, not an item whose one attribute is named Item ({"Item": {"S": "x"}})."""
+    return type(inner) is dict and all(type(v) is dict for v in inner.values())
 
 
 def _undecodable(text: str) -> str | None:

@@ -1,0 +1,55 @@
+"""The row loop under a schema: an encoder's unexpected error for one row is that row's reject, not the job's end."""
+
+from __future__ import annotations
+
+from decimal import InvalidOperation
+from typing import Any
+
+import pytest
+from offload_worker.batch_writer import WriteStats
+from offload_worker.load import Loader
+
+
+class Kept:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def put(self, key: str, item: str) -> None:
+        self.items.append(key)
+
+    def close(self) -> WriteStats:
+        return WriteStats()
+
+    def abort(self) -> None:
+        pass
+
+
+class Failing:
+    """Encodes every row but the one whose cell is "boom", which raises `error` as a bug would."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def encode(self, record: Any, line: int = 0) -> tuple[str, str, str]:
+        if record[0] == "boom":
+            raise self.error
+        return record[0], '{"id":{"S":"' + record[0] + '"}}', record[0] + "\n"
+
+
+@pytest.mark.parametrize("error", [TypeError("not JSON serializable"), InvalidOperation(), ValueError("odd")])
+def test_an_unexpected_encoder_error_rejects_only_its_row(error: Exception) -> None:
+    rejects: list[tuple[int, str, str]] = []
+    writes = Kept()
+    loader = Loader(Failing(error), "last", writes, lambda *_: None, lambda *r: rejects.append(r))
+    loader.load([(2, ["a"]), (3, ["boom"]), (4, ["b"])])
+    counts = loader.finish()
+    assert (counts.rows, counts.loaded, counts.rejected) == (3, 2, 1) and writes.items == ["a", "b"]
+    ((line, reason, raw),) = rejects
+    assert line == 3 and raw == "boom"
+    assert reason.startswith(f"internal: the schema encoder failed on this row ({type(error).__name__}")
+
+
+def test_an_error_outside_the_narrow_set_still_fails_the_job() -> None:
+    loader = Loader(Failing(KeyError("x")), "last", Kept(), lambda *_: None, lambda *_: None)
+    with pytest.raises(KeyError):
+        loader.load([(2, ["boom"])])
