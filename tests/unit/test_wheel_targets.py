@@ -128,22 +128,50 @@ def test_the_wheels_and_the_image_tag_follow_the_bases_python(tmp_path: Path) ->
     )
 
 
-def test_the_bases_python_is_asked_with_no_network() -> None:
-    calls: list[dict[str, Any]] = []
+class FakeContainer:
+    def __init__(self, code: int, logs: str) -> None:
+        self.code, self.output, self.removed = code, logs, False
 
-    class Containers:
-        def run(self, image_name: str, command: list[str], **options: Any) -> bytes:
-            calls.append({"image": image_name, "command": command, **options})
-            fields = {"implementation": "cpython", "python": "3.13", "abiflags": "", "platform": "linux-aarch64"}
-            return json.dumps({**fields, "glibc": "2.41"}).encode() + b"\n"
+    def start(self) -> None:
+        pass
 
-    class Client:
-        containers = Containers()
+    def wait(self, timeout: int) -> dict[str, int]:
+        return {"StatusCode": self.code}
 
-    found = worker_image.base_python(Client(), "debian-trixie:1")  # type: ignore[arg-type]
+    def logs(self, stdout: bool, stderr: bool) -> bytes:
+        return self.output.encode()
+
+    def remove(self, force: bool) -> None:
+        self.removed = force
+
+
+class FakeClient:
+    def __init__(self, container: FakeContainer) -> None:
+        self.container, self.created = container, {}
+        self.containers = self
+
+    def create(self, image_name: str, command: list[str], **options: Any) -> FakeContainer:
+        self.created = {"image": image_name, "command": command, **options}
+        return self.container
+
+
+def test_the_bases_python_is_asked_with_no_network_in_a_container_removed_after() -> None:
+    fields = {"implementation": "cpython", "python": "3.13", "abiflags": "", "platform": "linux-aarch64"}
+    client = FakeClient(FakeContainer(0, json.dumps({**fields, "glibc": "2.41"}) + "\n"))
+    found = worker_image.base_python(client, "debian-trixie:1")  # type: ignore[arg-type]
     assert found == Target("cpython", "3.13", "", "linux-aarch64", "2.41")
-    assert calls[0]["command"] == ["-c", wheel_targets.PROBE] and calls[0]["entrypoint"] == "python3"
-    assert calls[0]["network_mode"] == "none" and calls[0]["remove"] is True
+    assert client.created["command"] == ["-c", wheel_targets.PROBE] and client.created["entrypoint"] == "python3"
+    assert client.created["network_mode"] == "none" and client.container.removed
+
+
+def test_a_base_whose_python3_fails_is_one_line() -> None:
+    client = FakeClient(FakeContainer(1, "Traceback (most recent call last):\nSyntaxError: invalid syntax\n"))
+    with pytest.raises(ImageBuildError) as raised:
+        worker_image.base_python(client, "odd:1")  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "BASE_IMAGE odd:1: python3 did not run (SyntaxError: invalid syntax): use a base with python3"
+    )
+    assert client.container.removed
 
 
 def test_dry_run_for_the_default_base_shows_the_downloads_it_would_make(tmp_path: Path) -> None:

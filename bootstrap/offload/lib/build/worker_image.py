@@ -37,6 +37,7 @@ DOCKERFILE = "worker/Dockerfile"
 _PACKAGES = ("contract", "worker")
 _SKIP_PARTS = {"__pycache__", "build", "dist"}
 STALE_WHEELS_SECONDS = 3600
+_PROBE_LABEL = {"offload.build": "base-python"}
 # A requirement's name, unless only an extra asks for it (`...; extra == "x"`).
 _REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?!.*\bextra\s*==)")
 
@@ -151,23 +152,22 @@ def image_tag(base_id: str, wheels: Path, dockerfile: bytes, python: Target) -> 
 
 
 def base_python(client: docker.DockerClient, base_image: str) -> Target:
-    """The base's python3, asked in a container with no network (its entrypoint replaced)."""
+    """The base's python3, asked in a container with no network (its entrypoint replaced), removed after."""
+    container = client.containers.create(
+        base_image, ["-c", wheel_targets.PROBE], entrypoint="python3", network_mode="none", labels=_PROBE_LABEL
+    )
     try:
-        output = client.containers.run(
-            base_image,
-            ["-c", wheel_targets.PROBE],
-            entrypoint="python3",
-            network_mode="none",
-            labels={"offload.build": "base-python"},
-            remove=True,
-        )
-    except (docker.errors.ContainerError, docker.errors.APIError) as error:
-        said = getattr(error, "stderr", None) or getattr(error, "explanation", None) or str(error)
-        reason = _last_line(said.decode() if isinstance(said, bytes) else str(said))
-        raise ImageBuildError(
-            f"BASE_IMAGE {base_image}: python3 -c failed ({reason}): use a base with python3"
-        ) from None
-    return Target.parse(output.decode())
+        container.start()
+        code = int(container.wait(timeout=60)["StatusCode"])
+        said = container.logs(stdout=True, stderr=code != 0).decode()
+    except docker.errors.APIError as error:  # no python3 to start
+        code, said = -1, str(error.explanation or error)
+    finally:
+        container.remove(force=True)
+    if code != 0:
+        reason = _last_line(said)
+        raise ImageBuildError(f"BASE_IMAGE {base_image}: python3 did not run ({reason}): use a base with python3")
+    return Target.parse(said)
 
 
 def build_worker_image(
