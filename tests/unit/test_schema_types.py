@@ -136,13 +136,17 @@ def test_jsonl_value_becomes_its_typed_attribute(column: str, value: Any, wire: 
 
 
 @pytest.mark.parametrize("column, value, message", [
-    ("{name: v, type: integer}", None, "v is missing"),
+    ("{name: v, type: integer, required: true}", None, "v is empty"),
     ("{name: v, type: integer}", Decimal("12.5"), "v 12.5 is not a whole number"),
     ("{name: v, type: string}", Decimal("5"), "v 5 is not text"),
     ("{name: v, type: decimal}", True, "v true is not a number"),
     ("{name: v, type: boolean}", "maybe", "v 'maybe' is not a boolean"),
     ("{name: v, type: string, required: true}", "  ", "v is empty"),
     ("{name: v, type: string_set}", ["a", Decimal(1)], 'v ["a", "1"] holds an item that is not text'),
+    ("{name: v, type: string_set}", {"a": Decimal(1)}, 'v {"a": "1"} is not text or a list'),
+    ("{name: v, type: string_set}", True, "v true is not text or a list"),
+    ("{name: v, type: string_set}", Decimal("12.5"), "v 12.5 is not text or a list"),
+    ("{name: v, type: number_set}", {"a": Decimal(1)}, 'v {"a": "1"} is not text or a list'),
 ])
 def test_bad_jsonl_value_rejects_the_row(column: str, value: Any, message: str) -> None:
     assert message in reason(column, value, "jsonl")
@@ -161,3 +165,12 @@ def test_repeated_cells_give_the_same_value_and_a_bad_one_stays_rejected() -> No
             values.append(str(error))
     assert values[:4] == [True, False, True, True] and values[:8000] == values[:4] * 2000
     assert values[8000:] == [f"v 'x{i}' is not a boolean: write one of ja, nein" for i in range(5000)] + [True]
+
+
+@pytest.mark.parametrize("kind", ["integer", "decimal", "string", "boolean", "date", "json", "string_set"])
+def test_an_absent_or_null_jsonl_field_of_an_optional_column_is_omitted(kind: str) -> None:
+    """DynamoDB has no schema for other attributes: a sparse JSON object loads as a sparse item."""
+    schema = load_schema(schema_text(f"{{name: v, type: {kind}}}", "jsonl"), "t.yaml")
+    encoder = schema.compile(None, bucket="b", key="k", etag="e")
+    for record in ({"id": "1"}, {"id": "1", "v": None}):
+        assert json.loads(encoder.encode(record)[1]) == {"id": {"S": "1"}}

@@ -65,17 +65,20 @@ def boolean_parser(column: Column) -> Parser:
     return parse
 
 
-def _items(value: Any, separator: str) -> list[Any]:
-    if isinstance(value, list):  # a JSON list (jsonl)
+def _items(name: str, value: Any, separator: str) -> list[Any]:
+    """A set's items: a JSON list's (jsonl), or the text's split at the separator; nothing else is a set."""
+    if isinstance(value, list):
         return [v.strip() if isinstance(v, str) else v for v in value]
-    return [item.strip() for item in str(value).split(separator)]
+    if not isinstance(value, str):
+        raise RowRejected(f"{name} {shown(value)} is not text or a list")
+    return [item.strip() for item in value.split(separator)]
 
 
 def string_set_parser(column: Column) -> Parser:
     name, separator = column.name, column.separator
 
     def parse(value: Any) -> str:
-        items = [i for i in dict.fromkeys(_items(value, separator)) if i != ""]
+        items = [i for i in dict.fromkeys(_items(name, value, separator)) if i != ""]
         if not all(isinstance(i, str) for i in items):
             raise RowRejected(f"{name} {shown(value)} holds an item that is not text")
         if not items:
@@ -90,7 +93,7 @@ def number_set_parser(column: Column) -> Parser:
     number = decimal_parser(name, column.min, column.max)
 
     def parse(value: Any) -> str:
-        texts = [number(i) for i in _items(value, separator) if i != ""]
+        texts = [number(i) for i in _items(name, value, separator) if i != ""]
         unique = list({Decimal(t): t for t in reversed(texts)}.values())[::-1]  # 1 and 1.0 are one number
         if not unique:
             raise RowRejected(f"{name} {shown(value)} has no items (DynamoDB has no empty sets)")

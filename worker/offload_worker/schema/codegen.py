@@ -205,14 +205,13 @@ class Columns:
     def _empty(self, index: int, column: Column, policy: str | None, indent: int) -> bool:
         """The code for an empty value: rejected, omitted, NULL or the default. True: a<index> holds the piece."""
         src, text = self.src, f"t{index}"
-        if policy is None and self.jsonl:
-            policy = "missing"
+        if policy is None and self.jsonl:  # an absent or null field of an optional column: no attribute
+            policy = "omit"
         if policy is None:  # an empty csv cell parsed as any other
             src.add(f"{text} = {src.name(value_parser(column), 'parse')}('')", indent)
             return False
-        if policy in ("reject", "missing"):
-            word = "missing" if policy == "missing" and self.jsonl else "empty"
-            src.add(f"raise RowRejected({f'{column.name} is {word}'!r})", indent)
+        if policy == "reject":
+            src.add(f"raise RowRejected({f'{column.name} is empty'!r})", indent)
             return False
         if policy == "default":
             src.add(f"{text} = {src.name(column.default, 'default')}", indent)
