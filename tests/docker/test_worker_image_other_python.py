@@ -33,7 +33,7 @@ def trixie_base(docker_client: docker.DockerClient) -> str:
     if not os.environ.get(OPT_IN):
         pytest.skip(f"set {OPT_IN}=1 to build on Debian trixie (debootstrap, ~100 s the first time)")
     try:
-        return bases.ensure_base_image(docker_client, suite="trixie")
+        return str(bases.ensure_base_image(docker_client, suite="trixie"))
     except bases.BaseImageError as error:
         pytest.skip(f"no Debian trixie base: {error}")
 

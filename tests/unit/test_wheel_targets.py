@@ -147,7 +147,8 @@ class FakeContainer:
 
 class FakeClient:
     def __init__(self, container: FakeContainer) -> None:
-        self.container, self.created = container, {}
+        self.container: FakeContainer = container
+        self.created: dict[str, Any] = {}
         self.containers = self
 
     def create(self, image_name: str, command: list[str], **options: Any) -> FakeContainer:
@@ -158,7 +159,7 @@ class FakeClient:
 def test_the_bases_python_is_asked_with_no_network_in_a_container_removed_after() -> None:
     fields = {"implementation": "cpython", "python": "3.13", "abiflags": "", "platform": "linux-aarch64"}
     client = FakeClient(FakeContainer(0, json.dumps({**fields, "glibc": "2.41"}) + "\n"))
-    found = worker_image.base_python(client, "debian-trixie:1")  # type: ignore[arg-type]
+    found = worker_image.base_python(client, "debian-trixie:1")
     assert found == Target("cpython", "3.13", "", "linux-aarch64", "2.41")
     assert client.created["command"] == ["-c", wheel_targets.PROBE] and client.created["entrypoint"] == "python3"
     assert client.created["network_mode"] == "none" and client.container.removed
@@ -167,7 +168,7 @@ def test_the_bases_python_is_asked_with_no_network_in_a_container_removed_after(
 def test_a_base_whose_python3_fails_is_one_line() -> None:
     client = FakeClient(FakeContainer(1, "Traceback (most recent call last):\nSyntaxError: invalid syntax\n"))
     with pytest.raises(ImageBuildError) as raised:
-        worker_image.base_python(client, "odd:1")  # type: ignore[arg-type]
+        worker_image.base_python(client, "odd:1")
     assert str(raised.value) == (
         "BASE_IMAGE odd:1: python3 did not run (SyntaxError: invalid syntax): use a base with python3"
     )
