@@ -79,3 +79,75 @@ def test_the_schema_object_is_checked_against_its_key() -> None:
         fetch_schema(FakeS3(EVENTS), "b", "events.yaml")
     with pytest.raises(ConfigError, match=r"has sha256 \w+, not the \w+ its key names: upload it again"):
         fetch_schema(FakeS3(EVENTS + b"\n"), "b", key)
+
+
+CONTACTS = """schema: 1
+file: {format: csv}
+table:
+  partition_key: {attribute: id, type: S, value: id}
+columns:
+  - {name: id, type: string}
+  - {name: email, as: Email, type: string}
+  - {name: zip, type: string, empty: omit}
+  - {name: score, type: integer, empty: 'null'}
+"""
+
+
+def indexed_table(*index_keys: tuple[str, str], local: bool = False) -> dict[str, Any]:
+    described = table(("id", "HASH", "S"))
+    described["AttributeDefinitions"] += [{"AttributeName": a, "AttributeType": t} for a, t in index_keys]
+    indexes = [{"IndexName": f"by-{a}", "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}]} for a, _t in index_keys]
+    described["LocalSecondaryIndexes" if local else "GlobalSecondaryIndexes"] = indexes
+    return described
+
+
+@pytest.mark.parametrize(("index_key", "local", "says"), [
+    (("Email", "N"), False, "table Contacts's index by-Email keys Email as N, but the schema contacts makes Email S"),
+    (("score", "S"), True, "index by-score keys score as S, but the schema contacts makes score N"),
+])
+def test_a_secondary_index_key_of_another_type_fails_before_any_write(
+    index_key: tuple[str, str], local: bool, says: str
+) -> None:
+    with pytest.raises(ConfigError, match=says):
+        schema = load_schema(CONTACTS.encode(), "contacts.yaml")
+        check_table(FakeDynamoDB(indexed_table(index_key, local=local)), "Contacts", schema)
+
+
+def test_a_list_map_set_or_boolean_column_named_like_an_index_key_fails() -> None:
+    text = CONTACTS.replace("{name: zip, type: string, empty: omit}", "{name: zip, type: string_set}")
+    with pytest.raises(ConfigError, match="makes zip a list, map, set or boolean"):
+        check_table(FakeDynamoDB(indexed_table(("zip", "S"))), "Contacts", load_schema(text.encode(), "contacts.yaml"))
+
+
+def test_an_empty_or_null_index_key_is_a_rejected_row_and_an_omitted_one_loads() -> None:
+    from offload_worker.errors import RowRejected
+    from offload_worker.job_schema import SchemaFile, checked_schema
+
+    data = CONTACTS.encode()
+    described = indexed_table(("Email", "S"), ("zip", "S"), ("score", "N"))
+    given = (SchemaFile(data, "c.yaml"), load_schema(data, "c.yaml"))
+    schema_file, schema = checked_schema(FakeDynamoDB(described), "Contacts", given)
+    keys = (("Email", "S", "by-Email"), ("score", "N", "by-score"), ("zip", "S", "by-zip"))
+    assert schema_file.load().index_keys == schema.index_keys == keys
+    encoder = schema.compile(["id", "email", "zip", "score"], bucket="b", key="k", etag="e")
+    assert encoder.encode(["1", "a@b", "", "3"])[1] == '{"id":{"S":"1"},"Email":{"S":"a@b"},"score":{"N":"3"}}'
+    with pytest.raises(RowRejected, match="email is empty, but Email keys the table's index by-Email"):
+        encoder.encode(["1", " ", "z", "3"])
+    with pytest.raises(RowRejected, match="score is empty, but score keys the table's index by-score"):
+        encoder.encode(["1", "a@b", "z", ""])
+
+
+def test_a_dynamodb_json_index_key_that_is_empty_or_of_another_type_is_a_rejected_row() -> None:
+    from dataclasses import replace
+
+    from offload_worker.errors import RowRejected
+
+    text = (b"schema: 1\nfile: {format: jsonl, dynamodb_json: true}\n"
+            b"table:\n  partition_key: {attribute: id, type: S, value: id}\ncolumns: []\n")
+    schema = replace(load_schema(text, "i.yaml"), index_keys=(("Email", "S", "by-Email"),))
+    encoder = schema.compile(None, bucket="b", key="k", etag="e")
+    assert encoder.encode({"id": {"S": "1"}})[0] == "1"  # no Email: the item stays out of the sparse index
+    with pytest.raises(RowRejected, match="Email is empty, but it keys the table's index by-Email: DynamoDB refuses"):
+        encoder.encode({"id": {"S": "1"}, "Email": {"S": ""}})
+    with pytest.raises(RowRejected, match="Email is N, but the table's index by-Email keys it as S"):
+        encoder.encode({"id": {"S": "1"}, "Email": {"N": "1"}})

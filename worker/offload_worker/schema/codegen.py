@@ -125,7 +125,7 @@ class Columns:
     def _column(self, index: int, column: Column, is_key: bool) -> None:
         src, cell, text = self.src, self.cell(column), f"t{index}"
         self.text[column.name] = text
-        policy = self._policy(column, is_key)
+        policy = self.policy(column, is_key)
         if cell is None:  # an optional column this file lacks: every row's value is empty
             self._set(column, index, self._empty(index, column, policy, indent=1))
             return
@@ -197,7 +197,7 @@ class Columns:
         else:
             self.piece[column.name] = attribute_piece(column.attribute, wire_of(column, f"t{index}"))
 
-    def _policy(self, column: Column, is_key: bool) -> str | None:
+    def policy(self, column: Column, is_key: bool) -> str | None:
         if is_key or column.required:
             return "reject"
         return "default" if column.default is not None else column.empty

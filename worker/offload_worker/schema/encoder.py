@@ -104,6 +104,7 @@ def _item(
     schema: Schema, src: Source, columns: Columns, constants: dict[str, str], confirm: Callable[[str], str]
 ) -> str:
     """The lines after the keys: derived attributes and the output line; answers `item, out`."""
+    _index_checks(schema, src, columns)
     key_texts = {k.attribute: columns.key_text[k.attribute] for k in schema.keys}
     own = {c.name for k in schema.keys if (c := k.column) is not None and c.attribute == k.attribute}
     pieces: list[Piece] = [_join([columns.key_piece[k.attribute] for k in schema.keys])]
@@ -116,6 +117,22 @@ def _item(
     texts |= {c.name: columns.text[c.name] for c in schema.columns}
     _output(schema, src, texts, {k.attribute for k in schema.keys} | own, safe)
     return f"{fstring([['{'], *pieces, ['}']])}, out"
+
+
+def _index_checks(schema: Schema, src: Source, columns: Columns) -> None:
+    """A value the item sends for a secondary-index key must not be empty or null: DynamoDB would
+    refuse the item and its whole batch (offload_worker/index_keys.py). An omitted one is fine."""
+    indexed = {attribute: index for attribute, _type, index in schema.index_keys}
+    for column in schema.columns:
+        index, policy = indexed.get(column.attribute), columns.policy(column, False)
+        if index is None or policy == "omit" or (policy is None and columns.jsonl):
+            continue
+        message = (
+            f"{column.name} is empty, but {column.attribute} keys the table's index {index}, where DynamoDB "
+            "refuses an empty or null value: fill it, or declare `empty: omit` to leave the row out of the index"
+        )
+        src.add(f"if not {columns.text[column.name]}:")
+        src.add(f"raise RowRejected({message!r})", 2)
 
 
 def _maybe_omitted(piece: Piece) -> bool:

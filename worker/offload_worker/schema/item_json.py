@@ -42,6 +42,14 @@ def dynamodb_json_encoder(
         for name, value in record.items():
             check_value(name, value)
         item = dict(record)
+        for attribute, kind, index in schema.index_keys:  # DynamoDB refuses the item (index_keys.py)
+            value = item.get(attribute)
+            if value is not None and kind not in value:
+                raise RowRejected(
+                    f"{attribute} is {next(iter(value))}, but the table's index {index} keys it as {kind}"
+                )
+            if value is not None and value[kind] == "":
+                raise RowRejected(f"{attribute} is empty, but it keys the table's index {index}: DynamoDB refuses that")
         identity = []
         for key in schema.keys:
             value = "".join(p.text if p.column is None else text(item, p.column.name) for p in key.parts)
