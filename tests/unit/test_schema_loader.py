@@ -53,3 +53,38 @@ def test_an_error_outside_the_narrow_set_still_fails_the_job() -> None:
     loader = Loader(Failing(KeyError("x")), "last", Kept(), lambda *_: None, lambda *_: None)
     with pytest.raises(KeyError):
         loader.load([(2, ["boom"])])
+
+
+@pytest.mark.parametrize("policy", ["first", "reject"])
+def test_first_and_reject_keep_few_keys_in_memory_and_decide_as_with_all(
+    policy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past FirstLines.in_memory keys, the rest are kept on disk (SQLite): memory stays flat, no decision changes."""
+    from offload_worker import duplicates
+
+    class Echo:
+        def encode(self, record: Any, line: int = 0) -> tuple[str, str, str]:
+            return record[0], "{}", record[0] + "\n"
+
+    rows = [(n + 2, (f"k{(n * 7919) % 3000}",)) for n in range(9000)]  # each key thrice, spread out
+
+    def run(limit: int) -> tuple[list[str], list[tuple[int, str, str]], int, int]:
+        monkeypatch.setattr(duplicates.FirstLines, "in_memory", limit)
+        writes, rejects = Kept(), []
+        loader = Loader(Echo(), policy, writes, lambda *_: None, lambda *r: rejects.append(r))
+        loader.load(rows)
+        held = len(loader._seen._memory)  # noqa: SLF001 - the bound is the point
+        return writes.items, rejects, loader.finish().duplicate, held
+
+    unbounded, bounded = run(10**9), run(100)
+    assert bounded[:3] == unbounded[:3] and len(unbounded[0]) == 3000 and unbounded[2] == 6000
+    assert bounded[3] == 100
+
+
+def test_keys_on_disk_may_hold_a_lone_surrogate() -> None:
+    from offload_worker.duplicates import FirstLines
+
+    seen = FirstLines()
+    seen.in_memory = 0
+    assert [seen.first("a\ud800", 2), seen.first("a\udcff", 3), seen.first("a\ud800", 4)] == [2, 3, 2]
+    seen.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from offload_worker.batch_writer import WriteStats
-from offload_worker.duplicates import DuplicateCounter
+from offload_worker.duplicates import DuplicateCounter, FirstLines
 from offload_worker.errors import RowRejected
 from offload_worker.formats.csv_rows import not_utf8
 from offload_worker.formats.jsonl_rows import json_text
@@ -85,7 +85,7 @@ class Loader:
         self._last_wins = duplicates == "last"
         self._first_wins = duplicates == "first"
         self._repeats = DuplicateCounter()  # "last": repeats are counted at the end, with flat memory
-        self._seen: dict[str, int] = {}  # "first" / "reject": each key's first line
+        self._seen = FirstLines()  # "first" / "reject": each key's first line, with flat memory too
         self.counts = Counts()
 
     def load(self, rows: Iterable[Row]) -> None:
@@ -130,7 +130,7 @@ class Loader:
 
     def _repeated(self, key: str, line: int) -> bool:
         """True when a row with this key came before (first wins: this one is skipped); raises for reject."""
-        first = self._seen.setdefault(key, line)
+        first = self._seen.first(key, line)
         if first == line:
             return False
         self.counts.duplicate += 1
@@ -145,6 +145,7 @@ class Loader:
 
     def finish(self) -> Counts:
         """Wait for every write (raises WriteFailed); then count the repeated keys."""
+        self._seen.close()
         self.counts.writes = self._writer.close()
         if self._last_wins:
             self.counts.duplicate = self._repeats.count()
