@@ -73,7 +73,7 @@ def test_first_and_reject_keep_few_keys_in_memory_and_decide_as_with_all(
         writes, rejects = Kept(), []
         loader = Loader(Echo(), policy, writes, lambda *_: None, lambda *r: rejects.append(r))
         loader.load(rows)
-        held = len(loader._seen._memory)  # noqa: SLF001 - the bound is the point
+        held = len(loader._seen._memory)  # the bound is the point
         return writes.items, rejects, loader.finish().duplicate, held
 
     unbounded, bounded = run(10**9), run(100)
