@@ -174,3 +174,26 @@ def test_an_absent_or_null_jsonl_field_of_an_optional_column_is_omitted(kind: st
     encoder = schema.compile(None, bucket="b", key="k", etag="e")
     for record in ({"id": "1"}, {"id": "1", "v": None}):
         assert json.loads(encoder.encode(record)[1]) == {"id": {"S": "1"}}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_json_value_deeper_than_dynamodbs_32_levels_is_a_rejected_row(fmt: str) -> None:
+    """DynamoDB: 32 levels counting the top-level attribute, so 31 maps or lists around a scalar at most."""
+    def nested(levels: int) -> Any:
+        value: Any = "leaf"
+        for _ in range(levels):
+            value = [value]
+        return json.dumps(value) if fmt == "csv" else value
+
+    assert attribute("{name: v, type: json}", nested(31), fmt) is not None
+    assert reason("{name: v, type: json}", nested(32), fmt) == "v nests deeper than DynamoDB's 32 levels"
+    if fmt == "csv":  # deeper than Python's own recursion limit, too
+        too_deep = "[" * 100_000 + "]" * 100_000
+        assert reason("{name: v, type: json}", too_deep) == "v nests deeper than DynamoDB's 32 levels"
+
+
+def test_a_json_line_nested_past_pythons_recursion_limit_is_a_rejected_row() -> None:
+    from offload_worker.formats.jsonl_rows import jsonl_rows
+
+    ((line, rejected),) = list(jsonl_rows(['{"v": ' + "[" * 100_000 + "]" * 100_000 + "}"], dynamodb_json=False))
+    assert line == 1 and isinstance(rejected, RowRejected) and "nests too deep" in str(rejected)

@@ -30,6 +30,9 @@ def jsonl_rows(lines: Iterable[str], dynamodb_json: bool, line: int = 1) -> Iter
             continue
         try:
             value = loads(text)
+        except RecursionError:  # nested past Python's limit (DynamoDB's is 32 levels)
+            yield number, RowRejected("line nests too deep to read: DynamoDB takes at most 32 levels")
+            continue
         except ValueError as error:
             if text.strip():
                 detail = f"{error.msg} at column {error.pos + 1}" if isinstance(error, json.JSONDecodeError) else error

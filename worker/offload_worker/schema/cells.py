@@ -18,6 +18,7 @@ from json.encoder import encode_basestring_ascii as json_string
 from typing import Any
 
 from offload_worker.errors import RowRejected
+from offload_worker.schema.item_values import MAX_CONTAINERS, nesting_rejected
 from offload_worker.schema.model import Column
 from offload_worker.schema.numbers import decimal_parser
 from offload_worker.schema.shown import shown
@@ -107,7 +108,9 @@ def json_parser(column: Column) -> Parser:
     name = column.name
     number = decimal_parser(name)
 
-    def wire(value: Any) -> Any:
+    def wire(value: Any, containers: int = 0) -> Any:
+        if isinstance(value, dict | list) and containers >= MAX_CONTAINERS:
+            raise nesting_rejected(name)
         if isinstance(value, str):
             return {"S": value}
         if value is True or value is False:
@@ -117,9 +120,9 @@ def json_parser(column: Column) -> Parser:
         if isinstance(value, Decimal):
             return {"N": number(value)}
         if isinstance(value, dict):
-            return {"M": {str(k): wire(v) for k, v in value.items()}}
+            return {"M": {str(k): wire(v, containers + 1) for k, v in value.items()}}
         if isinstance(value, list):
-            return {"L": [wire(v) for v in value]}
+            return {"L": [wire(v, containers + 1) for v in value]}
         raise RowRejected(f"{name} holds {shown(value)}, which is not a JSON value")
 
     def parse(value: Any) -> str:
@@ -128,6 +131,8 @@ def json_parser(column: Column) -> Parser:
                 value = _read_json(value)
             except ValueError as error:
                 raise RowRejected(f"{name} is not JSON ({error})") from None
+            except RecursionError:  # nested past Python's limit, far past DynamoDB's
+                raise nesting_rejected(name) from None
         if not isinstance(value, dict | list):
             raise RowRejected(f"{name} {shown(value)} is not a JSON map or list")
         return _write_json(wire(value))
