@@ -197,3 +197,10 @@ def test_a_json_line_nested_past_pythons_recursion_limit_is_a_rejected_row() -> 
 
     ((line, rejected),) = list(jsonl_rows(['{"v": ' + "[" * 100_000 + "]" * 100_000 + "}"], dynamodb_json=False))
     assert line == 1 and isinstance(rejected, RowRejected) and "nests too deep" in str(rejected)
+
+
+def test_a_decimal_enum_compares_values_not_spellings() -> None:
+    column = "{name: v, type: decimal, enum: ['1.5', '2']}"
+    assert [attribute(column, c) for c in ("1.50", "2.0", "02")] == [{"N": "1.50"}, {"N": "2.0"}, {"N": "2"}]
+    assert reason(column, "2.5") == "v '2.5' is not one of 1.5, 2"
+    assert attribute("{name: v, type: decimal, enum: ['1.5', '2'], default: '1.50'}", "") == {"N": "1.50"}

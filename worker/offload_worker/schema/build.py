@@ -136,7 +136,12 @@ def _column(document: Document, index: int, spec: dict[str, Any]) -> Column:
     except RowRejected as error:
         field = "default" if "default" in spec and "enum" not in str(error) else "enum"
         raise document.error((*at, field), f"is not a valid {kind}: {error}") from None
-    if enum is not None and default is not None and default not in enum:
+    numeric = kind in ("integer", "decimal")  # compared as numbers: a default of 1.50 is the enum's 1.5
+    if (
+        enum is not None
+        and default is not None
+        and (Decimal(default) if numeric else default) not in ({Decimal(v) for v in enum} if numeric else enum)
+    ):
         raise document.error((*at, "default"), f"{default!r} is not one of the column's enum")
     return dataclasses.replace(column, enum=enum, default=default)
 
