@@ -204,3 +204,10 @@ def test_a_decimal_enum_compares_values_not_spellings() -> None:
     assert [attribute(column, c) for c in ("1.50", "2.0", "02")] == [{"N": "1.50"}, {"N": "2.0"}, {"N": "2"}]
     assert reason(column, "2.5") == "v '2.5' is not one of 1.5, 2"
     assert attribute("{name: v, type: decimal, enum: ['1.5', '2'], default: '1.50'}", "") == {"N": "1.50"}
+
+
+def test_min_and_max_are_read_exactly_not_as_floats() -> None:
+    column = "{name: v, type: decimal, min: 0.1, max: 99999999999999999.99}"
+    assert attribute(column, "99999999999999999.99") == {"N": "99999999999999999.99"}
+    assert reason(column, "100000000000000000.00") == "v '100000000000000000.00' is above the maximum 99999999999999999.99"
+    assert reason(column, "0.09") == "v '0.09' is below the minimum 0.1"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
 
@@ -108,7 +108,7 @@ def _column(document: Document, index: int, spec: dict[str, Any]) -> Column:
             re.compile(spec["pattern"])
         except re.error as error:
             raise document.error((*at, "pattern"), f"is not a regular expression: {error}") from None
-    low, high = (Decimal(str(spec[b])) if b in spec else None for b in ("min", "max"))
+    low, high = (_exact(document, (*at, b), spec[b]) if b in spec else None for b in ("min", "max"))
     if low is not None and high is not None and low > high:
         raise document.error((*at, "max"), f"is below min ({low})")
     column = Column(
@@ -144,6 +144,14 @@ def _column(document: Document, index: int, spec: dict[str, Any]) -> Column:
     ):
         raise document.error((*at, "default"), f"{default!r} is not one of the column's enum")
     return dataclasses.replace(column, enum=enum, default=default)
+
+
+def _exact(document: Document, at: Path, value: Any) -> Decimal:
+    """A bound as written (`99999999999999999.99`), not the float YAML reads; jsonschema checked it is a number."""
+    try:
+        return Decimal(document.texts.get(at, str(value)))
+    except InvalidOperation:  # a YAML spelling Decimal does not read (.inf, 0x1F): the value YAML gave
+        return Decimal(str(value))
 
 
 class _References:
