@@ -17,6 +17,7 @@ from typing import Any
 from offload_worker.errors import RowRejected
 from offload_worker.schema.dates import format_problem
 from offload_worker.schema.document import Document, Path
+from offload_worker.schema.loadable import check_loadable
 from offload_worker.schema.model import Column, Derived, FileSpec, KeySpec, Part, Schema
 from offload_worker.schema.parsers import value_parser
 
@@ -53,6 +54,7 @@ def build(document: Document, data: bytes) -> Schema:
     )
     derived = tuple(_derived(document, refs, i, d) for i, d in enumerate(spec.get("derived", [])))
     _attributes_unique(document, columns, keys, derived)
+    check_loadable(document, file, columns, keys)
     output = tuple(spec["output"]["columns"]) if "output" in spec else tuple(k.attribute for k in keys)
     known = {k.attribute for k in keys} | {d.attribute for d in derived}
     for i, name in enumerate(output):
