@@ -88,3 +88,22 @@ def test_keys_on_disk_may_hold_a_lone_surrogate() -> None:
     seen.in_memory = 0
     assert [seen.first("a\ud800", 2), seen.first("a\udcff", 3), seen.first("a\ud800", 4)] == [2, 3, 2]
     seen.close()
+
+
+def test_a_rejected_rows_raw_text_is_in_the_files_own_dialect() -> None:
+    from offload_worker.schema import load_schema
+
+    text = b"""schema: 1
+file: {format: csv, delimiter: ";"}
+table:
+  partition_key: {attribute: id, type: S, value: id}
+columns:
+  - {name: id, type: string}
+  - {name: name, type: string}
+  - {name: qty, type: integer}
+"""
+    encoder = load_schema(text, "s.yaml").compile(["id", "name", "qty"], bucket="b", key="k", etag="e")
+    rejects: list[tuple[int, str, str]] = []
+    loader = Loader(encoder, "last", Kept(), lambda *_: None, lambda *r: rejects.append(r))
+    loader.load([(2, ["S1", "Shirt, blue", "x"]), (3, ["S2", 'say "hi"; now', "y"]), (4, ["S3", "\ud800", "z"])])
+    assert [raw for _line, _reason, raw in rejects] == ["S1;Shirt, blue;x", 'S2;"say ""hi""; now";y', "S3;\\ud800;z"]

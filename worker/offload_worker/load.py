@@ -50,8 +50,13 @@ class Counts:
     writes: WriteStats | None = None
 
 
-def csv_line(fields: Iterable[str]) -> str:
+def csv_line(fields: Iterable[str], delimiter: str = ",", quote: str = '"') -> str:
     """One CSV line, quoting only where needed (as csv.writer's QUOTE_MINIMAL does)."""
+    if (delimiter, quote) != (",", '"'):
+        special = frozenset((delimiter, quote, "\r", "\n"))
+        twice = quote + quote
+        cells = (quote + f.replace(quote, twice) + quote if special.intersection(f) else f for f in fields)
+        return delimiter.join(cells) + "\n"
     return ",".join('"' + f.replace('"', '""') + '"' if _NEEDS_QUOTES.intersection(f) else f for f in fields) + "\n"
 
 
@@ -69,11 +74,15 @@ def report_line(fields: Iterable[str]) -> str:
     return ",".join(report_cell(f) for f in fields) + "\n"
 
 
-def raw_text(record: Any) -> str:
-    """The row as CSV (or JSON) text again, for the rejects report."""
-    line = csv_line(record)[:-1] if isinstance(record, list) else json_text(record)
+def raw_text(record: Any, dialect: tuple[str, str] = (",", '"')) -> str:
+    """The row as the file wrote it (CSV in its delimiter and quote, or JSON) again, for the rejects report."""
+    line = csv_line(record, *dialect)[:-1] if isinstance(record, list) else json_text(record)
     # Undecodable bytes (kept as surrogates) are shown as \xNN: the report itself stays UTF-8.
-    return line[:4096].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        data = line[:4096].encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape ("\ud800") is no byte: shown as \ud800
+        data = line[:4096].encode("utf-8", "backslashreplace")
+    return data.decode("utf-8", "backslashreplace")
 
 
 class Loader:
@@ -81,6 +90,7 @@ class Loader:
         self, encoder: Encoder, duplicates: str, writer: Writes, output: OutputSink, reject: RejectSink
     ) -> None:
         self._encode = encoder.encode
+        self._dialect: tuple[str, str] = getattr(encoder, "dialect", (",", '"'))  # the csv's, for raw text
         self._writer, self._output, self._reject = writer, output, reject
         self._last_wins = duplicates == "last"
         self._first_wins = duplicates == "first"
@@ -119,7 +129,7 @@ class Loader:
                 if not self._last_wins and self._repeated(key, line):
                     continue
             except RowRejected as error:
-                self._reject(line, str(error), raw_text(record))
+                self._reject(line, str(error), raw_text(record, self._dialect))
                 counts.rejected += 1
                 continue
             put(key, item)

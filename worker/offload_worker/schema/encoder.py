@@ -20,6 +20,7 @@ from offload_worker.schema.codegen import (
 )
 from offload_worker.schema.dates import epoch_seconds
 from offload_worker.schema.header import Placed, place
+from offload_worker.schema.index_checks import index_checks
 from offload_worker.schema.item_json import dynamodb_json_encoder
 from offload_worker.schema.model import Column, Derived, KeySpec, Schema
 
@@ -35,13 +36,20 @@ class Encoder:
     columns only ("" for a record whose key cannot be read: its encode is rejected)."""
 
     def __init__(
-        self, encode: Encode, key: Callable[[Any], str], ignored: tuple[str, ...], uses_line: bool, source: str = ""
+        self,
+        encode: Encode,
+        key: Callable[[Any], str],
+        ignored: tuple[str, ...],
+        uses_line: bool,
+        source: str = "",
+        dialect: tuple[str, str] = (",", '"'),
     ) -> None:
         self.encode = encode
         self._key = key
         self.ignored = ignored
         self.uses_line = uses_line
         self.source = source  # the generated code, for a reader of tests and bug reports
+        self.dialect = dialect  # the csv's delimiter and quote: a rejected row's raw text is written in them
 
     def key(self, record: Any) -> str:
         try:
@@ -66,7 +74,8 @@ def compile_encoder(schema: Schema, header: Sequence[str] | None, *, bucket: str
         schema, placed, order, lambda src, columns: _item(schema, src, columns, constants, confirm)
     )
     _code, key_of = _generate(schema, placed, order[: len({c.name for c in key_columns})], lambda _s, _c: "")
-    return Encoder(encode, key_of, placed.ignored if placed else (), uses_line, code)
+    dialect = (schema.file.delimiter, schema.file.quote)
+    return Encoder(encode, key_of, placed.ignored if placed else (), uses_line, code, dialect)
 
 
 def _generate(
@@ -104,7 +113,7 @@ def _item(
     schema: Schema, src: Source, columns: Columns, constants: dict[str, str], confirm: Callable[[str], str]
 ) -> str:
     """The lines after the keys: derived attributes and the output line; answers `item, out`."""
-    _index_checks(schema, src, columns)
+    index_checks(schema, src, columns)
     key_texts = {k.attribute: columns.key_text[k.attribute] for k in schema.keys}
     own = {c.name for k in schema.keys if (c := k.column) is not None and c.attribute == k.attribute}
     pieces: list[Piece] = [_join([columns.key_piece[k.attribute] for k in schema.keys])]
@@ -117,22 +126,6 @@ def _item(
     texts |= {c.name: columns.text[c.name] for c in schema.columns}
     _output(schema, src, texts, {k.attribute for k in schema.keys} | own, safe)
     return f"{fstring([['{'], *pieces, ['}']])}, out"
-
-
-def _index_checks(schema: Schema, src: Source, columns: Columns) -> None:
-    """A value the item sends for a secondary-index key must not be empty or null: DynamoDB would
-    refuse the item and its whole batch (offload_worker/index_keys.py). An omitted one is fine."""
-    indexed = {attribute: index for attribute, _type, index in schema.index_keys}
-    for column in schema.columns:
-        index, policy = indexed.get(column.attribute), columns.policy(column, False)
-        if index is None or policy == "omit" or (policy is None and columns.jsonl):
-            continue
-        message = (
-            f"{column.name} is empty, but {column.attribute} keys the table's index {index}, where DynamoDB "
-            "refuses an empty or null value: fill it, or declare `empty: omit` to leave the row out of the index"
-        )
-        src.add(f"if not {columns.text[column.name]}:")
-        src.add(f"raise RowRejected({message!r})", 2)
 
 
 def _maybe_omitted(piece: Piece) -> bool:
