@@ -209,5 +209,16 @@ def test_a_decimal_enum_compares_values_not_spellings() -> None:
 def test_min_and_max_are_read_exactly_not_as_floats() -> None:
     column = "{name: v, type: decimal, min: 0.1, max: 99999999999999999.99}"
     assert attribute(column, "99999999999999999.99") == {"N": "99999999999999999.99"}
-    assert reason(column, "100000000000000000.00") == "v '100000000000000000.00' is above the maximum 99999999999999999.99"
+    above = "v '100000000000000000.00' is above the maximum 99999999999999999.99"
+    assert reason(column, "100000000000000000.00") == above
     assert reason(column, "0.09") == "v '0.09' is below the minimum 0.1"
+
+
+@pytest.mark.parametrize("column, cell", [
+    ("{name: v, type: integer}", "\uff11\uff12"),  # fullwidth 12
+    ("{name: v, type: decimal}", "\u0661\u0662.5"),  # Arabic-Indic 12.5
+    ("{name: v, type: date, format: '%d.%m.%Y'}", "0\u0661.01.2024"),
+])
+def test_only_ascii_digits_are_numbers_and_dates(column: str, cell: str) -> None:
+    with pytest.raises(RowRejected):
+        attribute(column, cell)

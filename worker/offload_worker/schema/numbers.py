@@ -16,8 +16,8 @@ from typing import Any
 from offload_worker.errors import RowRejected
 from offload_worker.schema.shown import shown
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,29})(?:\.[0-9]{1,6})?")
 _PLAIN_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 MAX_DIGITS = 38
