@@ -222,3 +222,10 @@ def test_min_and_max_are_read_exactly_not_as_floats() -> None:
 def test_only_ascii_digits_are_numbers_and_dates(column: str, cell: str) -> None:
     with pytest.raises(RowRejected):
         attribute(column, cell)
+
+
+def test_38_digits_are_counted_as_dynamodb_counts_them_after_trimming_zeros() -> None:
+    assert attribute("{name: v, type: decimal}", "1." + "0" * 40) == {"N": "1"}
+    assert attribute("{name: v, type: integer}", "0" * 40 + "12") == {"N": "12"}
+    assert "more than 38 significant digits" in reason("{name: v, type: decimal}", "1" * 39 + ".0")
+    assert "is not a whole number" in reason("{name: v, type: integer}", "1" * 39)

@@ -88,8 +88,11 @@ def _checked_decimal(name: str, text: Any, number: Decimal, low: Decimal | None,
     if number.is_zero():
         _bounded(name, text, Decimal(0), low, high)
         return "0"
-    if len(number.as_tuple().digits) > MAX_DIGITS:
-        raise RowRejected(f"{name} {shown(text)} has more than {MAX_DIGITS} significant digits")
+    digits = number.as_tuple().digits
+    if len(digits) > MAX_DIGITS:  # DynamoDB counts digits after trimming zeros: 1.000...0 is 1
+        if len("".join(map(str, digits)).rstrip("0")) > MAX_DIGITS:
+            raise RowRejected(f"{name} {shown(text)} has more than {MAX_DIGITS} significant digits")
+        number = number.normalize(_EXACT)
     if not _MIN_MAGNITUDE <= abs(number) <= _MAX_MAGNITUDE:
         raise RowRejected(f"{name} {shown(text)} is out of DynamoDB's number range")
     _bounded(name, text, number, low, high)
@@ -112,7 +115,7 @@ def integer_parser(name: str, low: Decimal | None = None, high: Decimal | None =
         text = value.strip()
         if plain_ok and _PLAIN_INTEGER.fullmatch(text) and not (text[0] == "-" and unsigned) and text != "-0":
             return text
-        if not _INTEGER.fullmatch(text) or len(text.lstrip("+-")) > MAX_DIGITS:
+        if not _INTEGER.fullmatch(text) or len(text.lstrip("+-").lstrip("0")) > MAX_DIGITS:
             raise RowRejected(f"{name} {shown(value)} is not a whole number")
         number = int(text)
         _bounded(name, value, Decimal(number), low, high)
