@@ -97,3 +97,13 @@ def test_json_lines_use_one_decoder_made_once(monkeypatch: pytest.MonkeyPatch) -
         "line is an array, not a JSON object: write one object per line",
         "line is not valid JSON: Expecting property name enclosed in double quotes at column 2",
     ]
+
+
+def test_a_json_line_with_an_unpaired_surrogate_escape_is_a_rejected_row() -> None:
+    from offload_worker.errors import RowRejected
+    from offload_worker.formats.jsonl_rows import jsonl_rows
+
+    lines = ['{"a": "x\\ud800"}', '{"a": ["\\uDFFF"]}', '{"a": "\\ud83d\\ude00"}']  # the last: a pair, one emoji
+    rows = list(jsonl_rows(lines, dynamodb_json=False))
+    assert [isinstance(r, RowRejected) for _n, r in rows] == [True, True, False]
+    assert "unpaired UTF-16 surrogate" in str(rows[0][1]) and rows[2][1] == {"a": "\U0001f600"}

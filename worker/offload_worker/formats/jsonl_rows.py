@@ -38,6 +38,9 @@ def jsonl_rows(lines: Iterable[str], dynamodb_json: bool, line: int = 1) -> Iter
                 detail = f"{error.msg} at column {error.pos + 1}" if isinstance(error, json.JSONDecodeError) else error
                 yield number, RowRejected(f"line is not valid JSON: {detail}")
             continue
+        if ("\\ud" in text or "\\uD" in text) and _lone_surrogate(value):  # only a line with such an escape is walked
+            yield number, RowRejected("line holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): it is no text")
+            continue
         if type(value) is not dict:
             kind = _KINDS.get(type(value), "not an object")
             yield number, RowRejected(f"line is {kind}, not a JSON object: write one object per line")
@@ -50,6 +53,15 @@ def jsonl_rows(lines: Iterable[str], dynamodb_json: bool, line: int = 1) -> Iter
 def _exported(inner: Any) -> bool:
     """{"Item": <item>}, not an item whose one attribute is named Item ({"Item": {"S": "x"}})."""
     return type(inner) is dict and all(type(v) is dict for v in inner.values())
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """A decoded pair is one character: a surrogate left in a string is an unpaired escape."""
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(_lone_surrogate(v) for v in value)
 
 
 def _undecodable(text: str) -> str | None:
