@@ -117,3 +117,8 @@ def test_a_schema_that_can_never_load_a_file_is_an_error(text: str, message: str
     found = error_of(text)
     assert found == message or found.startswith(message), found
     assert "\n" not in found
+
+
+def test_an_empty_output_list_is_an_error() -> None:
+    text = HEAD + "  - {name: id, type: string}\noutput: {columns: []}\n"
+    assert error_of(text) == "s.yaml:7: output.columns: is an empty list: give at least one entry"
