@@ -114,6 +114,7 @@ def test_the_duplicates_policy_keeps_the_first_or_rejects_the_repeats(
     assert code == 1 and (first is None or first in out)
     if policy == "reject":
         assert "line 6: duplicate of line 2" in out
+        assert "3 rejected (2 of them duplicate keys)" in out and "duplicate key(s)" not in out, out
 
 
 def test_a_clean_run_removes_the_rejects_report_of_an_older_run(
