@@ -16,6 +16,7 @@ import pytest
 from offload.lib.build import base_image as bases
 from offload.lib.build import lambda_zip
 from offload.lib.build import worker_image as workers
+from offload.lib.build.wheel_targets import Target
 from offload.lib.paths import repo_root, tools_dir
 from offload.lib.terraform import module_tests
 from offload.lib.terraform.runner import Runner
@@ -92,7 +93,10 @@ def test_the_worker_image_builds_under_the_lock_and_a_second_caller_reuses_it(
 ) -> None:
     (tmp_path / "worker").mkdir()
     (tmp_path / "worker" / "Dockerfile").write_text("FROM scratch\n")
-    monkeypatch.setattr(workers, "build_wheels", lambda root=None: tmp_path / "build" / "wheels" / "key")
+    monkeypatch.setattr(
+        workers, "base_python", lambda client, base: Target("cpython", "3.11", "", "linux-x86_64", "2.36")
+    )
+    monkeypatch.setattr(workers, "build_wheels", lambda python, root=None: tmp_path / "build" / "wheels" / "key")
     built: list[tuple[str, bool]] = []
 
     class Images:
@@ -113,7 +117,9 @@ def test_the_worker_image_builds_under_the_lock_and_a_second_caller_reuses_it(
 def test_the_base_image_imports_under_the_lock_and_a_second_caller_reuses_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bases, "rootfs_tarball", lambda mirror=None, cache=None: tmp_path / "bookworm-x.tar")
+    monkeypatch.setattr(
+        bases, "rootfs_tarball", lambda mirror=None, cache=None, suite=None: tmp_path / "bookworm-x.tar"
+    )
     imported: list[tuple[str, bool]] = []
 
     def get(name: str) -> object:
