@@ -9,7 +9,8 @@ JOBS_TABLE = "JOBS_TABLE"
 INPUT_PREFIX = "INPUT_PREFIX"
 OUTPUT_PREFIX = "OUTPUT_PREFIX"
 REJECTED_PREFIX = "REJECTED_PREFIX"
-SCHEMA_KEY = "SCHEMA_KEY"  # the S3 key (same bucket) of the schema the task loads with; unset: the built-in orders schema
+# The S3 key (same bucket) of the schema the task loads with; unset: the built-in orders schema
+SCHEMA_KEY = "SCHEMA_KEY"
 SITE_PREFIX = "SITE_PREFIX"  # the worker's site's input sub-prefix: its shards stage their parts below it
 INPUT_SUFFIXES = "INPUT_SUFFIXES"  # comma-separated, e.g. ".csv"
 WRITE_CONCURRENCY = "WRITE_CONCURRENCY"
