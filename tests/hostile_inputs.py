@@ -98,5 +98,7 @@ CASES = (
     _file_fails("not-csv-suffix", _text(row(1)), "does not end in .csv", key="incoming/orders.xlsx", refused=True),
     # Issue 24: gzip is read, found by its first bytes whatever the name; a broken one fails the file.
     _ok("gzip-named-csv", gzip.compress(_text(row(1)), mtime=0), 1),
-    _file_fails("truncated-gzip", gzip.compress(_text(*many(50)), mtime=0)[:-12], "file is gzip-compressed but not valid"),
+    _file_fails(
+        "truncated-gzip", gzip.compress(_text(*many(50)), mtime=0)[:-12], "file is gzip-compressed but not valid"
+    ),
 )
