@@ -9,6 +9,17 @@ locals {
     var.placement_constraint == null ? [] : ["(${var.placement_constraint})"],
   )) }
   lambda_zip = coalesce(var.lambda_zip, "${path.root}/../build/dispatcher.zip")
+  # issue 24: each schema's YAML, read for its keys (the table the stack creates) and its duplicates rule
+  schema_files = { for name, s in var.schemas : name => yamldecode(file(s.file)) }
+  schemas = { for name, s in var.schemas : name => {
+    prefix   = s.prefix
+    key      = module.storage.schemas[name].key
+    digest   = module.storage.schemas[name].digest
+    table    = module.storage.schemas[name].table
+    suffixes = coalesce(s.suffixes, var.input_suffixes)
+    # Only `last` wins shard by shard; `first` and `reject` need every row of the file in one task.
+    whole_file = try(local.schema_files[name].duplicates, "last") != "last"
+  } }
   # Names from docs/contract.md, shared by the dispatcher and the worker.
   shared_environment = {
     TABLE_NAME      = module.storage.orders_table_name
@@ -31,6 +42,12 @@ module "storage" {
   access_log_prefix   = var.access_log_prefix
   object_lock         = var.object_lock
   staged_parts_prefix = "${var.output_prefix}.offload-shards/" # SHARD_PARTS in contract/offload_contract/layout.py
+  schemas = { for name, s in var.schemas : name => {
+    file          = s.file
+    table         = s.table
+    partition_key = s.table == null ? local.schema_files[name].table.partition_key : { attribute = "", type = "" }
+    sort_key      = s.table == null ? try(local.schema_files[name].table.sort_key, null) : null
+  } }
 }
 
 module "cluster" {
@@ -41,7 +58,8 @@ module "cluster" {
   input_prefix       = var.input_prefix
   output_prefix      = var.output_prefix
   rejected_prefix    = var.rejected_prefix
-  orders_table_arn   = module.storage.orders_table_arn
+  table_arns         = length(var.schemas) > 0 ? [for s in module.storage.schemas : s.table_arn] : [module.storage.orders_table_arn]
+  schemas_prefix     = length(var.schemas) > 0 ? "schemas/" : null
   jobs_table_arn     = module.storage.jobs_table_arn
   worker_image       = var.worker_image
   worker_image_tag   = var.worker_image_tag
@@ -87,7 +105,10 @@ module "dispatch" {
     RECONCILE_AFTER_SECONDS = tostring(var.reconcile_after_seconds)
     SHARD_BYTES             = tostring(var.shard_bytes)
     MAX_SHARDS              = tostring(var.max_shards)
-  }, { for k, v in { PLACEMENT_CONSTRAINT = var.placement_constraint } : k => v if v != null })
+    }, { for k, v in {
+      PLACEMENT_CONSTRAINT = var.placement_constraint
+      SCHEMAS              = length(var.schemas) > 0 ? jsonencode(local.schemas) : null
+  } : k => v if v != null })
 }
 
 module "alarms" {
