@@ -11,6 +11,13 @@ locals {
   lambda_zip = coalesce(var.lambda_zip, "${path.root}/../build/dispatcher.zip")
   # issue 24: each schema's YAML, read for its keys (the table the stack creates) and its duplicates rule
   schema_files = { for name, s in var.schemas : name => yamldecode(file(s.file)) }
+  # yamldecode reads YAML 1.1, where a bare N is the boolean false: `type: N` is DynamoDB's number type.
+  schema_keys = { for name, doc in local.schema_files : name => {
+    for role, k in try(doc.table, {}) : role => {
+      attribute = tostring(k.attribute)
+      type      = k.type == false ? "N" : tostring(k.type)
+    } if contains(["partition_key", "sort_key"], role)
+  } }
   schemas = { for name, s in var.schemas : name => {
     prefix   = s.prefix
     key      = module.storage.schemas[name].key
@@ -45,8 +52,8 @@ module "storage" {
   schemas = { for name, s in var.schemas : name => {
     file          = s.file
     table         = s.table
-    partition_key = s.table == null ? local.schema_files[name].table.partition_key : { attribute = "", type = "" }
-    sort_key      = s.table == null ? try(local.schema_files[name].table.sort_key, null) : null
+    partition_key = try(local.schema_keys[name].partition_key, null)
+    sort_key      = try(local.schema_keys[name].sort_key, null)
   } }
 }
 
@@ -91,7 +98,12 @@ module "dispatch" {
   pass_role_arns           = concat(values(module.cluster.task_role_arns), [module.cluster.execution_role_arn])
   jobs_table_arn           = module.storage.jobs_table_arn
   log_retention_days       = var.log_retention_days
-  environment = merge(local.shared_environment, {
+  environment              = local.dispatch_environment
+}
+
+locals {
+  # The dispatcher's settings (docs/contract.md); a local, so the root's terraform test can read them.
+  dispatch_environment = merge(local.shared_environment, {
     CLUSTER_NAME    = module.cluster.cluster_name
     TASK_DEFINITION = module.cluster.task_definition_families[keys(local.sites)[0]]
     SITES = jsonencode({ for site, s in local.sites : site => {

@@ -210,8 +210,8 @@ variable "schemas" {
 
   validation {
     condition = alltrue([for _, s in var.schemas : s.table != null || try(
-      contains(["S", "N", "B"], yamldecode(file(s.file)).table.partition_key.type) && length(yamldecode(file(s.file)).table.partition_key.attribute) > 0,
-    false)])
+      contains(["S", "N", "B", false], yamldecode(file(s.file)).table.partition_key.type) && length(yamldecode(file(s.file)).table.partition_key.attribute) > 0,
+    false)]) # false: yamldecode's YAML 1.1 reads a bare N as a boolean
     error_message = "a schema without a table declares its keys: the stack creates its table from table.partition_key {attribute, type S|N|B} (and table.sort_key) of its file."
   }
 

@@ -101,10 +101,15 @@ variable "schemas" {
   type = map(object({
     file          = string
     table         = optional(string)
-    partition_key = object({ attribute = string, type = string })
+    partition_key = optional(object({ attribute = string, type = string }))
     sort_key      = optional(object({ attribute = string, type = string }))
   }))
   default = {}
+
+  validation {
+    condition     = alltrue([for _, s in var.schemas : s.table != null || s.partition_key != null])
+    error_message = "a schema that names no table declares its partition_key: this module creates its table with it."
+  }
 
   validation {
     condition     = alltrue([for _, s in var.schemas : s.table == null || can(regex("^[a-zA-Z0-9_.-]{3,255}$", coalesce(s.table, "xxx")))])
@@ -113,7 +118,7 @@ variable "schemas" {
 
   validation {
     condition = alltrue(flatten([for _, s in var.schemas : [
-      for k in compact([s.partition_key.type, try(s.sort_key.type, "")]) : contains(["S", "N", "B"], k)
+      for k in compact([try(s.partition_key.type, ""), try(s.sort_key.type, "")]) : contains(["S", "N", "B"], k)
     ]]))
     error_message = "each schema's key types (table.partition_key.type, table.sort_key.type) are S, N or B (DynamoDB's key types)."
   }
