@@ -155,3 +155,45 @@ def test_without_schemas_no_schema_key_and_no_schema_fields(handler: ModuleType,
     assert "SCHEMA_KEY" not in given and given["TABLE_NAME"] == "Order"
     (record,) = jobs()
     assert not {"Schema", "SchemaKey", "SchemaDigest", "Table", "WholeFileReason"} & set(record)
+
+
+def _failed_schema_job(schema_key: str) -> None:
+    boto3.resource("dynamodb").Table("jobs").put_item(Item={
+        "JobId": "j1", "Status": "FAILED", "Bucket": BUCKET, "Key": "incoming/events/a.jsonl", "ETag": '"e1"',
+        "Attempts": 1, "Schema": "events", "SchemaKey": schema_key, "SchemaDigest": EVENTS_DIGEST,
+        "Table": "offload-events"})
+
+
+def _rerun_stack(twin: str) -> Any:
+    from offload.lib.jobs.store import Stack
+    from offload_contract.layout import Layout
+
+    from tests.twin_cluster import CLUSTER, CONTAINER, FAMILY
+
+    return Stack(region="us-east-1", bucket=BUCKET, layout=Layout(), jobs_table="jobs", orders_table="Order",
+                 dlq_url="", cluster=CLUSTER, task_definition=FAMILY, container=CONTAINER, endpoint=twin)
+
+
+def test_offload_rerun_loads_with_the_schema_version_the_job_started_with(schemad: ModuleType, twin: str) -> None:
+    from offload.lib.jobs import rerun as reruns
+
+    join_instance(twin)
+    started_with = f"schemas/events/{EVENTS_DIGEST}.yaml"  # `schemas` has changed since: SCHEMAS names another
+    boto3.client("s3").put_object(Bucket=BUCKET, Key=started_with, Body=b"schema: 1\n")
+    _failed_schema_job(started_with)
+    reruns.rerun(_rerun_stack(twin), "j1")
+    (task,) = tasks()
+    given = overrides_of(task)
+    assert (given["SCHEMA_KEY"], given["TABLE_NAME"]) == (started_with, "offload-events")
+
+
+def test_offload_rerun_refuses_when_the_jobs_schema_version_is_gone(schemad: ModuleType, twin: str) -> None:
+    from offload.lib.jobs import rerun as reruns
+
+    join_instance(twin)
+    _failed_schema_job("schemas/events/gone.yaml")
+    with pytest.raises(reruns.RerunRefused, match="schemas/events/gone.yaml, which is no longer in the bucket"):
+        reruns.rerun(_rerun_stack(twin), "j1")
+    assert tasks() == []
+    (record,) = jobs()
+    assert record["Status"] == "FAILED" and record["Attempts"] == 1  # nothing claimed, nothing half-written
