@@ -192,7 +192,7 @@ def test_offload_rerun_refuses_when_the_jobs_schema_version_is_gone(schemad: Mod
 
     join_instance(twin)
     _failed_schema_job("schemas/events/gone.yaml")
-    with pytest.raises(reruns.RerunRefused, match="schemas/events/gone.yaml, which is no longer in the bucket"):
+    with pytest.raises(reruns.RerunRefused, match=r"schemas/events/gone\.yaml, which is no longer in the bucket"):
         reruns.rerun(_rerun_stack(twin), "j1")
     assert tasks() == []
     (record,) = jobs()
