@@ -205,7 +205,7 @@ variable "schemas" {
 
   validation {
     condition     = alltrue([for _, s in var.schemas : fileexists(s.file)])
-    error_message = "each schema's file must be a file that exists (a relative path is from the directory terraform runs in)."
+    error_message = "each schema's file must be a file that exists: a relative path is from the directory terraform runs in (terraform/; the twin's copy runs elsewhere, so give it an absolute path)."
   }
 
   validation {
