@@ -13,7 +13,9 @@ it after the apply, is evaluated here with the request's dynamodb:Attributes."""
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,27 @@ pytestmark = pytest.mark.twin
 SITES = {"dc1": {"attributes": {"site": "dc1"}, "prefix": "dc1/"},
          "dc2": {"attributes": {"site": "dc2"}, "prefix": "dc2/"}}
 REPORTED = list(jobs.WORKER_FIELDS)  # what a worker reports on its job record; never Status
+# issue 24 rides on this stack (one apply): two schemas below each site's prefix, one with a table of its
+# own keyed as it declares (a bare N is YAML 1.1's false to yamldecode), one into the existing orders table.
+EVENTS_YAML = """schema: 1
+file: {format: jsonl}
+table:
+  partition_key: {attribute: PK, type: S, value: "CUST#{customer_id}"}
+  sort_key: {attribute: SK, type: N, value: seq}
+columns:
+  - {name: customer_id, type: string, required: true}
+  - {name: seq, type: integer, required: true}
+duplicates: first
+output: {columns: [PK, SK]}
+"""
+ORDERS_YAML = """schema: 1
+file: {format: csv, delimiter: ";"}
+table:
+  partition_key: {attribute: OrderId, type: S, value: order_id}
+columns:
+  - {name: order_id, as: OrderId, type: string, required: true}
+output: {columns: [OrderId]}
+"""
 
 
 @pytest.fixture
@@ -43,6 +66,12 @@ def sites_stack(twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
     monkeypatch.setenv("OFFLOAD_TWIN_ENDPOINT", twin)
     monkeypatch.setenv("OFFLOAD_TARGET", "twin")
     monkeypatch.setenv("TF_VAR_sites", json.dumps(SITES))
+    (tmp_path / "events.yaml").write_text(EVENTS_YAML)
+    (tmp_path / "orders.yaml").write_text(ORDERS_YAML)
+    monkeypatch.setenv("TF_VAR_schemas", json.dumps({  # absolute paths: the twin applies a copy elsewhere
+        "events": {"file": str(tmp_path / "events.yaml"), "prefix": "events/", "suffixes": [".jsonl", ".jsonl.gz"]},
+        "orders": {"file": str(tmp_path / "orders.yaml"), "prefix": "orders/", "table": "offload-orders"},
+    }))
     applied = CliRunner().invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output[-3000:]
     return Runner(targets.for_target("twin"), quiet=True).outputs()
@@ -130,6 +159,41 @@ def _assert_each_site_has_its_activation(outputs: dict[str, Any]) -> None:
     assert unknown.exit_code != 0 and "the stack has no site 'dc3': its sites are dc1, dc2" in unknown.output
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _schema_key(name: str, text: str) -> str:
+    return f"schemas/{name}/{_digest(text)}.yaml"
+
+
+def _assert_the_schemas_are_in_the_stack(outputs: dict[str, Any]) -> None:
+    """Uploaded content-addressed, the events table keyed as declared, the dispatcher told, and a file
+    under a site's prefix routed to its schema (its job record keeps the schema, before any task)."""
+    s3, ddb, bucket = boto3.client("s3"), boto3.client("dynamodb"), outputs["bucket"]
+    for name, text in (("events", EVENTS_YAML), ("orders", ORDERS_YAML)):
+        assert s3.get_object(Bucket=bucket, Key=_schema_key(name, text))["Body"].read().decode() == text
+    table = ddb.describe_table(TableName="offload-events")["Table"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("PK", "HASH"), ("SK", "RANGE")]
+    assert {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]} == {"PK": "S", "SK": "N"}
+    function = outputs["dispatcher_functions"]["dispatch"]
+    settings = boto3.client("lambda").get_function_configuration(FunctionName=function)["Environment"]["Variables"]
+    declared = json.loads(settings["SCHEMAS"])
+    assert declared["events"] == {"prefix": "events/", "key": _schema_key("events", EVENTS_YAML),
+                                  "digest": _digest(EVENTS_YAML),
+                                  "table": "offload-events", "suffixes": [".jsonl", ".jsonl.gz"], "whole_file": True}
+    assert (declared["orders"]["table"], declared["orders"]["whole_file"]) == ("offload-orders", False)
+    s3.put_object(Bucket=bucket, Key="incoming/dc1/events/day1.jsonl", Body=b'{"customer_id": "c1", "seq": 1}\n')
+    deadline, record = time.monotonic() + 30, None
+    while record is None and time.monotonic() < deadline:  # S3 -> SQS -> the dispatcher, in the twin
+        found = ddb.scan(TableName=outputs["jobs_table"])["Items"]
+        record = next((i for i in found if i["Key"]["S"] == "incoming/dc1/events/day1.jsonl"), None)
+        time.sleep(0.3)
+    assert record is not None, "the dispatcher kept no job for the upload"
+    assert (record["Schema"]["S"], record["SchemaKey"]["S"], record["Table"]["S"]) == (
+        "events", _schema_key("events", EVENTS_YAML), "offload-events")
+
+
 def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     sites_stack: dict[str, Any], twin: str, twin_access_key: str, auth_restored: None
 ) -> None:
@@ -137,6 +201,7 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     assert set(outputs["sites"]) == {"dc1", "dc2"}
     assert outputs["sites"]["dc2"]["placement_constraint"] == "attribute:site == dc2"
     _assert_each_site_has_its_activation(outputs)
+    _assert_the_schemas_are_in_the_stack(outputs)
     s3 = boto3.client("s3")  # the uploader's files, before authorization is on
     for key in ("incoming/dc1/a.txt", "incoming/dc2/b.txt"):  # not .csv: no job starts meanwhile
         s3.put_object(Bucket=bucket, Key=key, Body=b"OrderId\n")
@@ -145,6 +210,8 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     role_documents = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
                       for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
     jobs_arn = boto3.client("dynamodb").describe_table(TableName=outputs["jobs_table"])["Table"]["TableArn"]
+    tables = {t: boto3.client("dynamodb").describe_table(TableName=t)["Table"]["TableArn"]
+              for t in ("offload-events", outputs["orders_table"])}
     _authorize_after(twin, twin_access_key, b"0")
 
     as_dc1 = boto3.client("s3", **dc1)
@@ -168,7 +235,16 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     for field in (jobs.TASK_ARN, jobs.REASON, jobs.KEY, jobs.EXIT_CODE):
         assert not _allows(role_documents, "dynamodb:UpdateItem", jobs_arn, [field]), field
     assert not _allows(role_documents, "dynamodb:PutItem", jobs_arn, [])  # no whole forged record either
-    say("sites with IAM enforced: dc1's task credentials refused on dc2's input, results, rejects, staged parts")
+
+    # issue 24: the declared tables only (the orders table, as schema orders declares it), and the schemas.
+    assert as_dc1.get_object(Bucket=bucket, Key=_schema_key("events", EVENTS_YAML))["Body"].read()
+    for arn in tables.values():
+        for action in ("dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DescribeTable"):
+            assert _allows(role_documents, action, arn, []), (action, arn)
+    assert not _allows(role_documents, "dynamodb:BatchWriteItem", jobs_arn, [])
+    assert not _allows(role_documents, "dynamodb:DeleteItem", tables["offload-events"], [])
+    say("sites with IAM enforced: dc1's task credentials refused on dc2's input, results, rejects, staged parts;"
+        " schemas uploaded content-addressed, routed, their tables the only ones a site may load")
 
 
 @pytest.mark.parametrize("sites, refusal", [
