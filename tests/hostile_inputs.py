@@ -96,5 +96,7 @@ CASES = (
     _file_fails("very-long-key", _text(row(1)), "key is too long", key="incoming/" + "k" * 1000 + ".csv",
                 refused=True),
     _file_fails("not-csv-suffix", _text(row(1)), "does not end in .csv", key="incoming/orders.xlsx", refused=True),
-    _file_fails("gzip-named-csv", gzip.compress(_text(row(1)), mtime=0), "file is gzip-compressed"),
+    # Issue 24: gzip is read, detected from its first bytes whatever the name; a broken one fails the file.
+    _ok("gzip-named-csv", gzip.compress(_text(row(1)), mtime=0), 1),
+    _file_fails("truncated-gzip", gzip.compress(_text(*many(50)), mtime=0)[:-12], "file is gzip-compressed but not valid"),
 )

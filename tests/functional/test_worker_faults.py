@@ -11,12 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+from offload.twin import proxy
 from offload_contract import confirmation_id
 
 from tests.conftest import make_orders_stack
-from tests.faults import DynamoDBErrorClasses, fault_proxy
+from tests.faults import DynamoDBErrorClasses, _error, fault_proxy
 from tests.figures import say
 from tests.functional.test_worker_progress import SlowDynamoDB
 from tests.functional.worker_run import BUCKET, items, job, put, run_worker, start_worker
@@ -53,12 +53,21 @@ def test_every_error_class_is_retried_and_every_row_loads_exactly(aws: str, proc
     assert (record["Status"], record["RowsLoaded"], record["LoadProcesses"]) == ("SUCCEEDED", ROWS, processes)
 
 
+class TableGoneForBatches(proxy.Hooks):
+    """The table is there for DescribeTable (the worker checks its keys first), gone for every batch."""
+
+    def request(self, request: proxy.Request) -> proxy.Reply | None:
+        if "BatchWriteItem" in request.header("X-Amz-Target"):
+            return _error(400, "ResourceNotFoundException", "Requested resource not found")
+        return None
+
+
 def test_a_load_process_failure_reaches_the_job_record_in_its_own_words(aws: str) -> None:
     make_orders_stack()
-    boto3.client("dynamodb").delete_table(TableName="Order")  # every batch is refused: ResourceNotFoundException
     # Enough rows that the reader is still dealing when its load processes give up.
     etag = put(KEY, csv_text(row(n) for n in range(1, 30_001)))
-    run = run_worker(aws, KEY, etag, JOB_ID="refused", WORKER_PROCESSES="3")
+    with fault_proxy(aws, TableGoneForBatches()) as refusing:  # every batch is refused: ResourceNotFoundException
+        run = run_worker(aws, KEY, etag, JOB_ID="refused", WORKER_PROCESSES="3", AWS_ENDPOINT_URL_DYNAMODB=refusing)
     record = job("refused")
     say(f"load process failure, 3 processes: exit={run.code} reason={record['Reason']!r}")
     assert (run.code, record["Status"], record["ExitCode"]) == (3, "FAILED", 3)

@@ -3,10 +3,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from offload_worker.errors import FileRejected
-from offload_worker.orders import COLUMNS, Header, RowEncoder, RowRejected
+from offload_worker.errors import FileRejected, RowRejected
+from offload_worker.schema import Encoder, builtin_schema
 
 from tests.orders_csv import HEADER, row
+
+# The orders loader is the built-in orders schema (issue 24): its compiled encoder replaces RowEncoder.
+COLUMNS = tuple(c.name for c in builtin_schema().columns)
+
+
+class Header:
+    @staticmethod
+    def parse(names: Sequence[str]) -> Encoder:
+        return builtin_schema().compile(names, bucket="orders-bucket", key="incoming/a.csv", etag='"e"')
 
 
 def fields(text: str) -> list[str]:
@@ -16,10 +25,10 @@ def fields(text: str) -> list[str]:
 HDR = Header.parse(HEADER.split(","))
 
 
-def to_item(header: Header, row: Sequence[str]) -> dict[str, Any]:
+def to_item(header: Encoder, row: Sequence[str]) -> dict[str, Any]:
     """The item as sent to DynamoDB (wire JSON, parsed back)."""
-    order_id, attributes = RowEncoder(header).encode(row)
-    item: dict[str, Any] = json.loads("{" + attributes + "}")
+    order_id, wire_item, _output = header.encode(row)
+    item: dict[str, Any] = json.loads(wire_item)
     assert item["OrderId"] == {"S": order_id}
     return item
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from offload_contract.shards import plan
+from offload_worker.formats.csv_rows import read_rows, rows_from
 from offload_worker.shards.boundary import FILE_START, Entry, advance, byte_lines, follow, line_start, summarize
-from offload_worker.source import read_rows, rows_from
 
 # Pieces a file is made of: quoted newlines (LF, CRLF, CR), doubled quotes, stray and unclosed
 # quotes, a BOM and bad UTF-8 inside, blank lines, and fields past the (lowered) field limit.

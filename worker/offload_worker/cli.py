@@ -8,15 +8,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from offload_contract import env, job_id
 
 from offload_worker import metrics
-from offload_worker.dynamodb_wire import WireClient
+from offload_worker.clients import clients
 from offload_worker.errors import ConfigError, FileRejected, WorkerError
+from offload_worker.job_schema import check_table, fetch_schema
 from offload_worker.ledger import JobLedger
 from offload_worker.results import Result
 from offload_worker.run import process, report_file_failure
@@ -27,31 +26,15 @@ from offload_worker.stop import SIGNALS
 
 logger = Logger(service="offload-worker")
 
-USAGE = f"""Load one orders CSV from S3 into DynamoDB. Settings come from the environment:
+USAGE = f"""Load one file (CSV or JSON Lines, plain or gzip) from S3 into DynamoDB, as its schema declares.
+Settings come from the environment:
   {env.S3_BUCKET_NAME}, {env.S3_KEY} (required), {env.STATUS_KEY} (ETag), {env.JOB_ID},
+  {env.SCHEMA_KEY} (the schema object; unset: the built-in orders schema),
   {env.TABLE_NAME} (default {env.DEFAULT_TABLE_NAME}), {env.JOBS_TABLE}, {env.INPUT_PREFIX},
   {env.OUTPUT_PREFIX}, {env.REJECTED_PREFIX}, {env.WRITE_CONCURRENCY},
   {env.WORKER_PROCESSES}, {env.WORKER_CPU_UNITS}, {env.WRITE_DEADLINE_SECONDS}, AWS_REGION, AWS_ENDPOINT_URL.
 Exit codes: 0 loaded (rows may be rejected), 1 file rejected, 2 bad settings, 3 AWS failure: rerun,
   143 stopped by SIGTERM (ECS StopTask; 130: SIGINT): rerun."""
-
-
-def wire_client(region: str, concurrency: int) -> WireClient:
-    """The client for the item batches, which the worker serializes itself."""
-    return WireClient(boto3.Session(), region, concurrency)
-
-
-def _clients(region: str, concurrency: int) -> tuple[Any, Any, WireClient]:
-    """S3, the DynamoDB resource (job record) and the wire client."""
-    config = Config(max_pool_connections=8, retries={"mode": "standard", "max_attempts": 5})
-    # The object is pinned by If-Match and read over TLS; re-checking its whole-object CRC as it
-    # streams cost ~12% of the worker's CPU. Uploads keep their checksums.
-    s3_config = config.merge(Config(response_checksum_validation="when_required"))
-    return (
-        boto3.client("s3", region_name=region, config=s3_config),
-        boto3.resource("dynamodb", region_name=region, config=config),
-        wire_client(region, concurrency),
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"offload-worker: {error}", file=sys.stderr)
         return error.exit_code
     try:
-        s3, dynamodb, dynamodb_client = _clients(settings.region, settings.write_concurrency)
+        s3, dynamodb, dynamodb_client = clients(settings.region, settings.write_concurrency)
     except ConfigError as error:
         print(f"offload-worker: {error}", file=sys.stderr)
         return error.exit_code
@@ -81,10 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.append_keys(bucket=settings.bucket, key=settings.key, job_id=ledger.job_id)
     try:
         SIGNALS.arm()
+        schema = fetch_schema(s3, settings.bucket, settings.schema_key)
+        check_table(dynamodb, settings.table, schema[1])  # before the file's first byte is read
         if isinstance(ledger, ShardLedger):
-            result = process_shard(settings, s3, dynamodb_client, ledger)
+            result = process_shard(settings, s3, dynamodb_client, ledger, schema)
         else:
-            result = process(settings, s3, dynamodb_client, ledger)
+            result = process(settings, s3, dynamodb_client, ledger, schema)
     except WorkerError as error:
         SIGNALS.finishing()  # the failure is recorded whatever arrives now
         if isinstance(error, FileRejected):

@@ -26,6 +26,10 @@ class FileRejected(WorkerError):
         self.line = line
 
 
+class RowRejected(ValueError):
+    """One row cannot be loaded; str() is the reason written to the rejects report."""
+
+
 class WriteFailed(WorkerError):
     """DynamoDB or S3 kept failing past the deadline: a rerun will finish the job."""
 

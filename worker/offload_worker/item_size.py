@@ -22,15 +22,27 @@ def number_bytes(text: str) -> int:
 
 
 def item_bytes(item: dict[str, dict[str, Any]]) -> int:
-    """The size of an item of S and N attributes (the orders schema), as DynamoDB counts it."""
-    size = 0
-    for name, value in item.items():
-        size += len(name.encode("utf-8"))
-        if "N" in value:
-            size += number_bytes(value["N"])
-        else:
-            size += len(str(value["S"]).encode("utf-8", "surrogatepass"))
-    return size
+    """The size of an item, as DynamoDB counts it: each attribute's name and value."""
+    return sum(len(name.encode("utf-8", "surrogatepass")) + value_bytes(value) for name, value in item.items())
+
+
+def value_bytes(value: dict[str, Any]) -> int:
+    """One typed value: S by UTF-8 bytes, B by raw bytes, BOOL and NULL 1 byte, a set the sum of its
+    items, L and M 3 bytes plus 1 per element and the elements (names too, for M)."""
+    (kind, found), *_ = value.items()
+    if kind == "S":
+        return len(str(found).encode("utf-8", "surrogatepass"))
+    if kind == "N":
+        return number_bytes(found)
+    if kind == "B":
+        return len(found) * 3 // 4 - str(found).count("=")  # base64 on the wire, raw bytes counted
+    if kind in ("SS", "NS", "BS"):
+        return sum(value_bytes({kind[0]: one}) for one in found)
+    if kind == "L":
+        return 3 + sum(1 + value_bytes(one) for one in found)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode("utf-8", "surrogatepass")) + value_bytes(v) for k, v in found.items())
+    return 1  # BOOL, NULL
 
 
 def wire_item_bytes(wire: str) -> int:

@@ -1,29 +1,41 @@
-"""The row loop: CSV fields -> validated wire items -> BatchWriter, plus output and rejects lines.
+"""The row loop: records -> the schema's compiled encoder -> BatchWriter, plus output and rejects lines.
 
 The same loop runs in the worker's only process or in each of its load processes
-(parallel.py); where its output and rejects go is the caller's choice (sinks).
+(parallel.py), for a whole file or a shard; where its output and rejects go is the
+caller's choice (sinks). The schema's `duplicates` policy is applied here: a key's rows
+all reach one loop (parallel.py deals rows by key), so its view of a key is the whole file's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii as json_string
+from typing import TYPE_CHECKING, Any, Protocol
 
-from offload_contract import confirmation_ids
-
-from offload_worker.batch_writer import BatchWriter, WriteStats
+from offload_worker.batch_writer import WriteStats
 from offload_worker.duplicates import DuplicateCounter
+from offload_worker.errors import RowRejected
+from offload_worker.formats.csv_rows import not_utf8
+from offload_worker.formats.jsonl_rows import json_text
 from offload_worker.item_size import MAX_ITEM_BYTES, wire_item_bytes
-from offload_worker.orders import Header, RowEncoder, RowRejected
-from offload_worker.source import not_utf8
+
+if TYPE_CHECKING:
+    from offload_worker.schema import Encoder
 
 _NEEDS_QUOTES = frozenset(',"\r\n')
 FORMULA_STARTS = frozenset("=+-@\t\r\n\x00")  # report_cell: what a spreadsheet reads as a formula
 
-Row = tuple[int, "list[str] | RowRejected"]
-OutputSink = Callable[[int, str], None]  # (line, "OrderId,ConfirmationId\n")
+Row = tuple[int, "Any | RowRejected"]  # (line, list[str] for csv | dict for jsonl), or why it is no row
+OutputSink = Callable[[int, str, str], None]  # (line, key identity, the output line "a,b\n")
 RejectSink = Callable[[int, str, str], None]  # (line, reason, raw)
+
+
+class Writes(Protocol):
+    """Where the items go: the BatchWriter (or nowhere, for `offload validate`)."""
+
+    def put(self, key: str, item: str) -> None: ...
+    def close(self) -> WriteStats: ...
+    def abort(self) -> None: ...
 
 
 @dataclass
@@ -54,78 +66,77 @@ def report_line(fields: Iterable[str]) -> str:
     return ",".join(report_cell(f) for f in fields) + "\n"
 
 
-def raw_text(fields: list[str]) -> str:
-    """The row as CSV text again, for the rejects report."""
-    line = csv_line(fields)[:-1]
+def raw_text(record: Any) -> str:
+    """The row as CSV (or JSON) text again, for the rejects report."""
+    line = csv_line(record)[:-1] if isinstance(record, list) else json_text(record)
     # Undecodable bytes (kept as surrogates) are shown as \xNN: the report itself stays UTF-8.
     return line[:4096].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 class Loader:
     def __init__(
-        self,
-        header: Header,
-        bucket: str,
-        key: str,
-        etag: str,
-        writer: BatchWriter,
-        output: OutputSink,
-        reject: RejectSink,
+        self, encoder: Encoder, duplicates: str, writer: Writes, output: OutputSink, reject: RejectSink
     ) -> None:
-        self._encode = RowEncoder(header).encode
-        self._confirm = confirmation_ids(bucket, key, etag)
-        self._per_file = ',"SourceKey":{"S":' + json_string(key) + "}}"
-        # A row this long or shorter fits whatever it holds (at most 4 UTF-8 bytes a character; the
-        # names, ConfirmationId and dates add under 1 KiB): only a longer one is measured.
-        self._surely_fits = (MAX_ITEM_BYTES - len(key.encode("utf-8", "surrogateescape")) - 1024) // 4
+        self._encode = encoder.encode
         self._writer, self._output, self._reject = writer, output, reject
-        self._duplicates = DuplicateCounter()
+        self._last_wins = duplicates == "last"
+        self._first_wins = duplicates == "first"
+        self._repeats = DuplicateCounter()  # "last": repeats are counted at the end, with flat memory
+        self._seen: dict[str, int] = {}  # "first" / "reject": each key's first line
         self.counts = Counts()
 
     def load(self, rows: Iterable[Row]) -> None:
-        counts, put, output = self.counts, self._writer.put, self._output
-        for line, fields in rows:
+        counts, put, output, encode = self.counts, self._writer.put, self._output, self._encode
+        for line, record in rows:
             counts.rows += 1
-            if isinstance(fields, RowRejected):
-                self._reject(line, str(fields), "")
+            if isinstance(record, RowRejected):
+                self._reject(line, str(record), "")
                 counts.rejected += 1
                 continue
             try:
-                text = "".join(fields)
-                if not text.isascii():
-                    byte = not_utf8(fields)
+                if type(record) is list and not "".join(record).isascii():
+                    byte = not_utf8(record)
                     if byte:
                         raise RowRejected(f"row is not UTF-8 text (byte {byte}): export the file as UTF-8")
-                order_id, attributes = self._encode(fields)
-                confirmation = self._confirm(order_id)
-                item = "{" + attributes + ',"ConfirmationId":{"S":"' + confirmation + '"}' + self._per_file
-                if len(text) > self._surely_fits and (size := wire_item_bytes(item)) > MAX_ITEM_BYTES:
+                key, item, text = encode(record, line)
+                # A wire item has a JSON character for at most 4 bytes DynamoDB counts: only a long one is measured.
+                if len(item) > MAX_ITEM_BYTES // 4 and (size := wire_item_bytes(item)) > MAX_ITEM_BYTES:
                     raise RowRejected(
                         f"row is {size:,} bytes as a DynamoDB item, over its 400 KB limit "
                         "(DynamoDB counts UTF-8 bytes): shorten its text"
                     )
+                if not self._last_wins and self._repeated(key, line):
+                    continue
             except RowRejected as error:
-                self._reject(line, str(error), raw_text(fields))
+                self._reject(line, str(error), raw_text(record))
                 counts.rejected += 1
                 continue
-            put(order_id, item)
-            self._duplicates.add(order_id)
-            if order_id[0] in FORMULA_STARTS or _NEEDS_QUOTES.intersection(order_id):  # never empty
-                output(line, report_line((order_id, confirmation)))
-            else:
-                output(line, order_id + "," + confirmation + "\n")
+            put(key, item)
+            if self._last_wins:
+                self._repeats.add(key)
+            output(line, key, text)
             counts.loaded += 1
 
-    def item(self, fields: list[str]) -> tuple[str, str]:
-        """(OrderId, wire item) of a row loaded before: a key settled after a sharded load."""
-        order_id, attributes = self._encode(fields)
-        confirmation = self._confirm(order_id)
-        return order_id, "{" + attributes + ',"ConfirmationId":{"S":"' + confirmation + '"}' + self._per_file
+    def _repeated(self, key: str, line: int) -> bool:
+        """True when a row with this key came before (first wins: this one is skipped); raises for reject."""
+        first = self._seen.setdefault(key, line)
+        if first == line:
+            return False
+        self.counts.duplicate += 1
+        if self._first_wins:
+            return True
+        raise RowRejected(f"duplicate of line {first}")
+
+    def item(self, line: int, record: Any) -> tuple[str, str]:
+        """(key identity, wire item) of a row loaded before: a key settled after a sharded load."""
+        key, item, _text = self._encode(record, line)
+        return key, item
 
     def finish(self) -> Counts:
         """Wait for every write (raises WriteFailed); then count the repeated keys."""
         self.counts.writes = self._writer.close()
-        self.counts.duplicate = self._duplicates.count()
+        if self._last_wins:
+            self.counts.duplicate = self._repeats.count()
         return self.counts
 
     def abort(self) -> None:

@@ -2,9 +2,10 @@
 
 This process reads the file once (the same streaming, resuming CSV reader as a
 single-process run, so rows, line numbers and parse rejects are identical) and
-deals each row to a load process by its OrderId's hash. A key's rows therefore
-all reach one process, in file order: the later row wins, and each process counts
-its own repeated keys exactly. Each load process writes its share to DynamoDB and
+deals each row to a load process by the hash of its key (the schema's Encoder.key). A key's
+rows therefore all reach one process, in file order: the later row wins, and each process
+counts its own repeated keys exactly (and applies a first-wins or reject policy exactly).
+Each load process writes its share to DynamoDB and
 spills its output and rejects lines, tagged with line numbers, to a local file;
 those are merged back into file order here. Memory stays flat in every process.
 """
@@ -24,13 +25,14 @@ from multiprocessing.connection import Connection
 from typing import IO, Any
 
 from offload_worker.batch_writer import BatchWriter, WriteStats
-from offload_worker.errors import WorkerError
+from offload_worker.clients import wire_client
+from offload_worker.errors import RowRejected, WorkerError
+from offload_worker.job_schema import SchemaFile
 from offload_worker.load import Counts, Loader, Row
-from offload_worker.orders import ORDER_ID, Header
 from offload_worker.settings import Settings
 
 _DEAL = 512  # rows per message to a load process
-_RECORD = struct.Struct("<qI")  # line number, length of the text that follows
+_RECORD = struct.Struct("<qII")  # line number, lengths of the key and the text that follow
 
 
 @dataclass
@@ -43,43 +45,45 @@ class Share:
     error: WorkerError | None = None
 
 
-def _spill(handle: IO[bytes], line: int, text: str) -> None:
-    data = text.encode("utf-8", "surrogateescape")
-    handle.write(_RECORD.pack(line, len(data)) + data)
+def _spill(handle: IO[bytes], line: int, key: str, text: str) -> None:
+    data, key_data = text.encode("utf-8", "surrogateescape"), key.encode("utf-8", "surrogateescape")
+    handle.write(_RECORD.pack(line, len(key_data), len(data)) + key_data + data)
 
 
-def _read_spill(path: str) -> Iterator[tuple[int, bytes]]:
+def _read_spill(path: str) -> Iterator[tuple[int, bytes, bytes]]:
     with open(path, "rb", buffering=1 << 16) as handle:
         while head := handle.read(_RECORD.size):
-            line, size = _RECORD.unpack(head)
-            yield line, handle.read(size)
+            line, key_size, size = _RECORD.unpack(head)
+            yield line, handle.read(key_size), handle.read(size)
 
 
-def merged(paths: Iterable[str]) -> Iterator[tuple[int, bytes]]:
+def merged(paths: Iterable[str]) -> Iterator[tuple[int, bytes, bytes]]:
     """The spilled lines of every share, in file order."""
     return heapq.merge(*(_read_spill(p) for p in paths))
 
 
-def _load_share(settings: Settings, names: list[str], etag: str, concurrency: int, inbox: Connection) -> None:
+def _load_share(
+    settings: Settings, schema: SchemaFile, names: list[str] | None, etag: str, concurrency: int, inbox: Connection
+) -> None:
     """A load process: rows from the pipe until None, then its Share back on the same pipe."""
-    from offload_worker.cli import wire_client  # a fresh client (and connection pool) per process
     from offload_worker.stop import ignore_in_load_process
 
     ignore_in_load_process()
     spill_dir = tempfile.mkdtemp(prefix="offload-share-")
     output_path, rejects_path = os.path.join(spill_dir, "output"), os.path.join(spill_dir, "rejects")
     with open(output_path, "wb", buffering=1 << 16) as out, open(rejects_path, "wb", buffering=1 << 16) as rej:
+        loaded = schema.load()
+        encoder = loaded.compile(names, bucket=settings.bucket, key=settings.key, etag=etag)
+        # a fresh client (and connection pool) per process
         writer = BatchWriter(
             wire_client(settings.region, concurrency), settings.table, concurrency, settings.write_deadline_seconds
         )
         loader = Loader(
-            Header.parse(names),
-            settings.bucket,
-            settings.key,
-            etag,
+            encoder,
+            loaded.duplicates,
             writer,
-            lambda line, text: _spill(out, line, text),
-            lambda line, reason, raw: _spill(rej, line, f"{line}\x00{reason}\x00{raw}"),
+            lambda line, key, text: _spill(out, line, key, text),
+            lambda line, reason, raw: _spill(rej, line, "", f"{reason}\x00{raw}"),
         )
         try:
             while (rows := inbox.recv()) is not None:
@@ -93,32 +97,41 @@ def _load_share(settings: Settings, names: list[str], etag: str, concurrency: in
     inbox.send(Share(counts, output_path, rejects_path))
 
 
-def _route(header: Header, processes: int) -> Any:
-    key_at = header.positions[ORDER_ID]
-
-    def share_of(line: int, fields: Any) -> int:
-        if isinstance(fields, list) and len(fields) > key_at:
-            return hash(fields[key_at].strip()) % processes
+def _route(key_of: Any, processes: int) -> Any:
+    def share_of(line: int, record: Any) -> int:
+        if not isinstance(record, RowRejected):
+            try:
+                return hash(key_of(record)) % processes
+            except (ValueError, LookupError, TypeError):  # RowRejected too: its share says why
+                pass
         return line % processes  # a row that will be rejected: any share
 
     return share_of
 
 
 def load_in_processes(
-    settings: Settings, names: list[str], header: Header, etag: str, rows: Iterable[Row], processes: int
+    settings: Settings,
+    schema: SchemaFile,
+    names: list[str] | None,
+    key_of: Any,
+    etag: str,
+    rows: Iterable[Row],
+    processes: int,
 ) -> list[Share]:
-    """Deal the rows to `processes` load processes; their Shares, or raise the first one's error."""
+    """Deal the rows to `processes` load processes by `key_of(record)`; their Shares, or raise the first one's error."""
     context = multiprocessing.get_context("spawn")  # no threads or sockets of this process are inherited
     concurrency = max(1, -(-settings.write_concurrency // processes))
     pipes, children = [], []
     for _ in range(processes):
         ours, theirs = context.Pipe()
-        child = context.Process(target=_load_share, args=(settings, names, etag, concurrency, theirs), daemon=True)
+        child = context.Process(
+            target=_load_share, args=(settings, schema, names, etag, concurrency, theirs), daemon=True
+        )
         child.start()
         theirs.close()  # the child has its own copy: when it ends, a send here fails instead of blocking
         pipes.append(ours)
         children.append(child)
-    share_of = _route(header, processes)
+    share_of = _route(key_of, processes)
     dealt: list[list[Row]] = [[] for _ in range(processes)]
     try:
         for line, fields in rows:

@@ -1,4 +1,10 @@
-"""Load one file: S3 rows -> DynamoDB items, plus the output and rejects reports."""
+"""Load one whole file: source -> format reader -> compiled encoder -> batch writer -> results.
+
+The stages: the S3 source (source.py) streams the object, the schema's format reader (formats/)
+turns it into records, the schema's compiled encoder makes each one a wire item and an output
+line (load.py's loop, here or in load processes: parallel.py), the batch writer sends the items,
+and the output and rejects reports are the results. A shard (shards/shard.py) takes the same way.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +17,21 @@ from aws_lambda_powertools import Logger
 from offload_worker import parallel
 from offload_worker.batch_writer import BatchWriter, WriteStats
 from offload_worker.errors import FileRejected
-from offload_worker.load import Counts, Loader, OutputSink, Row
-from offload_worker.orders import Header
+from offload_worker.formats.reader import Reader
+from offload_worker.job_schema import FileLoad, SchemaFile
+from offload_worker.load import Counts, Loader, OutputSink, Row, report_line
 from offload_worker.progress import Progress
-from offload_worker.results import OUTPUT_HEADER, Rejects, Result
+from offload_worker.results import Rejects, Result
 from offload_worker.s3_writer import S3Writer
+from offload_worker.schema import Schema
 from offload_worker.settings import Settings
-from offload_worker.source import S3Source, read_rows
+from offload_worker.source import S3Source
 from offload_worker.stop import SIGNALS
 
 logger = Logger(service="offload-worker", child=True)
 
 
-def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any) -> Result:
+def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any, schema: tuple[SchemaFile, Schema]) -> Result:
     started = time.monotonic()
     problem = settings.layout.path_problem(settings.key)
     if problem:
@@ -33,7 +41,7 @@ def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any) -> Result:
         ledger.running(settings.bucket, settings.key, source.etag, (settings.processes, settings.processes_reason))
         if source.size == 0:
             raise FileRejected("file is empty (0 bytes)")
-        result = _load(settings, s3, dynamodb, source, ledger)
+        result = _load(settings, s3, dynamodb, source, ledger, schema)
     finally:
         source.close()
     result.resumes, result.size_bytes = source.resumes, source.size
@@ -41,9 +49,11 @@ def process(settings: Settings, s3: Any, dynamodb: Any, ledger: Any) -> Result:
     return result
 
 
-def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: Any) -> Result:
-    names, all_rows = read_rows(source)
-    header = Header.parse(names)
+def _load(
+    settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: Any, schema: tuple[SchemaFile, Schema]
+) -> Result:
+    names, all_rows = Reader(schema[1].file).open(source)
+    plan = compiled(settings, schema, names, source.etag)
     progress = Progress(
         ledger.progress,
         lambda: source.position,
@@ -53,17 +63,16 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: 
     )
     rows = progress.counted(all_rows)
     result = Result(etag=source.etag, output_key=settings.layout.output_key(settings.key))
-    if header.ignored:
-        result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
+    result.notes.extend(ignored_note(plan))
     output = S3Writer(s3, settings.bucket, result.output_key, expected_bytes=source.size)
-    output.write(",".join(OUTPUT_HEADER) + "\n")
+    output.write(report_line(plan.schema.output_columns))
     rejects = Rejects(s3, settings.bucket, settings.layout.rejects_key(settings.key), expected_bytes=source.size)
     try:
         with progress:
-            counts = load_rows(settings, dynamodb, names, header, source.etag, rows, output, rejects)
+            counts = load_rows(settings, dynamodb, plan, rows, output, rejects)
         SIGNALS.finishing()  # every row is written: a stop now waits for the commit (worker/offload_worker/stop.py)
         if counts.rows == 0:
-            result.notes.append("file has a header but no data rows")
+            result.notes.append(empty_note(plan))
         # Rejects first: the output object is the marker that the file is done.
         if rejects.count:
             result.rejects_etag = rejects.commit()
@@ -83,12 +92,29 @@ def _load(settings: Settings, s3: Any, dynamodb: Any, source: S3Source, ledger: 
     return result
 
 
+def compiled(settings: Settings, schema: tuple[SchemaFile, Schema], names: list[str] | None, etag: str) -> FileLoad:
+    """The schema compiled for this file's header (FileRejected on a header that lacks its columns)."""
+    encoder = schema[1].compile(names, bucket=settings.bucket, key=settings.key, etag=etag)
+    return FileLoad(schema[0], schema[1], names, encoder, etag)
+
+
+def ignored_note(plan: FileLoad) -> list[str]:
+    ignored = plan.encoder.ignored
+    return [f"ignored column(s) not in the schema: {', '.join(ignored)}"] if ignored else []
+
+
+def empty_note(plan: FileLoad) -> str:
+    return (
+        "file has a header but no data rows"
+        if plan.schema.file.header is None and plan.names is not None
+        else ("file has no data rows")
+    )
+
+
 def load_rows(
     settings: Settings,
     dynamodb: Any,
-    names: list[str],
-    header: Header,
-    etag: str,
+    plan: FileLoad,
     rows: Iterable[Row],
     output: S3Writer,
     rejects: Rejects,
@@ -96,15 +122,14 @@ def load_rows(
 ) -> Counts:
     """Load the rows, in this process or in WORKER_PROCESSES; `loaded` also sees each output line."""
     if settings.processes == 1:
-        return _load_here(settings, dynamodb, header, etag, rows, output, rejects, loaded)
-    return _load_in_processes(settings, names, header, etag, rows, output, rejects, loaded)
+        return _load_here(settings, dynamodb, plan, rows, output, rejects, loaded)
+    return _load_in_processes(settings, plan, rows, output, rejects, loaded)
 
 
 def _load_here(
     settings: Settings,
     dynamodb: Any,
-    header: Header,
-    etag: str,
+    plan: FileLoad,
     rows: Iterable[Row],
     output: S3Writer,
     rejects: Rejects,
@@ -115,13 +140,13 @@ def _load_here(
     sink: OutputSink = lines.add
     if loaded is not None:
 
-        def both(line: int, text: str) -> None:
-            loaded(line, text)
-            lines.add(line, text)
+        def both(line: int, key: str, text: str) -> None:
+            loaded(line, key, text)
+            lines.add(line, key, text)
 
         sink = both
 
-    loader = Loader(header, settings.bucket, settings.key, etag, writer, sink, rejects.add)
+    loader = Loader(plan.encoder, plan.schema.duplicates, writer, sink, rejects.add)
     try:
         loader.load(rows)
         lines.flush()
@@ -138,7 +163,7 @@ class _Blocks:
         self._output, self._size = output, size
         self._lines: list[str] = []
 
-    def add(self, _line: int, text: str) -> None:
+    def add(self, _line: int, _key: str, text: str) -> None:
         self._lines.append(text)
         if len(self._lines) >= self._size:
             self.flush()
@@ -151,22 +176,23 @@ class _Blocks:
 
 def _load_in_processes(
     settings: Settings,
-    names: list[str],
-    header: Header,
-    etag: str,
+    plan: FileLoad,
     rows: Iterable[Row],
     output: S3Writer,
     rejects: Rejects,
     loaded: OutputSink | None,
 ) -> Counts:
-    shares = parallel.load_in_processes(settings, names, header, etag, rows, settings.processes)
+    key_of = plan.encoder.key
+    shares = parallel.load_in_processes(
+        settings, plan.schema_file, plan.names, key_of, plan.etag, rows, settings.processes
+    )
     try:
-        for line, text in parallel.merged(s.output for s in shares):
+        for line, key, text in parallel.merged(s.output for s in shares):
             output.write_bytes(text)
             if loaded is not None:
-                loaded(line, text.decode("utf-8", "surrogateescape"))
-        for line, text in parallel.merged(s.rejects for s in shares):
-            _at, reason, raw = text.decode("utf-8").split("\x00", 2)
+                loaded(line, key.decode("utf-8", "surrogateescape"), text.decode("utf-8", "surrogateescape"))
+        for line, _key, text in parallel.merged(s.rejects for s in shares):
+            reason, raw = text.decode("utf-8").split("\x00", 1)
             rejects.add(line, reason, raw)
     finally:
         parallel.remove_spills(shares)

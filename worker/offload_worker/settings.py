@@ -31,6 +31,7 @@ class Settings:
     shard: tuple[int, int, int, int] | None = None  # (index, count, start, end) of a shard task
     shard_wait_seconds: int = env.DEFAULT_SHARD_WAIT_SECONDS
     processes_reason: str = ""  # why `processes` (limits.py), for the job record
+    schema_key: str | None = None  # the schema object in `bucket`; None: the built-in orders schema
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -66,6 +67,7 @@ class Settings:
             etag=environ.get(env.STATUS_KEY) or None,
             job_id=environ.get(env.JOB_ID) or None,
             table=environ.get(env.TABLE_NAME) or env.DEFAULT_TABLE_NAME,
+            schema_key=environ.get(env.SCHEMA_KEY) or None,
             jobs_table=environ.get(env.JOBS_TABLE) or None,
             layout=layout,
             write_concurrency=bounded(

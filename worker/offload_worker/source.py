@@ -1,4 +1,4 @@
-"""Read one S3 object as CSV rows, streaming, resuming a broken download.
+"""Read one S3 object as a byte stream, resuming a broken download (formats/ makes it rows).
 
 The object is pinned to the ETag the event named (If-Match), so a file that
 was overwritten since is never half-read as a mix of two versions.
@@ -6,11 +6,7 @@ was overwritten since is never half-read as a mix of two versions.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import io
-import itertools
-from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import (
@@ -24,7 +20,6 @@ from botocore.exceptions import (
 
 from offload_worker.errors import AccessDenied, FileRejected, WorkerError
 from offload_worker.identity import caller
-from offload_worker.orders import RowRejected
 
 _STREAM_ERRORS = (
     ConnectionClosedError,
@@ -34,11 +29,6 @@ _STREAM_ERRORS = (
     ResponseStreamingError,
     ConnectionError,
 )
-_MAX_FIELD_BYTES = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-csv.field_size_limit(_MAX_FIELD_BYTES)
-Record = tuple[int, "list[str] | RowRejected"]  # (first line, fields), or the reason it is no row
 
 
 class S3Source(io.RawIOBase):
@@ -117,79 +107,3 @@ class S3Source(io.RawIOBase):
         if not self.closed:
             self._body.close()
         super().close()
-
-
-def read_rows(raw: io.RawIOBase) -> tuple[list[str], Iterator[tuple[int, list[str] | RowRejected]]]:
-    """The header and an iterator of (line number, fields), blank lines skipped.
-
-    A row that is not valid CSV or not UTF-8 comes out as a RowRejected in place
-    of its fields: one bad row is reported and skipped, never the end of the file
-    (a file-level failure halfway would leave the table half-loaded).
-    """
-    buffered = io.BufferedReader(raw, buffer_size=1 << 16)
-    start = buffered.peek(2)[:2]
-    if start == _GZIP_MAGIC:
-        raise FileRejected("file is gzip-compressed; upload the plain CSV (or name it .csv.gz)")
-    if start in _UTF16_BOMS:
-        raise FileRejected("file is UTF-16 text (a spreadsheet's 'Unicode text' export): export it as UTF-8 CSV")
-    # surrogateescape keeps undecodable bytes as lone surrogates, so the row they sit in can be named.
-    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text, strict=True)
-    rows = _records(reader)
-    for _line, fields in rows:
-        if isinstance(fields, RowRejected):
-            raise FileRejected(f"header line is not valid CSV: {fields}", line=1)
-        if not_utf8(fields):
-            raise FileRejected("header is not UTF-8 text: export the file as UTF-8 CSV", line=1)
-        return fields, rows
-    raise FileRejected("file has no header line (it is empty or blank)")
-
-
-def rows_from(
-    raw: io.RawIOBase, offset: int, line: int, open_field: str
-) -> Iterator[tuple[int, list[str] | RowRejected]]:
-    """The records of a stream that starts inside the file at a line start: at `line`, and inside
-    a quoted field when `open_field` (its opening quote and as many characters) is given. The
-    record in progress there is not returned: it started before the stream."""
-    buffered = io.BufferedReader(raw, buffer_size=1 << 16)
-    text = io.TextIOWrapper(
-        buffered, encoding="utf-8-sig" if offset == 0 else "utf-8", errors="surrogateescape", newline=""
-    )
-    lines: Iterator[str] = text
-    if open_field:
-        first = text.readline()
-        lines = itertools.chain([open_field + first] if first else [], text)
-    reader = csv.reader(lines, strict=True)
-    if open_field:
-        with contextlib.suppress(StopIteration, csv.Error):
-            next(reader)
-    return _records(reader, line - 1)
-
-
-def not_utf8(fields: list[str]) -> str | None:
-    """The first undecodable byte in a row, as text (None if the row is UTF-8)."""
-    for field in fields:
-        if not field.isascii():
-            for char in field:
-                if "\udc80" <= char <= "\udcff":
-                    return f"0x{ord(char) - 0xDC00:02x}"
-    return None
-
-
-def _records(reader: Any, offset: int = 0) -> Iterator[Record]:
-    """The reader's records with their first line's number; `offset`: lines of the file before the reader's."""
-    line = reader.line_num + offset + 1
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            last = reader.line_num + offset
-            where = f"lines {line}-{last}" if last > line else f"line {line}"
-            yield line, RowRejected(f"not valid CSV ({where}): {error}")
-            line = last + 1
-            continue
-        if "".join(fields).strip():  # blank lines and ",,,," lines carry no row
-            yield line, fields
-        line = reader.line_num + offset + 1

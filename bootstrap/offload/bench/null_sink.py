@@ -24,9 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _OK = b'{"UnprocessedItems":{}}'
-# What awswrangler's put_df asks before it writes.
+# What awswrangler's put_df and the worker (its schema's keys against the table's) ask before they write.
 _TABLE = (
-    b'{"Table":{"TableName":"Order","TableStatus":"ACTIVE","KeySchema":[{"AttributeName":"OrderId","KeyType":"HASH"}]}}'
+    b'{"Table":{"TableName":"Order","TableStatus":"ACTIVE","KeySchema":[{"AttributeName":"OrderId","KeyType":"HASH"}],'
+    b'"AttributeDefinitions":[{"AttributeName":"OrderId","AttributeType":"S"}]}}'
 )
 _ITEMS = b'"PutRequest"'
 

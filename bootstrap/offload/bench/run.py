@@ -12,6 +12,8 @@ from pathlib import Path
 from offload.bench.p1 import measure_p1
 from offload.bench.p2 import measure_p2
 from offload.bench.p5 import measure_p5
+from offload.bench.p7 import measure_p7
+from offload.bench.p7 import table_rows as p7_rows
 from offload.bench.settings import Echo, Settings
 from offload.bench.worker_process import BUCKET, REGION
 from offload.twin import credentials
@@ -57,7 +59,7 @@ def measure_p1_p2(settings: Settings, echo: Echo) -> dict[str, float]:
 
 
 def run(settings: Settings, echo: Echo, out: Path) -> dict[str, float]:
-    results = {**measure_p1_p2(settings, echo), **measure_p3_p4_p6(settings, echo)}
+    results = {**measure_p1_p2(settings, echo), **measure_p3_p4_p6(settings, echo), **measure_p7(settings, echo)}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({k: round(v, 3) for k, v in results.items()}, indent=2) + "\n")
     return results
@@ -136,5 +138,6 @@ def table(r: dict[str, float]) -> str:
         ("P4 RunTask per duplicate event", f"{r['p4_runtask_per_duplicate']:.2f}", ""),
         ("P4 records per invocation", f"{r['p4_records_per_invocation']:.2f}", ""),
         *_p6_rows(r),
+        *p7_rows(r),
     ]
     return "\n".join(f"{a:<32} {b:>16}  {c}".rstrip() for a, b, c in rows)

@@ -19,3 +19,4 @@ class Settings:
     large_mb: int = 80
     p5_mb: int = 40  # P5's large file, loaded on one instance and as shards on three
     p6_files: int = 60  # P6's burst of small files, drained by the demo stack's one instance
+    p7_rows: int = 100_000  # P7's rows through each encoder (parsed before the clock starts)

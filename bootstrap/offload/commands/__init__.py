@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from offload.commands import dev, fleet, jobs, stack
+from offload.commands import dev, fleet, jobs, schema, stack, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "OFFLOAD"})
@@ -13,7 +13,7 @@ def cli() -> None:
     """Operate offload: Terraform for the cloud side, the local twin, jobs and the on-prem fleet."""
 
 
-for _command in (*stack.COMMANDS, *jobs.COMMANDS, *fleet.COMMANDS, *dev.COMMANDS):
+for _command in (*stack.COMMANDS, *jobs.COMMANDS, *validate.COMMANDS, *schema.COMMANDS, *fleet.COMMANDS, *dev.COMMANDS):
     cli.add_command(_command)
 
 

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from offload_worker.formats.csv_rows import COMMA, Dialect
+
 _NEWLINE = re.compile(rb"[\r\n]")
 _BOM = b"\xef\xbb\xbf"
 
@@ -35,9 +37,9 @@ class Entry:
     line: int  # that line's number in the file
     quoted: int = -1  # -1: a row starts here; else the characters of the quoted field open across it
 
-    def prefix(self) -> str:
+    def prefix(self, quote: str = '"') -> str:
         """What puts a fresh reader in this state at the start of the line."""
-        return "" if self.quoted < 0 else '"' + "x" * self.quoted
+        return "" if self.quoted < 0 else quote + "x" * self.quoted
 
 
 FILE_START = Entry(0, 1)
@@ -77,8 +79,8 @@ def byte_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
 class _Feed:
     """Lines for the reader, decoded as a whole-file task decodes them, remembering the open row's."""
 
-    def __init__(self, lines: Iterator[bytes], entry: Entry) -> None:
-        self._lines, self._prefix = lines, entry.prefix()
+    def __init__(self, lines: Iterator[bytes], entry: Entry, quote: str) -> None:
+        self._lines, self._prefix = lines, entry.prefix(quote)
         self._first = entry.offset == 0
         self.open: list[str] = []
         self.count = self.bytes = 0
@@ -103,11 +105,11 @@ class _Feed:
         return text
 
 
-def advance(lines: Iterator[bytes], entry: Entry) -> Entry:
+def advance(lines: Iterator[bytes], entry: Entry, dialect: Dialect = COMMA) -> Entry:
     """The reader's state after `lines` (the file's lines from entry.offset to a line start),
     starting in state `entry`: exact for any state, one Python step per line."""
-    feed = _Feed(lines, entry)
-    reader = csv.reader(feed, strict=True)
+    feed = _Feed(lines, entry, dialect.quote)
+    reader = dialect.reader(feed)
     while True:
         try:
             next(reader)
@@ -117,7 +119,7 @@ def advance(lines: Iterator[bytes], entry: Entry) -> Entry:
             break
         except csv.Error:
             if feed.exhausted:  # "unexpected end of data": the lines end inside a quoted field
-                field = next(csv.reader(["".join(feed.open) + '"'], strict=True))[-1]
+                field = next(dialect.reader(["".join(feed.open) + dialect.quote]))[-1]
                 return Entry(entry.offset + feed.bytes, entry.line + feed.count, len(field))
         # A row (or a broken one, whose line the reader drops) ended with the line: the next one starts a row.
         feed.open.clear()
@@ -144,9 +146,11 @@ class Summary:
     in_field: Exit
 
 
-def summarize(open_range: Callable[[], Iterable[bytes]], start: int, stop: int) -> Summary:
+def summarize(open_range: Callable[[], Iterable[bytes]], start: int, stop: int, dialect: Dialect = COMMA) -> Summary:
     """Parse the range twice, with the reader a whole-file task uses, in C but for one step per row."""
-    return Summary(start, stop, _scan(open_range, start == 0, False), _scan(open_range, start == 0, True))
+    return Summary(
+        start, stop, _scan(open_range, start == 0, False, dialect), _scan(open_range, start == 0, True, dialect)
+    )
 
 
 def follow(entry: Entry, summary: Summary) -> Entry | None:
@@ -185,7 +189,7 @@ def _text(open_range: Callable[[], Iterable[bytes]], file_start: bool) -> io.Tex
     return io.TextIOWrapper(buffered, encoding=encoding, errors="surrogateescape", newline="")
 
 
-def _scan(open_range: Callable[[], Iterable[bytes]], file_start: bool, in_field: bool) -> Exit:
+def _scan(open_range: Callable[[], Iterable[bytes]], file_start: bool, in_field: bool, dialect: Dialect) -> Exit:
     text = _text(open_range, file_start)
     ended: list[bool] = []
 
@@ -196,7 +200,8 @@ def _scan(open_range: Callable[[], Iterable[bytes]], file_start: bool, in_field:
     first = text.readline() if in_field else ""
     if in_field and not first:
         return Exit(0, 0, True, 0)  # no lines: the field stays open, none the longer
-    reader = csv.reader(itertools.chain(['"' + first] if in_field else [], text, end()), strict=True)
+    quote = dialect.quote
+    reader = dialect.reader(itertools.chain([quote + first] if in_field else [], text, end()))
     done, widest = 0, 0  # lines read when the last row ended; the entered field's length
     while True:
         try:
@@ -211,8 +216,8 @@ def _scan(open_range: Callable[[], Iterable[bytes]], file_start: bool, in_field:
             # The row the range entered: a broken one may have passed the limit anywhere: say so.
             widest = len(fields[0]) if fields is not None else csv.field_size_limit() + 1
         done = reader.line_num
-    open_row = _lines_from(open_range, file_start, done, '"' if in_field and done == 0 else "")
-    fields = next(csv.reader([open_row + '"'], strict=True))
+    open_row = _lines_from(open_range, file_start, done, quote if in_field and done == 0 else "")
+    fields = next(dialect.reader([open_row + quote]))
     if in_field and done == 0:  # still in the row the range entered
         return Exit(reader.line_num, len(fields[-1]), len(fields) == 1, len(fields[0]))
     return Exit(reader.line_num, len(fields[-1]), False, widest)

@@ -17,17 +17,21 @@ from typing import Any
 from offload_contract import jobs
 
 from offload_worker.batch_writer import BatchWriter
+from offload_worker.errors import RowRejected
+from offload_worker.formats.reader import Reader
+from offload_worker.job_schema import FileLoad
 from offload_worker.load import Loader
-from offload_worker.orders import Header, RowRejected
 from offload_worker.results import REJECTS_HEADER, Result
+from offload_worker.run import empty_note, ignored_note
 from offload_worker.settings import Settings
 from offload_worker.shards.assemble import Assembly
 from offload_worker.shards.keys import StagedKeys, settle
 from offload_worker.shards.record import ShardLedger, entry_of
-from offload_worker.source import S3Source, rows_from
+from offload_worker.source import S3Source
 
 
-def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, header: Header, etag: str) -> Result:
+def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, reader: Reader, plan: FileLoad) -> Result:
+    etag = plan.etag
     job = ledger.job()
     shards = [job[jobs.SHARDS][str(i)] for i in range(ledger.count)]
     part = settings.layout.shard_part_key
@@ -37,11 +41,11 @@ def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, he
     ]
     distinct, winners = settle(staged)
     writer = BatchWriter(dynamodb, settings.table, settings.write_concurrency, settings.write_deadline_seconds)
-    loader = Loader(header, settings.bucket, settings.key, etag, writer, lambda *_: None, lambda *_: None)
+    loader = Loader(plan.encoder, plan.schema.duplicates, writer, lambda *_: None, lambda *_: None)
     try:
         for shard, lines in winners.items():
-            for fields in _rows_at(settings, s3, etag, shards[shard], lines):
-                writer.put(*loader.item(fields))
+            for line, record in _rows_at(settings, s3, reader, etag, shards[shard], lines):
+                writer.put(*loader.item(line, record))
         writes = writer.close()
     except BaseException:
         writer.abort()
@@ -56,10 +60,9 @@ def finalize(settings: Settings, s3: Any, dynamodb: Any, ledger: ShardLedger, he
         result.rejects_key = ""
     # Shard 1 wrote the header.
     result.output_etag = _assemble(s3, settings.bucket, result.output_key, "", part, ledger, "output", shards)
-    if header.ignored:
-        result.notes.append(f"ignored column(s) not in the schema: {', '.join(header.ignored)}")
+    result.notes.extend(ignored_note(plan))
     if result.rows_total == 0:
-        result.notes.append("file has a header but no data rows")
+        result.notes.append(empty_note(plan))
     return result
 
 
@@ -89,7 +92,9 @@ def _assemble(
         raise
 
 
-def _rows_at(settings: Settings, s3: Any, etag: str, shard: dict[str, Any], lines: list[int]) -> Iterator[list[str]]:
+def _rows_at(
+    settings: Settings, s3: Any, reader: Reader, etag: str, shard: dict[str, Any], lines: list[int]
+) -> Iterator[tuple[int, Any]]:
     """The fields of the rows that start on `lines` (sorted) in one shard: its range read again up to
     the last of them (only a file whose keys repeat across shards is read twice, that far)."""
     entry = entry_of(shard)
@@ -98,9 +103,9 @@ def _rows_at(settings: Settings, s3: Any, etag: str, shard: dict[str, Any], line
     try:
         wanted = iter(lines)
         target = next(wanted)
-        for row_line, fields in rows_from(source, entry.offset, entry.line, entry.prefix()):
+        for row_line, fields in reader.rows_at(source, entry):
             if row_line == target and not isinstance(fields, RowRejected):
-                yield fields
+                yield row_line, fields
                 target = next(wanted, -1)
                 if target < 0:
                     return

@@ -4,11 +4,13 @@ A shard stages, sorted by key fingerprint, each key it loaded with the line of i
 there. Merging the shards' lists
 gives the number of distinct keys in the file (so RowsDuplicate is what one task would count)
 and, for each key loaded by several shards, the row that must win: the one in the last shard.
-The fingerprint is 64 bits of the row's ConfirmationId (SHA-1 of the key), the same in every shard.
+The fingerprint is 64 bits of BLAKE2b over the key's identity: the same in every shard's process
+(str's own hash is not: Python salts it per process)
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import struct
 import tempfile
@@ -21,10 +23,10 @@ _PAIR = struct.Struct("<QQ")
 _LINE_BITS = 40  # a line number below 2^40
 
 
-def fingerprint(output_line: str) -> int:
-    """The key's fingerprint from its output line, "OrderId,ConfirmationId\\n"."""
-    c = output_line[-37:-1]
-    return int(c[:8] + c[9:13] + c[24:28], 16)
+def fingerprint(key: str) -> int:
+    """The fingerprint of a key's identity (Encoder.key)."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 class KeyRuns:
@@ -35,8 +37,8 @@ class KeyRuns:
         self._buffer: list[int] = []
         self._runs: list[IO[bytes]] = []
 
-    def add(self, line: int, output_line: str) -> None:
-        self._buffer.append(fingerprint(output_line) << _LINE_BITS | line)
+    def add(self, line: int, key: str, _output_line: str) -> None:
+        self._buffer.append(fingerprint(key) << _LINE_BITS | line)
         if len(self._buffer) >= self._chunk:
             self._spill()
 
