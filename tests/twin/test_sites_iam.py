@@ -26,8 +26,12 @@ import requests
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 from offload.commands import cli
+from offload.lib.jobs.store import FINAL, Stack, get_job, list_jobs
 from offload.lib.terraform import targets
 from offload.lib.terraform.runner import Runner
+from offload.twin import onprem
+from offload.twin.agent import LocalAgent
+from offload.twin.runtime.process import ProcessRuntime
 from offload_contract import jobs
 
 from tests.conftest import twin_headers
@@ -195,7 +199,7 @@ def _assert_the_schemas_are_in_the_stack(outputs: dict[str, Any]) -> None:
 
 
 def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
-    sites_stack: dict[str, Any], twin: str, twin_access_key: str, auth_restored: None
+    sites_stack: dict[str, Any], twin: str, twin_access_key: str, auth_restored: None, tmp_path: Path
 ) -> None:
     outputs, bucket = sites_stack, sites_stack["bucket"]
     assert set(outputs["sites"]) == {"dc1", "dc2"}
@@ -243,8 +247,38 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
             assert _allows(role_documents, action, arn, []), (action, arn)
     assert not _allows(role_documents, "dynamodb:BatchWriteItem", jobs_arn, [])
     assert not _allows(role_documents, "dynamodb:DeleteItem", tables["offload-events"], [])
+    _authorize_after(twin, twin_access_key, b"inf")
+    _assert_a_file_loads_through_its_schema(outputs, twin, tmp_path)
     say("sites with IAM enforced: dc1's task credentials refused on dc2's input, results, rejects, staged parts;"
-        " schemas uploaded content-addressed, routed, their tables the only ones a site may load")
+        " schemas uploaded content-addressed, routed, their tables the only ones a site may load; a JSON Lines"
+        " file loaded through its schema into its table (PK CUST#c1, SK 1)")
+
+
+def _assert_a_file_loads_through_its_schema(outputs: dict[str, Any], twin: str, tmp_path: Path) -> None:
+    """End to end: a dc1 host joins, the waiting events job starts, the worker loads it with SCHEMA_KEY's
+    schema into the events table (templated PK, numeric SK) and the job is SUCCEEDED with its schema."""
+    stack = Stack.from_outputs(outputs, twin)
+    dc1 = outputs["sites"]["dc1"]
+    instance = onprem.join(twin, outputs["region"], outputs["cluster_name"], dc1["activation_id"],
+                           outputs["site_activation_codes"]["dc1"], attributes={"site": "dc1"})
+    agent = LocalAgent(instance, twin, outputs["region"], tmp_path / "logs", heartbeat_seconds=1,
+                       runtime=ProcessRuntime()).start()
+    try:
+        (job,) = [j for j in list_jobs(stack) if j["Key"] == "incoming/dc1/events/day1.jsonl"]
+        deadline = time.monotonic() + 60
+        while job.get("Status") not in FINAL and time.monotonic() < deadline:
+            time.sleep(0.3)
+            job = get_job(stack, str(job["JobId"])) or job
+    finally:
+        agent.stop()
+    assert (job["Status"], job.get("RowsLoaded"), job["Schema"]) == ("SUCCEEDED", 1, "events"), job
+    item = boto3.client("dynamodb").get_item(TableName="offload-events", Key={"PK": {"S": "CUST#c1"},
+                                                                               "SK": {"N": "1"}})
+    assert "Item" in item, "the row is in the schema's table, keyed as the schema declares"
+    assert not boto3.client("dynamodb").scan(TableName=outputs["orders_table"])["Items"]  # nothing in orders'
+    output = boto3.client("s3").get_object(Bucket=outputs["bucket"], Key="processed/dc1/events/day1.jsonl")
+    body = output["Body"].read()
+    assert body.splitlines() == [b"PK,SK", b"CUST#c1,1"], body  # the schema's output columns
 
 
 @pytest.mark.parametrize("sites, refusal", [
