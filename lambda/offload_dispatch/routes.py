@@ -41,7 +41,7 @@ def route(settings: Settings, key: str) -> Route | str:
     schema = max(under, key=lambda s: len(s.prefix))  # the longest prefix: the most specific declaration
     if not any(key.lower().endswith(suffix.lower()) for suffix in schema.suffixes):
         return (
-            f"file name does not end in {' or '.join(schema.suffixes)} (schema {schema.name}'s suffixes): "
+            f"file name does not end in {' or '.join(schema.suffixes)} (the suffixes of schema {schema.name}): "
             "rename it, or add its suffix to the schema's `suffixes`"
         )
     return settings.layout.path_problem(key) or Route(site, schema)
@@ -51,7 +51,7 @@ def whole_file_reason(s3: Any, bucket: str, key: str, etag: str, schema: Schema 
     """Why a file whose size would shard it must run as one task; None: it may shard. Looks at its first
     two bytes (a ranged GET of that version: If-Match its ETag) for gzip, detected by content, never name."""
     if schema is not None and schema.whole_file:
-        return f"schema {schema.name}'s duplicates rule needs every row of the file in one task, so it runs as one"
+        return f"the duplicates rule of schema {schema.name} needs every row of the file in one task, so it runs as one"
     try:
         head = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-1", IfMatch=etag)["Body"].read()
     except ClientError as error:  # gone or changed since the event: the worker fails it with the reason

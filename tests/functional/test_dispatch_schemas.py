@@ -87,7 +87,7 @@ def test_a_file_without_its_schemas_suffix_fails_naming_them(schemad: ModuleType
     (record,) = jobs()
     assert record["Status"] == "FAILED"
     assert record["Reason"] == (
-        "file name does not end in .jsonl or .jsonl.gz (schema events's suffixes): "
+        "file name does not end in .jsonl or .jsonl.gz (the suffixes of schema events): "
         "rename it, or add its suffix to the schema's `suffixes`"
     )
 
@@ -100,7 +100,7 @@ def test_a_schema_whose_duplicates_rule_is_not_last_runs_as_one_task(schemad: Mo
     (record,) = jobs()
     assert "Shards" not in record
     assert record["WholeFileReason"] == (
-        "schema firsts's duplicates rule needs every row of the file in one task, so it runs as one")
+        "the duplicates rule of schema firsts needs every row of the file in one task, so it runs as one")
 
 
 def test_a_gzip_file_runs_as_one_task_and_a_plain_one_as_shards(schemad: ModuleType, twin: str) -> None:
