@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from offload.commands import cli
 from offload.lib.jobs.store import FINAL, Stack, get_job, list_jobs
 from offload.lib.terraform import targets
-from offload.lib.terraform.runner import Runner
+from offload.lib.terraform.runner import PLAN_NO_CHANGES, Runner
 from offload.twin import onprem
 from offload.twin.agent import LocalAgent
 from offload.twin.runtime.process import ProcessRuntime
@@ -78,7 +78,9 @@ def sites_stack(twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
     }))
     applied = CliRunner().invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output[-3000:]
-    return Runner(targets.for_target("twin"), quiet=True).outputs()
+    runner = Runner(targets.for_target("twin"), quiet=True)
+    assert runner.plan() == PLAN_NO_CHANGES  # the schemas' objects and tables (keys from their YAML) do not drift
+    return runner.outputs()
 
 
 def _task_credentials(role_name: str) -> dict[str, str]:
