@@ -281,6 +281,8 @@ def _assert_a_file_loads_through_its_schema(outputs: dict[str, Any], twin: str, 
     output = boto3.client("s3").get_object(Bucket=outputs["bucket"], Key="processed/dc1/events/day1.jsonl")
     body = output["Body"].read()
     assert body.splitlines() == [b"PK,SK", b"CUST#c1,1"], body  # the schema's output columns
+    shown = CliRunner().invoke(cli, ["status"])
+    assert shown.exit_code == 0 and f"events@{_digest(EVENTS_YAML)[:8]}" in shown.output, shown.output
 
 
 @pytest.mark.parametrize("sites, refusal", [
