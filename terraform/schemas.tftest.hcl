@@ -84,3 +84,12 @@ run "a_schema_prefix_is_a_relative_sub_prefix" {
 
   expect_failures = [var.schemas]
 }
+
+run "the_schemas_are_an_output" {
+  command = plan
+
+  assert {
+    condition     = output.schemas["orders"].table == "Order" && output.schemas["events"].key == "schemas/events/${filesha256("testdata/events.yaml")}.yaml"
+    error_message = "`offload output` shows each schema's table and object"
+  }
+}
