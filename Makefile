@@ -49,7 +49,7 @@ lambda-zip: venv ## Build build/dispatcher.zip deterministically
 demo: tools ## The whole pipeline on the local twin, no AWS account needed
 	@$(OFFLOAD) demo
 
-image: venv ## Build the worker image offline (host wheels; BASE_IMAGE=...) and push it to the stack's ECR repo, if any
+image: venv ## Build the worker image offline (host-made wheels for the base's Python; BASE_IMAGE=...) and push it to the stack's ECR repo, if any
 	$(OFFLOAD) image
 
 bench: tools ## Benchmarks (not tests): writes bench/results.json and prints a table

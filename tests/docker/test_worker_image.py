@@ -94,7 +94,7 @@ def test_the_same_dockerfile_builds_with_buildkit(
     docker_client: docker.DockerClient, base_image: str, worker_image: str, tmp_path: Path
 ) -> None:
     """The fixture used the classic builder (docker-py); BuildKit is driven through the CLI."""
-    wheels = worker_images.build_wheels()
+    wheels = worker_images.build_wheels(worker_images.base_python(docker_client, base_image))
     build_args = {"BASE_IMAGE": base_image, "WHEELS": wheels.relative_to(REPO_ROOT).as_posix()}
     tag = f"{worker_image.split(':')[0]}-buildkit:{worker_image.split(':')[1]}"
     iidfile = tmp_path / "iid"

@@ -138,7 +138,7 @@ def test_a_schema_that_disagrees_with_the_table_fails_before_the_first_write(aws
     assert record["Status"] == "FAILED" and "table Events has partition key id (S)" in record["Reason"]
 
 
-def test_a_schema_object_that_is_not_its_digest_fails_the_job(aws: str) -> None:
+def test_a_schema_object_not_its_digest_or_not_valid_fails_the_job(aws: str) -> None:
     make_orders_stack()
     make_table("Events", ("PK", "HASH", "S"), ("SK", "RANGE", "N"))
     key = f"schemas/events/{'0' * 64}.yaml"
@@ -146,6 +146,13 @@ def test_a_schema_object_that_is_not_its_digest_fails_the_job(aws: str) -> None:
     etag = put("incoming/events/day3.jsonl", "\n".join(events_file(2)) + "\n")
     run = run_worker(aws, "incoming/events/day3.jsonl", etag, SCHEMA_KEY=key, TABLE_NAME="Events")
     assert run.code == 2 and "not the " + "0" * 64 in run.stderr, run.stderr
+    assert scan("Events") == [] and keys("processed/") == []
+    bad = (SCHEMAS / "events.yaml").read_bytes().replace(b"type: integer", b"type: whole")
+    bad_key = f"schemas/events/{hashlib.sha256(bad).hexdigest()}.yaml"
+    boto3.client("s3").put_object(Bucket=BUCKET, Key=bad_key, Body=bad)
+    run = run_worker(aws, "incoming/events/day3.jsonl", etag, SCHEMA_KEY=bad_key, TABLE_NAME="Events")
+    assert run.code == 2 and run.stderr.count("\n") == 1 and f"{bad_key}:11:" in run.stderr, run.stderr
+    assert job(job_id(BUCKET, "incoming/events/day3.jsonl", etag))["Status"] == "FAILED"
     assert scan("Events") == [] and keys("processed/") == []
 
 
@@ -195,3 +202,21 @@ def test_sharded_csv_under_a_schema_loads_what_one_task_loads(aws: str) -> None:
     assert sharded == single
     bad_line = 2 + 1000 + sum(1 for n in range(1000) if n % 3 == 0)  # a quoted field holds a line break
     assert len(sharded[0]) == 900 and sharded[2].splitlines()[1].startswith(f"{bad_line},")
+
+
+def test_a_gzip_shard_task_fails_clearly(aws: str) -> None:
+    """The dispatcher runs a gzip file as one task (it cannot be cut); a shard task given one says so."""
+    make_orders_stack()
+    make_table("Readings", ("SensorId", "HASH", "S"))
+    body = gzip.compress(("sensor;taken;celsius;ok\n" + "s1;01.02.2024;1;ja\n" * 2000).encode(), mtime=0)
+    key = "incoming/readings/big.csv.gz"
+    etag = put(key, body)
+    jid = job_id(BUCKET, key, etag)
+    ranges = plan(len(body), len(body) // 2, 2)
+    Ledger(boto3.resource("dynamodb").Table("jobs"), 30).claim(
+        jid, S3Object(BUCKET, key, etag, None, "ObjectCreated:Put", len(body)), ranges)
+    run = run_worker(aws, key, etag, JOB_ID=jid, SHARD_INDEX="0", SHARD_COUNT="2",
+                     SHARD_RANGE=f"{ranges[0][0]}-{ranges[0][1]}", SCHEMA_KEY=upload_schema("readings"),
+                     TABLE_NAME="Readings")
+    assert run.code == 1 and "gzip-compressed: its bytes cannot be cut into shards" in run.stderr, run.stderr
+    assert scan("Readings") == []

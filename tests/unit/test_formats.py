@@ -78,3 +78,32 @@ def test_a_json_lines_shard_starts_at_the_next_line_start(cut: int) -> None:
     whole = list(reader.open(io.BytesIO(data))[1])  # type: ignore[arg-type]
     rest = list(reader.rows_at(io.BytesIO(data[entry.offset :]), entry))  # type: ignore[arg-type]
     assert rest == [row for row in whole if row[0] >= entry.line]
+
+
+def test_json_lines_use_one_decoder_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """json.loads with options builds a decoder per call (~3 us a line): the reader must not call it."""
+    import json as json_module
+    from decimal import Decimal
+
+    from offload_worker.formats.jsonl_rows import jsonl_rows
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("json.loads called per line")
+
+    monkeypatch.setattr(json_module, "loads", refuse)
+    rows = list(jsonl_rows(['{"n": 1.50}', "[1]", "{bad"], dynamodb_json=False))
+    assert rows[0] == (1, {"n": Decimal("1.50")})
+    assert [str(r) for _n, r in rows[1:]] == [
+        "line is an array, not a JSON object: write one object per line",
+        "line is not valid JSON: Expecting property name enclosed in double quotes at column 2",
+    ]
+
+
+def test_a_json_line_with_an_unpaired_surrogate_escape_is_a_rejected_row() -> None:
+    from offload_worker.errors import RowRejected
+    from offload_worker.formats.jsonl_rows import jsonl_rows
+
+    lines = ['{"a": "x\\ud800"}', '{"a": ["\\uDFFF"]}', '{"a": "\\ud83d\\ude00"}']  # the last: a pair, one emoji
+    rows = list(jsonl_rows(lines, dynamodb_json=False))
+    assert [isinstance(r, RowRejected) for _n, r in rows] == [True, True, False]
+    assert "unpaired UTF-16 surrogate" in str(rows[0][1]) and rows[2][1] == {"a": "\U0001f600"}

@@ -23,6 +23,11 @@ def error_of(text: str) -> str:
     ("schema: 1\nfile:\n  format: csv\ncolumns: []\n", "s.yaml:1: (file): lacks 'table': add `table: ...`"),
     ("schema: 1\nfile: {format: csv, delimiter: ';;'}\n", "s.yaml:2: file.delimiter: is ';;': write one character"),
     ("schema: 1\nfile: {format: xlsx}\n", "s.yaml:2: file.format: is 'xlsx': write one of csv, jsonl"),
+    ("schema: 1\nfile: {format: csv, header: [a, a]}\n", "s.yaml:2: file.header: names an entry twice: keep one"),
+    ("schema: 1\nfile: {format: csv, header: first}\n",
+     "s.yaml:2: file.header: is 'first': write first-row or a list of column names"),
+    (HEAD + "  - {name: id, type: string}\noutput: {columns: [id, id]}\n",
+     "s.yaml:7: output.columns: names an entry twice: keep one"),
     ("schema: 1\nfile: {format: jsonl, delimiter: ';'}\ntable:\n  partition_key: {attribute: id, type: S, value: id}\n"
      "columns: [{name: id, type: string}]\n", "s.yaml:2: file.delimiter: applies to csv files only"),
     (HEAD + "  - {name: id, type: string}\n  - {name: n, type: float}\n",
@@ -89,3 +94,31 @@ def test_yaml_1_1_words_stay_text() -> None:
 def test_not_utf8_is_an_error() -> None:
     with pytest.raises(SchemaError, match=r"s.yaml:1: \(file\): is not UTF-8 text"):
         load_schema(b"schema: 1\n\xff\n", "s.yaml")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("schema: 1\nfile: {format: csv, header: [id, x]}\ntable:\n  partition_key: {attribute: id, type: S, value: id}\n"
+     "columns:\n  - {name: id, type: string}\n  - {name: v, type: string}\n",
+     "s.yaml:2: file.header: lacks column(s) v the columns declare: add them to the header, or mark them"),
+    ("schema: 1\nfile: {format: csv}\ntable:\n  partition_key: {attribute: id, type: S, value: id}\n"
+     "  sort_key: {attribute: id, type: S, value: v}\ncolumns:\n  - {name: id, type: string}\n"
+     "  - {name: v, type: string}\n",
+     "s.yaml:5: table.sort_key.attribute: is the partition key's attribute id: a sort key is another attribute"),
+    (HEAD + "  - {name: id, type: string, default: x}\n",
+     "s.yaml:6: columns[0].default: id is a key column, always required: drop the default"),
+    (HEAD + "  - {name: id, type: string}\n  - {name: f, type: boolean, true: [Y, yes], false: [n, y]}\n",
+     "s.yaml:7: columns[1].false: 'y' is also a true spelling (letter case is ignored): keep it in one list"),
+    (HEAD.replace("{format: csv}", "{format: csv, delimiter: \"'\", quote: \"'\"}") + "  - {name: id, type: string}\n",
+     "s.yaml:2: file.quote: is the delimiter too: write another quote character"),
+    (HEAD + "  - {name: id, type: string}\n  - {name: a, as: X, type: string}\n  - {name: b, as: a, type: string}\n",
+     "s.yaml:8: columns[2].as: 'a' is column a's name: a reference to it would be ambiguous, write another name"),
+])
+def test_a_schema_that_can_never_load_a_file_is_an_error(text: str, message: str) -> None:
+    found = error_of(text)
+    assert found == message or found.startswith(message), found
+    assert "\n" not in found
+
+
+def test_an_empty_output_list_is_an_error() -> None:
+    text = HEAD + "  - {name: id, type: string}\noutput: {columns: []}\n"
+    assert error_of(text) == "s.yaml:7: output.columns: is an empty list: give at least one entry"

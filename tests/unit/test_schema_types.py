@@ -95,7 +95,7 @@ def test_csv_cell_becomes_its_typed_attribute(column: str, cell: str, wire: Any)
     ("{name: v, type: string_set}", "|", "v '|' has no items (DynamoDB has no empty sets)"),
     ("{name: v, type: number_set}", "1|x", "v 'x' is not a plain decimal number"),
     ("{name: v, type: json}", "[1,", "v is not JSON"),
-    ("{name: v, type: json}", "5", "v Decimal('5') is not a JSON map or list"),
+    ("{name: v, type: json}", "5", "v 5 is not a JSON map or list"),
 ])
 def test_bad_csv_cell_rejects_the_row(column: str, cell: str, message: str) -> None:
     assert message in reason(column, cell)
@@ -136,12 +136,96 @@ def test_jsonl_value_becomes_its_typed_attribute(column: str, value: Any, wire: 
 
 
 @pytest.mark.parametrize("column, value, message", [
-    ("{name: v, type: integer}", None, "v is missing"),
-    ("{name: v, type: integer}", Decimal("12.5"), "v Decimal('12.5') is not a whole number"),
-    ("{name: v, type: string}", Decimal("5"), "v Decimal('5') is not text"),
-    ("{name: v, type: decimal}", True, "v True is not a number"),
+    ("{name: v, type: integer, required: true}", None, "v is empty"),
+    ("{name: v, type: integer}", Decimal("12.5"), "v 12.5 is not a whole number"),
+    ("{name: v, type: string}", Decimal("5"), "v 5 is not text"),
+    ("{name: v, type: decimal}", True, "v true is not a number"),
     ("{name: v, type: boolean}", "maybe", "v 'maybe' is not a boolean"),
     ("{name: v, type: string, required: true}", "  ", "v is empty"),
+    ("{name: v, type: string_set}", ["a", Decimal(1)], 'v ["a", "1"] holds an item that is not text'),
+    ("{name: v, type: string_set}", {"a": Decimal(1)}, 'v {"a": "1"} is not text or a list'),
+    ("{name: v, type: string_set}", True, "v true is not text or a list"),
+    ("{name: v, type: string_set}", Decimal("12.5"), "v 12.5 is not text or a list"),
+    ("{name: v, type: number_set}", {"a": Decimal(1)}, 'v {"a": "1"} is not text or a list'),
 ])
 def test_bad_jsonl_value_rejects_the_row(column: str, value: Any, message: str) -> None:
     assert message in reason(column, value, "jsonl")
+
+
+def test_repeated_cells_give_the_same_value_and_a_bad_one_stays_rejected() -> None:
+    """A csv cell's value is remembered per column (it depends on the text only); a rejected one is not."""
+    text = schema_text("{name: v, type: boolean, true: [ja], false: [nein]}")
+    encoder = load_schema(text, "t.yaml").compile(["id", "v"], bucket="b", key="k", etag="e")
+    cells = ["ja", "nein", "ja", " ja "] * 2000 + [f"x{i}" for i in range(5000)] + ["ja"]
+    values = []
+    for n, cell in enumerate(cells):
+        try:
+            values.append(json.loads(encoder.encode([str(n), cell])[1])["v"]["BOOL"])
+        except RowRejected as error:
+            values.append(str(error))
+    assert values[:4] == [True, False, True, True] and values[:8000] == values[:4] * 2000
+    assert values[8000:] == [f"v 'x{i}' is not a boolean: write one of ja, nein" for i in range(5000)] + [True]
+
+
+@pytest.mark.parametrize("kind", ["integer", "decimal", "string", "boolean", "date", "json", "string_set"])
+def test_an_absent_or_null_jsonl_field_of_an_optional_column_is_omitted(kind: str) -> None:
+    """DynamoDB has no schema for other attributes: a sparse JSON object loads as a sparse item."""
+    schema = load_schema(schema_text(f"{{name: v, type: {kind}}}", "jsonl"), "t.yaml")
+    encoder = schema.compile(None, bucket="b", key="k", etag="e")
+    for record in ({"id": "1"}, {"id": "1", "v": None}):
+        assert json.loads(encoder.encode(record)[1]) == {"id": {"S": "1"}}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_json_value_deeper_than_dynamodbs_32_levels_is_a_rejected_row(fmt: str) -> None:
+    """DynamoDB: 32 levels counting the top-level attribute, so 31 maps or lists around a scalar at most."""
+    def nested(levels: int) -> Any:
+        value: Any = "leaf"
+        for _ in range(levels):
+            value = [value]
+        return json.dumps(value) if fmt == "csv" else value
+
+    assert attribute("{name: v, type: json}", nested(31), fmt) is not None
+    assert reason("{name: v, type: json}", nested(32), fmt) == "v nests deeper than DynamoDB's 32 levels"
+    if fmt == "csv":  # deeper than Python's own recursion limit, too
+        too_deep = "[" * 100_000 + "]" * 100_000
+        assert reason("{name: v, type: json}", too_deep) == "v nests deeper than DynamoDB's 32 levels"
+
+
+def test_a_json_line_nested_past_pythons_recursion_limit_is_a_rejected_row() -> None:
+    from offload_worker.formats.jsonl_rows import jsonl_rows
+
+    ((line, rejected),) = list(jsonl_rows(['{"v": ' + "[" * 100_000 + "]" * 100_000 + "}"], dynamodb_json=False))
+    assert line == 1 and isinstance(rejected, RowRejected) and "nests too deep" in str(rejected)
+
+
+def test_a_decimal_enum_compares_values_not_spellings() -> None:
+    column = "{name: v, type: decimal, enum: ['1.5', '2']}"
+    assert [attribute(column, c) for c in ("1.50", "2.0", "02")] == [{"N": "1.50"}, {"N": "2.0"}, {"N": "2"}]
+    assert reason(column, "2.5") == "v '2.5' is not one of 1.5, 2"
+    assert attribute("{name: v, type: decimal, enum: ['1.5', '2'], default: '1.50'}", "") == {"N": "1.50"}
+
+
+def test_min_and_max_are_read_exactly_not_as_floats() -> None:
+    column = "{name: v, type: decimal, min: 0.1, max: 99999999999999999.99}"
+    assert attribute(column, "99999999999999999.99") == {"N": "99999999999999999.99"}
+    above = "v '100000000000000000.00' is above the maximum 99999999999999999.99"
+    assert reason(column, "100000000000000000.00") == above
+    assert reason(column, "0.09") == "v '0.09' is below the minimum 0.1"
+
+
+@pytest.mark.parametrize("column, cell", [
+    ("{name: v, type: integer}", "\uff11\uff12"),  # fullwidth 12
+    ("{name: v, type: decimal}", "\u0661\u0662.5"),  # Arabic-Indic 12.5
+    ("{name: v, type: date, format: '%d.%m.%Y'}", "0\u0661.01.2024"),
+])
+def test_only_ascii_digits_are_numbers_and_dates(column: str, cell: str) -> None:
+    with pytest.raises(RowRejected):
+        attribute(column, cell)
+
+
+def test_38_digits_are_counted_as_dynamodb_counts_them_after_trimming_zeros() -> None:
+    assert attribute("{name: v, type: decimal}", "1." + "0" * 40) == {"N": "1"}
+    assert attribute("{name: v, type: integer}", "0" * 40 + "12") == {"N": "12"}
+    assert "more than 38 significant digits" in reason("{name: v, type: decimal}", "1" * 39 + ".0")
+    assert "is not a whole number" in reason("{name: v, type: integer}", "1" * 39)

@@ -66,11 +66,14 @@ def test_the_orders_schema_names_a_negative_unit_count(tmp_path: Path, monkeypat
     assert (tmp_path / "orders.csv.rejects.csv").read_text().startswith("line,reason,raw\n3,")
 
 
-@pytest.mark.parametrize(("schema_text", "body", "message"), [
-    ("schema: 2\n", b"x\n", "schema"),
-    (None, b"", "no header line"),
-    (None, b"sensor,taken\n", "header is separated by ',', not semicolons"),
-])
+@pytest.mark.parametrize(
+    ("schema_text", "body", "message"),
+    [
+        ("schema: 2\n", b"x\n", "schema"),
+        (None, b"", "no header line"),
+        (None, b"sensor,taken\n", "header is separated by ',', not semicolons"),
+    ],
+)
 def test_an_unreadable_schema_or_file_exits_2(
     tmp_path: Path, schema_text: str | None, body: bytes, message: str
 ) -> None:
@@ -89,20 +92,39 @@ def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     assert code == 2 and "nope.csv" in err
 
 
-@pytest.mark.parametrize(("policy", "valid", "rejected", "first"), [
-    ("first", 2, 0, None),
-    ("reject", 2, 2, "line 4: duplicate of line 2"),
-])
+@pytest.mark.parametrize(
+    ("policy", "valid", "rejected", "first"),
+    [
+        ("first", 2, 0, None),
+        ("reject", 2, 2, "line 4: duplicate of line 2"),
+    ],
+)
 def test_the_duplicates_policy_keeps_the_first_or_rejects_the_repeats(
     tmp_path: Path, policy: str, valid: int, rejected: int, first: str | None
 ) -> None:
     schema = tmp_path / "readings.yaml"
     schema.write_text((SCHEMAS / "readings.yaml").read_text() + f"duplicates: {policy}\n")
     data = tmp_path / "feb.csv"
-    data.write_text("sensor;taken;celsius;ok\ns1;01.02.2024;1;ja\ns2;01.02.2024;2;ja\ns1;02.02.2024;3;ja\ns1;x;4;ja\n"
-                    "s1;03.02.2024;5;ja\n")
+    data.write_text(
+        "sensor;taken;celsius;ok\ns1;01.02.2024;1;ja\ns2;01.02.2024;2;ja\ns1;02.02.2024;3;ja\ns1;x;4;ja\n"
+        "s1;03.02.2024;5;ja\n"
+    )
     code, out, _err = run("--schema", str(schema), str(data), "--rejects", str(tmp_path / "r.csv"))
     assert f"5 rows, {valid} valid, {rejected + 1} rejected" in out, out  # line 5: not a date, whatever the policy
     assert code == 1 and (first is None or first in out)
     if policy == "reject":
         assert "line 6: duplicate of line 2" in out
+        assert "3 rejected (2 of them duplicate keys)" in out and "duplicate key(s)" not in out, out
+
+
+def test_a_clean_run_removes_the_rejects_report_of_an_older_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "feb.csv"
+    stale = tmp_path / "feb.csv.rejects.csv"
+    stale.write_text("line,reason,raw\n2,celsius 'x' is not a plain decimal number,\n")
+    data.write_bytes("\ufeffsensor;taken;celsius;ok\r\ns1;01.02.2024;-3.5;ja\r\n".encode())
+    code, out, _err = run("--schema", str(SCHEMAS / "readings.yaml"), str(data))
+    assert code == 0 and "1 rows, 1 valid, 0 rejected" in out, out
+    assert not stale.exists()

@@ -15,7 +15,7 @@ from offload_contract import env, job_id
 from offload_worker import metrics
 from offload_worker.clients import clients
 from offload_worker.errors import ConfigError, FileRejected, WorkerError
-from offload_worker.job_schema import check_table, fetch_schema
+from offload_worker.job_schema import checked_schema, fetch_schema
 from offload_worker.ledger import JobLedger
 from offload_worker.results import Result
 from offload_worker.run import process, report_file_failure
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         SIGNALS.arm()
         schema = fetch_schema(s3, settings.bucket, settings.schema_key)
-        check_table(dynamodb, settings.table, schema[1])  # before the file's first byte is read
+        schema = checked_schema(dynamodb, settings.table, schema)  # before the file's first byte is read
         if isinstance(ledger, ShardLedger):
             result = process_shard(settings, s3, dynamodb_client, ledger, schema)
         else:

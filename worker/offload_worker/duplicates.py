@@ -9,6 +9,7 @@ merged at the end with a small read buffer per run. A 64-bit fingerprint makes a
 from __future__ import annotations
 
 import heapq
+import sqlite3
 import tempfile
 from array import array
 from collections.abc import Iterator
@@ -59,3 +60,45 @@ def _read_run(run: IO[bytes]) -> Iterator[int]:
         values = array("Q")
         values.frombytes(block)
         yield from values
+
+
+class FirstLines:
+    """Each key's first line (duplicates: first | reject), with flat memory: the first `in_memory`
+    keys in a dict, any later one in a temporary on-disk SQLite table (sqlite3.connect("") is a
+    private temporary database, deleted on close; its page cache stays small). A key is asked
+    about once per row, so past the dict each new row costs one indexed lookup and one insert."""
+
+    in_memory = 1 << 20  # about 150 MB of keys in a load process
+
+    def __init__(self) -> None:
+        self._memory: dict[str, int] = {}
+        self._disk: sqlite3.Connection | None = None
+
+    def first(self, key: str, line: int) -> int:
+        """The line the key was first seen on; `line` (remembered) when it is new."""
+        found = self._memory.get(key)
+        if found is not None:
+            return found
+        if len(self._memory) < self.in_memory:
+            self._memory[key] = line
+            return line
+        disk = self._disk or self._open()
+        blob = key.encode("utf-8", "surrogatepass")  # a key may hold an undecodable byte as a surrogate
+        row = disk.execute("SELECT line FROM seen WHERE key = ?", (blob,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        disk.execute("INSERT INTO seen VALUES (?, ?)", (blob, line))
+        return line
+
+    def _open(self) -> sqlite3.Connection:
+        self._disk = sqlite3.connect("", isolation_level=None)
+        self._disk.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE seen (key BLOB PRIMARY KEY, line INTEGER) WITHOUT ROWID;"
+        )
+        return self._disk
+
+    def close(self) -> None:
+        if self._disk is not None:
+            self._disk.close()
+            self._disk = None

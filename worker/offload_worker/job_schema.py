@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from offload_worker.errors import AccessDenied, ConfigError, WorkerError
 from offload_worker.identity import caller
+from offload_worker.index_keys import index_keys
 from offload_worker.schema import Encoder, Schema, SchemaError, builtin_schema, load_schema
 
 # Terraform uploads each schema content-addressed: schemas/<name>/<sha256 of its bytes>.yaml
@@ -25,9 +26,11 @@ class SchemaFile:
 
     data: bytes | None = None  # None: the built-in orders schema
     source: str = ""
+    index_keys: tuple[tuple[str, str, str], ...] = ()  # the table's, found by check_table
 
     def load(self) -> Schema:
-        return builtin_schema() if self.data is None else load_schema(self.data, self.source)
+        loaded = builtin_schema() if self.data is None else load_schema(self.data, self.source)
+        return replace(loaded, index_keys=self.index_keys) if self.index_keys else loaded
 
 
 def fetch_schema(s3: Any, bucket: str, key: str | None) -> tuple[SchemaFile, Schema]:
@@ -64,8 +67,18 @@ def _describe(keys: list[tuple[str, str, str]]) -> str:
     return " and ".join(f"{_KEY_ROLES[role]} {name} ({kind})" for name, role, kind in keys)
 
 
-def check_table(dynamodb: Any, table: str, schema: Schema) -> None:
-    """DescribeTable: the table's key attributes and types must be the schema's, else the job fails before any write."""
+def checked_schema(dynamodb: Any, table: str, schema: tuple[SchemaFile, Schema]) -> tuple[SchemaFile, Schema]:
+    """check_table; the schema then knows the table's index keys (so do the load processes' copies)."""
+    index_keys = check_table(dynamodb, table, schema[1])
+    if not index_keys:
+        return schema
+    return replace(schema[0], index_keys=index_keys), replace(schema[1], index_keys=index_keys)
+
+
+def check_table(dynamodb: Any, table: str, schema: Schema) -> tuple[tuple[str, str, str], ...]:
+    """DescribeTable: the table's key attributes and types must be the schema's, and an attribute the
+    schema makes that a secondary index keys must have that key's type; else the job fails before any
+    write. Answers the index keys (attribute, type, index)."""
     try:
         described = dynamodb.meta.client.describe_table(TableName=table)["Table"]
     except ClientError as error:
@@ -92,6 +105,7 @@ def check_table(dynamodb: Any, table: str, schema: Schema) -> None:
             f"table {table} has {_describe(live)}; the schema {schema.name} declares {_describe(declared)}: "
             "load into a table with the schema's keys, or change the schema's table section"
         )
+    return index_keys(table, schema, described, types)
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from offload_worker.batch_writer import WriteStats
-from offload_worker.duplicates import DuplicateCounter
+from offload_worker.duplicates import DuplicateCounter, FirstLines
 from offload_worker.errors import RowRejected
 from offload_worker.formats.csv_rows import not_utf8
 from offload_worker.formats.jsonl_rows import json_text
 from offload_worker.item_size import MAX_ITEM_BYTES, wire_item_bytes
-
-if TYPE_CHECKING:
-    from offload_worker.schema import Encoder
 
 _NEEDS_QUOTES = frozenset(',"\r\n')
 FORMULA_STARTS = frozenset("=+-@\t\r\n\x00")  # report_cell: what a spreadsheet reads as a formula
@@ -28,6 +25,12 @@ FORMULA_STARTS = frozenset("=+-@\t\r\n\x00")  # report_cell: what a spreadsheet 
 Row = tuple[int, "Any | RowRejected"]  # (line, list[str] for csv | dict for jsonl), or why it is no row
 OutputSink = Callable[[int, str, str], None]  # (line, key identity, the output line "a,b\n")
 RejectSink = Callable[[int, str, str], None]  # (line, reason, raw)
+
+
+class Encoder(Protocol):
+    """The schema's compiled encoder (offload_worker.schema.Encoder; the schema imports this module's cells)."""
+
+    def encode(self, record: Any, line: int = 0) -> tuple[str, str, str]: ...
 
 
 class Writes(Protocol):
@@ -47,8 +50,13 @@ class Counts:
     writes: WriteStats | None = None
 
 
-def csv_line(fields: Iterable[str]) -> str:
+def csv_line(fields: Iterable[str], delimiter: str = ",", quote: str = '"') -> str:
     """One CSV line, quoting only where needed (as csv.writer's QUOTE_MINIMAL does)."""
+    if (delimiter, quote) != (",", '"'):
+        special = frozenset((delimiter, quote, "\r", "\n"))
+        twice = quote + quote
+        cells = (quote + f.replace(quote, twice) + quote if special.intersection(f) else f for f in fields)
+        return delimiter.join(cells) + "\n"
     return ",".join('"' + f.replace('"', '""') + '"' if _NEEDS_QUOTES.intersection(f) else f for f in fields) + "\n"
 
 
@@ -66,11 +74,15 @@ def report_line(fields: Iterable[str]) -> str:
     return ",".join(report_cell(f) for f in fields) + "\n"
 
 
-def raw_text(record: Any) -> str:
-    """The row as CSV (or JSON) text again, for the rejects report."""
-    line = csv_line(record)[:-1] if isinstance(record, list) else json_text(record)
+def raw_text(record: Any, dialect: tuple[str, str] = (",", '"')) -> str:
+    """The row as the file wrote it (CSV in its delimiter and quote, or JSON) again, for the rejects report."""
+    line = csv_line(record, *dialect)[:-1] if isinstance(record, list) else json_text(record)
     # Undecodable bytes (kept as surrogates) are shown as \xNN: the report itself stays UTF-8.
-    return line[:4096].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        data = line[:4096].encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape ("\ud800") is no byte: shown as \ud800
+        data = line[:4096].encode("utf-8", "backslashreplace")
+    return data.decode("utf-8", "backslashreplace")
 
 
 class Loader:
@@ -78,11 +90,12 @@ class Loader:
         self, encoder: Encoder, duplicates: str, writer: Writes, output: OutputSink, reject: RejectSink
     ) -> None:
         self._encode = encoder.encode
+        self._dialect: tuple[str, str] = getattr(encoder, "dialect", (",", '"'))  # the csv's, for raw text
         self._writer, self._output, self._reject = writer, output, reject
         self._last_wins = duplicates == "last"
         self._first_wins = duplicates == "first"
         self._repeats = DuplicateCounter()  # "last": repeats are counted at the end, with flat memory
-        self._seen: dict[str, int] = {}  # "first" / "reject": each key's first line
+        self._seen = FirstLines()  # "first" / "reject": each key's first line, with flat memory too
         self.counts = Counts()
 
     def load(self, rows: Iterable[Row]) -> None:
@@ -98,7 +111,15 @@ class Loader:
                     byte = not_utf8(record)
                     if byte:
                         raise RowRejected(f"row is not UTF-8 text (byte {byte}): export the file as UTF-8")
-                key, item, text = encode(record, line)
+                try:
+                    key, item, text = encode(record, line)
+                except RowRejected:
+                    raise
+                except (ValueError, TypeError, ArithmeticError) as error:  # a bug for one row: not the job's end
+                    raise RowRejected(
+                        f"internal: the schema encoder failed on this row ({type(error).__name__}: {error}); "
+                        "the row was not loaded: report it with this line"
+                    ) from error
                 # A wire item has a JSON character for at most 4 bytes DynamoDB counts: only a long one is measured.
                 if len(item) > MAX_ITEM_BYTES // 4 and (size := wire_item_bytes(item)) > MAX_ITEM_BYTES:
                     raise RowRejected(
@@ -108,7 +129,7 @@ class Loader:
                 if not self._last_wins and self._repeated(key, line):
                     continue
             except RowRejected as error:
-                self._reject(line, str(error), raw_text(record))
+                self._reject(line, str(error), raw_text(record, self._dialect))
                 counts.rejected += 1
                 continue
             put(key, item)
@@ -119,7 +140,7 @@ class Loader:
 
     def _repeated(self, key: str, line: int) -> bool:
         """True when a row with this key came before (first wins: this one is skipped); raises for reject."""
-        first = self._seen.setdefault(key, line)
+        first = self._seen.first(key, line)
         if first == line:
             return False
         self.counts.duplicate += 1
@@ -134,6 +155,7 @@ class Loader:
 
     def finish(self) -> Counts:
         """Wait for every write (raises WriteFailed); then count the repeated keys."""
+        self._seen.close()
         self.counts.writes = self._writer.close()
         if self._last_wins:
             self.counts.duplicate = self._repeats.count()

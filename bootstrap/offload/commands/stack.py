@@ -133,7 +133,7 @@ def build_lambda() -> None:
 def image(
     target: str, repository: str | None, tag: str | None, base_image: str | None, debian_base: bool, dry_run: bool
 ) -> None:
-    """Build the worker image offline (host wheels, worker/Dockerfile); push it to the stack's ECR repository."""
+    """Build the worker image offline (wheels for the base's Python); push it to the stack's ECR repository."""
     url, no_push = (repository, "") if repository else _stack_repository(target)
     try:
         if url and not dry_run:

@@ -36,12 +36,7 @@ def validate_command(schema_path: Path, file: Path, rejects_path: Path | None) -
         click.echo(printable(f"offload validate: {error}"), err=True)
         sys.exit(2)
     counts = found.counts
-    click.echo(
-        printable(
-            f"{file}: {counts.rows} rows, {counts.loaded} valid, {counts.rejected} rejected, "
-            f"{counts.duplicate} duplicate key(s)"
-        )
-    )
+    click.echo(printable(f"{file}: {found.summary()}"))
     for note in found.notes:
         click.echo(printable(f"note: {note}"))
     for line, reason in found.first_rejects:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
 
 from offload_worker.errors import RowRejected
 from offload_worker.schema.dates import format_problem
 from offload_worker.schema.document import Document, Path
+from offload_worker.schema.loadable import check_loadable
 from offload_worker.schema.model import Column, Derived, FileSpec, KeySpec, Part, Schema
 from offload_worker.schema.parsers import value_parser
 
@@ -53,6 +54,7 @@ def build(document: Document, data: bytes) -> Schema:
     )
     derived = tuple(_derived(document, refs, i, d) for i, d in enumerate(spec.get("derived", [])))
     _attributes_unique(document, columns, keys, derived)
+    check_loadable(document, file, columns, keys)
     output = tuple(spec["output"]["columns"]) if "output" in spec else tuple(k.attribute for k in keys)
     known = {k.attribute for k in keys} | {d.attribute for d in derived}
     for i, name in enumerate(output):
@@ -108,7 +110,7 @@ def _column(document: Document, index: int, spec: dict[str, Any]) -> Column:
             re.compile(spec["pattern"])
         except re.error as error:
             raise document.error((*at, "pattern"), f"is not a regular expression: {error}") from None
-    low, high = (Decimal(str(spec[b])) if b in spec else None for b in ("min", "max"))
+    low, high = (_exact(document, (*at, b), spec[b]) if b in spec else None for b in ("min", "max"))
     if low is not None and high is not None and low > high:
         raise document.error((*at, "max"), f"is below min ({low})")
     column = Column(
@@ -136,9 +138,22 @@ def _column(document: Document, index: int, spec: dict[str, Any]) -> Column:
     except RowRejected as error:
         field = "default" if "default" in spec and "enum" not in str(error) else "enum"
         raise document.error((*at, field), f"is not a valid {kind}: {error}") from None
-    if enum is not None and default is not None and default not in enum:
+    numeric = kind in ("integer", "decimal")  # compared as numbers: a default of 1.50 is the enum's 1.5
+    if (
+        enum is not None
+        and default is not None
+        and (Decimal(default) if numeric else default) not in ({Decimal(v) for v in enum} if numeric else enum)
+    ):
         raise document.error((*at, "default"), f"{default!r} is not one of the column's enum")
     return dataclasses.replace(column, enum=enum, default=default)
+
+
+def _exact(document: Document, at: Path, value: Any) -> Decimal:
+    """A bound as written (`99999999999999999.99`), not the float YAML reads; jsonschema checked it is a number."""
+    try:
+        return Decimal(document.texts.get(at, str(value)))
+    except InvalidOperation:  # a YAML spelling Decimal does not read (.inf, 0x1F): the value YAML gave
+        return Decimal(str(value))
 
 
 class _References:

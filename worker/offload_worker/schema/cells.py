@@ -18,8 +18,10 @@ from json.encoder import encode_basestring_ascii as json_string
 from typing import Any
 
 from offload_worker.errors import RowRejected
+from offload_worker.schema.item_values import MAX_CONTAINERS, nesting_rejected
 from offload_worker.schema.model import Column
 from offload_worker.schema.numbers import decimal_parser
+from offload_worker.schema.shown import shown
 
 Parser = Callable[[Any], str]
 # Made once: json.loads / json.dumps with options build a new decoder / encoder on every call (~3 us).
@@ -34,12 +36,12 @@ def string_parser(column: Column) -> Parser:
 
     def parse(value: Any) -> str:
         if not isinstance(value, str):
-            raise RowRejected(f"{name} {value!r} is not text")
+            raise RowRejected(f"{name} {shown(value)} is not text")
         text = value.strip() if trim else value
         if allowed is not None and text not in allowed:
-            raise RowRejected(f"{name} {value!r} is not one of {', '.join(column.enum or ())}")
+            raise RowRejected(f"{name} {shown(value)} is not one of {', '.join(column.enum or ())}")
         if pattern is not None and not pattern.fullmatch(text):
-            raise RowRejected(f"{name} {value!r} does not match {column.pattern}")
+            raise RowRejected(f"{name} {shown(value)} does not match {column.pattern}")
         if limit is not None and len(text) * 4 > limit and len(text.encode("utf-8", "surrogateescape")) > limit:
             raise RowRejected(f"{name} is longer than {limit} bytes")
         return text
@@ -58,27 +60,30 @@ def boolean_parser(column: Column) -> Parser:
             return '{"BOOL":true}' if value else '{"BOOL":false}'
         found = spelled.get(value.strip().casefold()) if isinstance(value, str) else None
         if found is None:
-            raise RowRejected(f"{name} {value!r} is not a boolean: write one of {choices}")
+            raise RowRejected(f"{name} {shown(value)} is not a boolean: write one of {choices}")
         return '{"BOOL":' + found + "}"
 
     return parse
 
 
-def _items(value: Any, separator: str) -> list[Any]:
-    if isinstance(value, list):  # a JSON list (jsonl)
+def _items(name: str, value: Any, separator: str) -> list[Any]:
+    """A set's items: a JSON list's (jsonl), or the text's split at the separator; nothing else is a set."""
+    if isinstance(value, list):
         return [v.strip() if isinstance(v, str) else v for v in value]
-    return [item.strip() for item in str(value).split(separator)]
+    if not isinstance(value, str):
+        raise RowRejected(f"{name} {shown(value)} is not text or a list")
+    return [item.strip() for item in value.split(separator)]
 
 
 def string_set_parser(column: Column) -> Parser:
     name, separator = column.name, column.separator
 
     def parse(value: Any) -> str:
-        items = [i for i in dict.fromkeys(_items(value, separator)) if i != ""]
+        items = [i for i in dict.fromkeys(_items(name, value, separator)) if i != ""]
         if not all(isinstance(i, str) for i in items):
-            raise RowRejected(f"{name} {value!r} holds an item that is not text")
+            raise RowRejected(f"{name} {shown(value)} holds an item that is not text")
         if not items:
-            raise RowRejected(f"{name} {value!r} has no items (DynamoDB has no empty sets)")
+            raise RowRejected(f"{name} {shown(value)} has no items (DynamoDB has no empty sets)")
         return '{"SS":[' + ",".join(json_string(i) for i in items) + "]}"
 
     return parse
@@ -89,10 +94,10 @@ def number_set_parser(column: Column) -> Parser:
     number = decimal_parser(name, column.min, column.max)
 
     def parse(value: Any) -> str:
-        texts = [number(i) for i in _items(value, separator) if i != ""]
+        texts = [number(i) for i in _items(name, value, separator) if i != ""]
         unique = list({Decimal(t): t for t in reversed(texts)}.values())[::-1]  # 1 and 1.0 are one number
         if not unique:
-            raise RowRejected(f"{name} {value!r} has no items (DynamoDB has no empty sets)")
+            raise RowRejected(f"{name} {shown(value)} has no items (DynamoDB has no empty sets)")
         return '{"NS":[' + ",".join(f'"{t}"' for t in unique) + "]}"
 
     return parse
@@ -103,7 +108,9 @@ def json_parser(column: Column) -> Parser:
     name = column.name
     number = decimal_parser(name)
 
-    def wire(value: Any) -> Any:
+    def wire(value: Any, containers: int = 0) -> Any:
+        if isinstance(value, dict | list) and containers >= MAX_CONTAINERS:
+            raise nesting_rejected(name)
         if isinstance(value, str):
             return {"S": value}
         if value is True or value is False:
@@ -113,10 +120,10 @@ def json_parser(column: Column) -> Parser:
         if isinstance(value, Decimal):
             return {"N": number(value)}
         if isinstance(value, dict):
-            return {"M": {str(k): wire(v) for k, v in value.items()}}
+            return {"M": {str(k): wire(v, containers + 1) for k, v in value.items()}}
         if isinstance(value, list):
-            return {"L": [wire(v) for v in value]}
-        raise RowRejected(f"{name} holds {value!r}, which is not a JSON value")
+            return {"L": [wire(v, containers + 1) for v in value]}
+        raise RowRejected(f"{name} holds {shown(value)}, which is not a JSON value")
 
     def parse(value: Any) -> str:
         if isinstance(value, str):
@@ -124,8 +131,10 @@ def json_parser(column: Column) -> Parser:
                 value = _read_json(value)
             except ValueError as error:
                 raise RowRejected(f"{name} is not JSON ({error})") from None
+            except RecursionError:  # nested past Python's limit, far past DynamoDB's
+                raise nesting_rejected(name) from None
         if not isinstance(value, dict | list):
-            raise RowRejected(f"{name} {value!r} is not a JSON map or list")
+            raise RowRejected(f"{name} {shown(value)} is not a JSON map or list")
         return _write_json(wire(value))
 
     return parse
@@ -139,7 +148,7 @@ def binary_parser(column: Column) -> Parser:
         try:
             data = base64.b64decode(value.strip() if isinstance(value, str) else b"?", validate=True)
         except (binascii.Error, ValueError):
-            raise RowRejected(f"{name} {value!r} is not base64") from None
+            raise RowRejected(f"{name} {shown(value)} is not base64") from None
         return base64.b64encode(data).decode("ascii")
 
     return parse

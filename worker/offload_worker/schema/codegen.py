@@ -12,17 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as json_string
-from operator import itemgetter
 from typing import Any
 
 from offload_worker.errors import RowRejected
-from offload_worker.schema.dates import epoch_seconds
-from offload_worker.schema.model import Column, Derived, KeySpec, Schema
-from offload_worker.schema.numbers import fast_pattern
+from offload_worker.schema.memo import cached_date, remembered
+from offload_worker.schema.model import Column, Schema
+from offload_worker.schema.numbers import canonical_parser, fast_pattern
 from offload_worker.schema.parsers import value_parser
 
-_KEY_LIMITS = {"HASH": (2048, "partition"), "RANGE": (1024, "sort")}  # bytes, DynamoDB's key limits
-_DATE_CACHE_LIMIT = 1 << 16  # dates repeat across rows; the cache stays small
 NULL = '{"NULL":true}'
 
 
@@ -82,6 +79,9 @@ class Columns:
         self.text: dict[str, str] = {}  # column name -> variable (or expression) holding its text
         self.piece: dict[str, Piece] = {}  # column name -> its piece; [Expr("a<i>")] when it may be omitted
         self.needed = _text_needed(schema)
+        self._number_keys = {c.name for k in schema.keys if (c := k.column) is not None and k.type == "N"}
+        self.key_text: dict[str, str] = {}  # key attribute -> the variable holding its text
+        self.key_piece: dict[str, Piece] = {}
         self._dates: dict[tuple[str, str, str], dict[str, str]] = {}
 
     def emit(self, order: list[Column], key_columns: set[str]) -> None:
@@ -125,7 +125,7 @@ class Columns:
     def _column(self, index: int, column: Column, is_key: bool) -> None:
         src, cell, text = self.src, self.cell(column), f"t{index}"
         self.text[column.name] = text
-        policy = self._policy(column, is_key)
+        policy = self.policy(column, is_key)
         if cell is None:  # an optional column this file lacks: every row's value is empty
             self._set(column, index, self._empty(index, column, policy, indent=1))
             return
@@ -136,13 +136,20 @@ class Columns:
             return
         elif column.type in ("date", "datetime") and policy is None and column.name not in self.needed:
             cache = self._dates.setdefault((column.type, column.format, column.output), {})
-            fill = src.name(_cached(value_parser(column), cache, column.wire == "S"), "date")
+            fill = src.name(cached_date(value_parser(column), cache, column.wire == "S"), "date")
             src.add(f"{text} = {src.name(cache, 'dates')}.get({cell}) or {fill}({cell})")
             self.piece[column.name] = attribute_piece(column.attribute, [Expr(text)])  # the cache holds the value
             return
-        parse = src.name(value_parser(column), "parse")
+        parser = value_parser(column)
+        if column.name in self._number_keys and column.type == "decimal":  # integers are already canonical
+            parser = canonical_parser(parser)
+        call = f"{src.name(parser, 'parse')}({cell})"
+        if not self.jsonl and not is_key:  # a cell's value depends on its text only: repeats are looked up
+            memo: dict[str, str] = {}
+            seen, fill = src.name(memo, "seen"), src.name(remembered(parser, memo), "fill")
+            call = f"{seen}.get({cell}) or {fill}({cell})"
         if policy is None and not self.jsonl:
-            src.add(f"{text} = {parse}({cell})")
+            src.add(f"{text} = {call}")
             self._set(column, index, False)
             return
         if not self.jsonl:
@@ -154,7 +161,7 @@ class Columns:
         src.add(f"if {empty}:")
         omitted = self._empty(index, column, policy, indent=2)
         src.add("else:")
-        src.add(f"{text} = {parse}({cell})", 2)
+        src.add(f"{text} = {call}", 2)
         if omitted:
             src.add(f"a{index} = ',' + {_piece_expr(column, text)}", 2)
         self._set(column, index, omitted)
@@ -167,16 +174,20 @@ class Columns:
             self.piece[column.name] = attribute_piece(column.attribute, ['{"S":', Expr(f"q({value})"), "}"])
             return
         src.add(f"{text} = {value}")
+        body = []  # for a value that is there
+        if limit is not None:
+            body.append(f'if len({text}) * 4 > {limit} and len({text}.encode("utf-8", "surrogateescape")) > {limit}:')
+            body.append(f"    raise RowRejected({f'{column.name} is longer than {limit} bytes'!r})")
         omitted = False
         if policy is not None:
             src.add(f"if not {text}:")
             omitted = self._empty(index, column, policy, indent=2)
-        if limit is not None:
-            src.add(f'if len({text}) * 4 > {limit} and len({text}.encode("utf-8", "surrogateescape")) > {limit}:')
-            src.add(f"raise RowRejected({f'{column.name} is longer than {limit} bytes'!r})", 2)
-        if omitted:
-            src.add(f"if {text}:")
-            src.add(f"a{index} = ',' + {_piece_expr(column, text)}", 2)
+            if omitted:
+                body.append(f"a{index} = ',' + {_piece_expr(column, text)}")
+            if body:
+                src.add("else:")
+        for line in body:
+            src.add(line, 2 if policy is not None else 1)
         self._set(column, index, omitted)
 
     def _set(self, column: Column, index: int, omitted: bool) -> None:
@@ -186,7 +197,7 @@ class Columns:
         else:
             self.piece[column.name] = attribute_piece(column.attribute, wire_of(column, f"t{index}"))
 
-    def _policy(self, column: Column, is_key: bool) -> str | None:
+    def policy(self, column: Column, is_key: bool) -> str | None:
         if is_key or column.required:
             return "reject"
         return "default" if column.default is not None else column.empty
@@ -194,14 +205,13 @@ class Columns:
     def _empty(self, index: int, column: Column, policy: str | None, indent: int) -> bool:
         """The code for an empty value: rejected, omitted, NULL or the default. True: a<index> holds the piece."""
         src, text = self.src, f"t{index}"
-        if policy is None and self.jsonl:
-            policy = "missing"
+        if policy is None and self.jsonl:  # an absent or null field of an optional column: no attribute
+            policy = "omit"
         if policy is None:  # an empty csv cell parsed as any other
             src.add(f"{text} = {src.name(value_parser(column), 'parse')}('')", indent)
             return False
-        if policy in ("reject", "missing"):
-            word = "missing" if policy == "missing" and self.jsonl else "empty"
-            src.add(f"raise RowRejected({f'{column.name} is {word}'!r})", indent)
+        if policy == "reject":
+            src.add(f"raise RowRejected({f'{column.name} is empty'!r})", indent)
             return False
         if policy == "default":
             src.add(f"{text} = {src.name(column.default, 'default')}", indent)
@@ -226,36 +236,9 @@ def _piece_expr(column: Column, text: str) -> str:
     return f"{name} + {text}"
 
 
-def _cached(parse: Callable[[Any], str], cache: dict[str, str], quoted: bool) -> Callable[[str], str]:
-    def fill(text: str) -> str:
-        if len(cache) >= _DATE_CACHE_LIMIT:
-            cache.clear()
-        found = cache[text] = ('{"S":' + json_string(parse(text)) + "}") if quoted else f'{{"N":"{parse(text)}"}}'
-        return found
-
-    return fill
-
-
 def _text_needed(schema: Schema) -> set[str]:
     """Columns whose plain text other parts use: key templates, uuid5, ttl, output."""
     names = {p.column.name for k in schema.keys for p in k.parts if p.column is not None}
     names |= {c.name for d in schema.derived for c in d.columns}
     by = {c.attribute: c.name for c in schema.columns} | {c.name: c.name for c in schema.columns}
     return names | {by[o] for o in schema.output_columns if o in by}
-
-
-def key_limit(key: KeySpec) -> tuple[int, str]:
-    return _KEY_LIMITS[key.role]
-
-
-def ttl_function(derived: Derived) -> Callable[[str], str]:
-    seconds = derived.days * 86400
-
-    def ttl(text: str) -> str:
-        return str(epoch_seconds(text) + seconds)
-
-    return ttl
-
-
-def picker(positions: list[int]) -> Callable[[Any], Any]:
-    return itemgetter(*positions)

@@ -15,18 +15,19 @@ from decimal import Decimal
 from typing import Any
 
 from offload_worker.errors import RowRejected
+from offload_worker.schema.shown import shown
 
 # directive: (regex group, how the message writes it)
 _DIRECTIVES = {
-    "Y": (r"(?P<Y>\d{4})", "YYYY"),
-    "y": (r"(?P<y>\d{2})", "YY"),
-    "m": (r"(?P<m>\d{1,2})", "M"),
-    "d": (r"(?P<d>\d{1,2})", "D"),
-    "H": (r"(?P<H>\d{1,2})", "hh"),
-    "M": (r"(?P<M>\d{2})", "mm"),
-    "S": (r"(?P<S>\d{2})", "ss"),
-    "f": (r"(?P<f>\d{1,6})", "ffffff"),
-    "z": (r"(?P<z>Z|[+-]\d{2}:?\d{2})", "+hh:mm"),
+    "Y": (r"(?P<Y>[0-9]{4})", "YYYY"),
+    "y": (r"(?P<y>[0-9]{2})", "YY"),
+    "m": (r"(?P<m>[0-9]{1,2})", "M"),
+    "d": (r"(?P<d>[0-9]{1,2})", "D"),
+    "H": (r"(?P<H>[0-9]{1,2})", "hh"),
+    "M": (r"(?P<M>[0-9]{2})", "mm"),
+    "S": (r"(?P<S>[0-9]{2})", "ss"),
+    "f": (r"(?P<f>[0-9]{1,6})", "ffffff"),
+    "z": (r"(?P<z>Z|[+-][0-9]{2}:?[0-9]{2})", "+hh:mm"),
 }
 DateParser = Callable[[Any], str]
 
@@ -77,21 +78,21 @@ def date_parser(name: str, fmt: str, with_time: bool, epoch: bool) -> DateParser
 
     def parse(value: Any) -> str:
         if not isinstance(value, str):
-            raise RowRejected(f"{name} {value!r} is not a {kind} in {form} form")
+            raise RowRejected(f"{name} {shown(value)} is not a {kind} in {form} form")
         text = value.strip()
         if regex is None:
             try:
                 moment = read(text)
             except ValueError:
-                raise RowRejected(f"{name} {value!r} is not a {kind} in {form} form") from None
+                raise RowRejected(f"{name} {shown(value)} is not a {kind} in {form} form") from None
         else:
             match = regex.fullmatch(text)
             if match is None:
-                raise RowRejected(f"{name} {value!r} is not a {kind} in {form} form")
+                raise RowRejected(f"{name} {shown(value)} is not a {kind} in {form} form")
             try:
                 moment = _moment(match.groupdict(), with_time)
             except ValueError:
-                raise RowRejected(f"{name} {value!r} is not a real date") from None
+                raise RowRejected(f"{name} {shown(value)} is not a real date") from None
         return _epoch(moment) if epoch else moment.isoformat()
 
     return parse

@@ -17,13 +17,15 @@ from offload_worker.schema.errors import SchemaError
 Path = tuple[str | int, ...]
 # Fields whose value is a number or a flag: a plain scalar there is resolved as YAML does.
 _TYPED = frozenset({"schema", "min", "max", "max_length", "required", "optional", "trim", "dynamodb_json", "days"})
+_EXACT = frozenset({"min", "max"})  # a bound's text as written, too: YAML makes 99999999999999999.99 a float
 
 
 class Document:
     """The data and where each part of it was written."""
 
-    def __init__(self, data: Any, lines: dict[Path, int], source: str) -> None:
+    def __init__(self, data: Any, lines: dict[Path, int], source: str, texts: dict[Path, str] | None = None) -> None:
         self.data, self.lines, self.source = data, lines, source
+        self.texts = texts or {}  # path -> the plain scalar's text, for the fields read exactly (_EXACT)
 
     def line(self, path: Path) -> int:
         """The line of the field at `path`, or of its nearest parent that was written."""
@@ -57,10 +59,13 @@ def parse(data: bytes, source: str) -> Document:
     if root is None:
         raise SchemaError(source, 1, "(file)", "is empty: a schema starts with `schema: 1`")
     lines: dict[Path, int] = {}
-    return Document(_build(root, (), lines, source, typed=False), lines, source)
+    texts: dict[Path, str] = {}
+    return Document(_build(root, (), lines, source, typed=False, texts=texts), lines, source, texts)
 
 
-def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str, typed: bool) -> Any:
+def _build(
+    node: yaml.Node, path: Path, lines: dict[Path, int], source: str, typed: bool, texts: dict[Path, str]
+) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         built: dict[str, Any] = {}
@@ -73,10 +78,12 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str, typ
                 raise SchemaError(
                     source, key_node.start_mark.line + 1, field_path((*path, key)), "is given twice: keep one"
                 )
-            built[key] = _build(value_node, (*path, key), lines, source, typed=key in _TYPED)
+            built[key] = _build(value_node, (*path, key), lines, source, typed=key in _TYPED, texts=texts)
         return built
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), lines, source, typed) for i, item in enumerate(node.value)]
+        return [_build(item, (*path, i), lines, source, typed, texts) for i, item in enumerate(node.value)]
     if typed and node.style is None:  # plain: 5, 2.5, true, yes
+        if path and path[-1] in _EXACT:
+            texts[path] = str(node.value)
         return yaml.safe_load(node.value)
     return str(node.value)

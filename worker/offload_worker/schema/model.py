@@ -93,6 +93,9 @@ class Schema:
     derived: tuple[Derived, ...]
     duplicates: str  # last | first | reject
     output_columns: tuple[str, ...]
+    # The live table's secondary-index keys (attribute, S|N|B, index name), from DescribeTable (not the
+    # file): an empty or null value there is a rejected row, as DynamoDB refuses it in an index key.
+    index_keys: tuple[tuple[str, str, str], ...] = ()
 
     def compile(self, header: Sequence[str] | None, *, bucket: str, key: str, etag: str) -> Encoder:
         """This file's row encoder. header: the csv's column names (None for jsonl); raises

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from offload_worker.errors import RowRejected
 from offload_worker.schema import cells
 from offload_worker.schema.cells import Parser
@@ -31,12 +33,13 @@ def value_parser(column: Column) -> Parser:
 
 
 def _one_of(parse: Parser, column: Column) -> Parser:
-    allowed = frozenset(column.enum or ())
+    """The number must be one of the enum's values, compared as numbers (1.50 is 1.5); sent as written."""
+    allowed = frozenset(Decimal(v) for v in column.enum or ())
     choices = ", ".join(column.enum or ())
 
     def parse_one_of(value: object) -> str:
         text = parse(value)
-        if text not in allowed:
+        if Decimal(text) not in allowed:
             raise RowRejected(f"{column.name} {value!r} is not one of {choices}")
         return text
 

@@ -14,7 +14,8 @@ EMPTY = ("omit", "null", "reject")
 DUPLICATES = ("last", "first", "reject")
 
 _TEXT = {"type": "string", "minLength": 1}
-_NAME = {"type": "string", "minLength": 1, "maxLength": 255}  # DynamoDB: attribute names 1-255 bytes (key ones)
+_NAME = {"type": "string", "minLength": 1, "maxLength": 255}  # DynamoDB: key attribute names 1-255 bytes (characters
+# here: a non-ASCII name may still be over 255 bytes)
 _KEY = {
     "type": "object",
     "additionalProperties": False,
@@ -81,7 +82,10 @@ STRUCTURE: dict[str, Any] = {
                 "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
                 "quote": {"type": "string", "minLength": 1, "maxLength": 1},
                 "header": {
-                    "oneOf": [{"const": "first-row"}, {"type": "array", "minItems": 1, "items": _TEXT}],
+                    "oneOf": [
+                        {"const": "first-row"},
+                        {"type": "array", "minItems": 1, "uniqueItems": True, "items": _TEXT},
+                    ],
                 },
                 "dynamodb_json": {"type": "boolean"},
             },
@@ -99,7 +103,7 @@ STRUCTURE: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["columns"],
-            "properties": {"columns": {"type": "array", "items": _TEXT}},
+            "properties": {"columns": {"type": "array", "minItems": 1, "uniqueItems": True, "items": _TEXT}},
         },
     },
 }

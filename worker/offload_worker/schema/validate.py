@@ -63,6 +63,8 @@ def _message(error: ValidationError, here: dict[str, Any]) -> str:
         return "is empty: write a value"
     if kind == "maxLength":
         return f"is longer than {error.validator_value} characters"
+    if kind == "uniqueItems":
+        return "names an entry twice: keep one"
     if kind == "minItems":
         return "is an empty list: give at least one entry"
     if kind == "minimum":
@@ -71,5 +73,8 @@ def _message(error: ValidationError, here: dict[str, Any]) -> str:
         choices = [name for name in here.get("properties", {}) if name != "as"]
         return f"needs exactly one of {', '.join(choices)} beside `as`"
     if kind == "oneOf":
+        listed = [e for e in error.context or () if isinstance(value, list) and e.validator not in ("const", "type")]
+        if listed:  # a list was meant: say what is wrong with it
+            return _message(listed[0], here)
         return f"is {value!r}: write first-row or a list of column names"
     return str(error.message)

@@ -1,7 +1,8 @@
 """A Python base image made from Debian's own packages, for machines with no registry.
 
-`debootstrap --variant=minbase` writes a bookworm root filesystem from the machine's apt
-mirror; `docker import` turns its tarball into an image. The tarball is cached under
+`debootstrap --variant=minbase` writes a bookworm root filesystem (Python 3.11; another suite,
+e.g. trixie's 3.13, on request) from the machine's apt mirror; `docker import` turns its
+tarball into an image. The tarball is cached under
 `.tools/` (keyed by what went into it), so only the first run pays for debootstrap.
 """
 
@@ -39,7 +40,8 @@ class BaseImageError(RuntimeError):
 
 
 def _deb822_mirrors(text: str) -> list[str]:
-    """`URIs:` of the stanzas in a .sources file that carry the suite itself (not -security)."""
+    """`URIs:` of the stanzas in a .sources file that carry the suite itself (not -security).
+    One Debian archive holds every suite, so bookworm's mirror serves the others too."""
     found = []
     for stanza in re.split(r"\n\s*\n", text):
         fields = dict(re.findall(r"^(\w[\w-]*):\s*(.*)$", stanza, flags=re.MULTILINE))
@@ -68,13 +70,13 @@ def apt_mirror(sources: tuple[Path, ...] = _APT_SOURCES) -> str:
     return DEFAULT_MIRROR
 
 
-def base_tag(mirror: str) -> str:
+def base_tag(mirror: str, suite: str = SUITE) -> str:
     """A tag that changes when what goes into the root filesystem does."""
-    recipe = "\n".join([SUITE, "minbase", *PACKAGES, mirror, *_JUNK_FILES, *_JUNK_TREES, *_KEEP])
-    return f"{SUITE}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
+    recipe = "\n".join([suite, "minbase", *PACKAGES, mirror, *_JUNK_FILES, *_JUNK_TREES, *_KEEP])
+    return f"{suite}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
 
 
-def _debootstrap(target: Path, mirror: str) -> None:
+def _debootstrap(target: Path, mirror: str, suite: str) -> None:
     command = shutil.which("debootstrap") or (
         "/usr/sbin/debootstrap" if Path("/usr/sbin/debootstrap").exists() else None
     )
@@ -84,11 +86,11 @@ def _debootstrap(target: Path, mirror: str) -> None:
         raise BaseImageError("debootstrap needs root to build the base image: run as root, or pass BASE_IMAGE")
     include = "--include=" + ",".join(PACKAGES)
     result = subprocess.run(
-        [command, "--variant=minbase", include, SUITE, str(target), mirror], capture_output=True, text=True, check=False
+        [command, "--variant=minbase", include, suite, str(target), mirror], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise BaseImageError(f"debootstrap {SUITE} from {mirror} failed: {last[0]}")
+        raise BaseImageError(f"debootstrap {suite} from {mirror} failed: {last[0]}")
     trim(target)
 
 
@@ -108,12 +110,12 @@ def trim(rootfs: Path) -> None:
                 path.rmdir()
 
 
-def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path:
+def rootfs_tarball(mirror: str | None = None, cache: Path | None = None, suite: str = SUITE) -> Path:
     """The cached root filesystem tarball, made once (one process at a time) per recipe."""
     mirror = mirror or apt_mirror()
     cache = cache or tools_dir() / "base-image"
     cache.mkdir(parents=True, exist_ok=True)
-    tarball = cache / f"{base_tag(mirror)}.tar"
+    tarball = cache / f"{base_tag(mirror, suite)}.tar"
     # Read-only: CI may have made the cache (and its lock) as root for a non-root test run.
     lock = os.open(cache / ".lock", os.O_RDONLY | os.O_CREAT, 0o644)
     try:
@@ -122,11 +124,11 @@ def rootfs_tarball(mirror: str | None = None, cache: Path | None = None) -> Path
             return tarball
         with tempfile.TemporaryDirectory(dir=cache, prefix="rootfs-") as work:
             rootfs = Path(work) / "rootfs"
-            _debootstrap(rootfs, mirror)
+            _debootstrap(rootfs, mirror, suite)
             staging = Path(work) / "rootfs.tar"
             subprocess.run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(staging), "."], check=True)
             staging.rename(tarball)
-        for stale in cache.glob(f"{SUITE}-*.tar"):  # an older recipe's: never used again
+        for stale in cache.glob(f"{suite}-*.tar"):  # an older recipe's: never used again
             if stale != tarball:
                 stale.unlink()
     finally:
@@ -142,13 +144,13 @@ def has_image(client: docker.DockerClient, name: str) -> bool:
     return True
 
 
-def ensure_base_image(client: docker.DockerClient, mirror: str | None = None) -> str:
+def ensure_base_image(client: docker.DockerClient, mirror: str | None = None, suite: str = SUITE) -> str:
     """`offload-python-base:<tag>` in the engine: reused when there, else imported from the tarball."""
     mirror = mirror or apt_mirror()
-    name = f"{REPOSITORY}:{base_tag(mirror)}"
+    name = f"{REPOSITORY}:{base_tag(mirror, suite)}"
     if has_image(client, name):
         return name
-    tarball = rootfs_tarball(mirror)
+    tarball = rootfs_tarball(mirror, suite=suite)
     repository, tag = name.split(":")
     client.api.import_image_from_file(str(tarball), repository=repository, tag=tag, changes=["ENV LANG=C.UTF-8"])
     client.images.get(name)  # the import reports errors in its stream; this raises if it did not land

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +16,14 @@ import requests
 
 from offload.lib.build import base_image as bases
 from offload.lib.build import worker_image as workers
+from offload.lib.build.wheel_targets import Target, download_command, host_only
 from offload.lib.paths import repo_root
 
 # Pinned by digest, as worker/Dockerfile says why and where it comes from (a test keeps the two equal).
 DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm@sha256:0f5b26b9518d002b6173fd61daad821fa340635ebfec5bba471013f9ca114579"
+# Its Python, for --dry-run (no engine to ask): CPython 3.12 on bookworm's glibc 2.36; the index is
+# multi-platform, so an engine on this machine gets this machine's platform.
+DEFAULT_BASE_PYTHON = Target("cpython", "3.12", "", sysconfig.get_platform(), "2.36")
 
 
 class NoDocker(RuntimeError):
@@ -31,6 +36,11 @@ class ImagePlan:
     tag: str
     root: Path
     base_image: str = DEFAULT_BASE_IMAGE
+    python: Target | None = None  # the base's; known without an engine only for the default base
+
+    @property
+    def base_python(self) -> Target | None:
+        return self.python or (DEFAULT_BASE_PYTHON if self.base_image == DEFAULT_BASE_IMAGE else None)
 
     @property
     def image(self) -> str:
@@ -48,13 +58,15 @@ class ImagePlan:
         """What `make image` does, as CLI commands (login reads the password from stdin).
 
         The build itself goes through the Engine API (docker-py, classic builder): same arguments.
+        A base whose Python is not known until it is asked (at build time) shows `<key>` for the wheels.
         """
-        wheels = f"build/wheels/{workers.wheels_key(self.root, workers.constraints())}"
+        pins, python = workers.constraints(), self.base_python
+        wheels = f"build/wheels/{workers.wheels_key(self.root, pins, python) if python else '<key>'}"
         build = ["docker", "build", "--file", workers.DOCKERFILE, "--network", "none", *self._build_args(wheels)]
-        steps = [
-            ["pip", "wheel", "--wheel-dir", wheels, "./contract", "./worker"],  # pinned to this venv's versions
-            [*build, "--tag", self.image, str(self.root)],
-        ]
+        steps = [["pip", "wheel", "--wheel-dir", wheels, "./contract", "./worker"]]  # pinned to this venv's versions
+        # Each compiled wheel built for the host's Python and not the base's: the base's own, from the index.
+        steps += [download_command(python, pin, Path(wheels)) for pin in host_only(pins, python)] if python else []
+        steps.append([*build, "--tag", self.image, str(self.root)])
         if self.registry:
             steps.append(["docker", "login", "--username", "AWS", "--password-stdin", self.registry])
             steps.append(["docker", "push", self.image])

@@ -1,8 +1,12 @@
-"""Build the worker image offline: wheels built on the host, installed with --no-index.
+"""Build the worker image offline: wheels made on the host for the base's Python, installed with --no-index.
 
 A container's pip cannot reach a package index everywhere (no registry, TLS interception),
-so the host's pip builds every wheel (all pure Python) and the Dockerfile only installs
-them. The tag is a hash of what goes in, so two builds of different trees never share one.
+so the host's pip builds every wheel and the Dockerfile only installs them. Pure-Python
+wheels install anywhere; a compiled one (PyYAML, rpds-py) is built for the host's Python, so
+when the base's differs (asked of its python3, with no network) the host's pip downloads
+that pinned version's wheel for the base (wheel_targets). A base like the host's needs no
+download. The tag is a hash of what goes in (sources, pins, the base and its Python), so two
+builds of different trees or for different bases never share one.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from offload.lib.build import wheel_targets
 from offload.lib.build.base_image import has_image
+from offload.lib.build.wheel_targets import Target
 from offload.lib.paths import repo_root
 
 REPOSITORY = "offload-worker"
@@ -31,6 +37,7 @@ DOCKERFILE = "worker/Dockerfile"
 _PACKAGES = ("contract", "worker")
 _SKIP_PARTS = {"__pycache__", "build", "dist"}
 STALE_WHEELS_SECONDS = 3600
+_PROBE_LABEL = {"offload.build": "base-python"}
 # A requirement's name, unless only an extra asks for it (`...; extra == "x"`).
 _REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?!.*\bextra\s*==)")
 
@@ -83,24 +90,28 @@ def _digest(parts: Iterable[bytes]) -> str:
     return hasher.hexdigest()[:16]
 
 
-def wheels_key(root: Path, pins: str) -> str:
+def wheels_key(root: Path, pins: str, target: Target) -> str:
     sources = _wheel_sources(root)
-    return _digest([pins.encode(), *(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() for p in sources)])
+    files = (str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() for p in sources)
+    return _digest([pins.encode(), target.key().encode(), *files])
 
 
-def build_wheels(root: Path | None = None) -> Path:
-    """`pip wheel ./contract ./worker` into build/wheels/<key>/ (reused while the sources are unchanged)."""
+def build_wheels(python: Target, root: Path | None = None) -> Path:
+    """`pip wheel ./contract ./worker` into build/wheels/<key>/, compiled ones swapped for `python`'s.
+
+    Reused while the sources, pins and target are unchanged.
+    """
     root = root or repo_root()
     pins = constraints()
     parent = root / "build" / "wheels"
-    target = parent / wheels_key(root, pins)
+    wheels_dir = parent / wheels_key(root, pins, python)
     parent.mkdir(parents=True, exist_ok=True)
     with (parent / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         drop_unused_wheel_sets(parent)
-        if target.is_dir():
-            target.touch()  # in use: not dropped for another hour
-            return target
+        if wheels_dir.is_dir():
+            wheels_dir.touch()  # in use: not dropped for another hour
+            return wheels_dir
         with tempfile.TemporaryDirectory(dir=parent, prefix="staging-") as work:
             pinned = Path(work) / "constraints.txt"
             pinned.write_text(pins)
@@ -115,8 +126,12 @@ def build_wheels(root: Path | None = None) -> Path:
             )
             if result.returncode != 0:
                 raise ImageBuildError(f"pip wheel failed: {_last_line(result.stderr or result.stdout)}")
-            staging.rename(target)
-    return target
+            try:
+                wheel_targets.retarget(staging, python)
+            except wheel_targets.NoWheelForBase as error:
+                raise ImageBuildError(str(error)) from None
+            staging.rename(wheels_dir)
+    return wheels_dir
 
 
 def drop_unused_wheel_sets(parent: Path) -> None:
@@ -132,8 +147,27 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def image_tag(base_id: str, wheels: Path, dockerfile: bytes) -> str:
-    return _digest([base_id.encode(), dockerfile, wheels.name.encode()])
+def image_tag(base_id: str, wheels: Path, dockerfile: bytes, python: Target) -> str:
+    return _digest([base_id.encode(), dockerfile, wheels.name.encode(), python.key().encode()])
+
+
+def base_python(client: docker.DockerClient, base_image: str) -> Target:
+    """The base's python3, asked in a container with no network (its entrypoint replaced), removed after."""
+    container = client.containers.create(
+        base_image, ["-c", wheel_targets.PROBE], entrypoint="python3", network_mode="none", labels=_PROBE_LABEL
+    )
+    try:
+        container.start()
+        code = int(container.wait(timeout=60)["StatusCode"])
+        said = container.logs(stdout=True, stderr=code != 0).decode()
+    except docker.errors.APIError as error:  # no python3 to start
+        code, said = -1, str(error.explanation or error)
+    finally:
+        container.remove(force=True)
+    if code != 0:
+        reason = _last_line(said)
+        raise ImageBuildError(f"BASE_IMAGE {base_image}: python3 did not run ({reason}): use a base with python3")
+    return Target.parse(said)
 
 
 def build_worker_image(
@@ -145,9 +179,10 @@ def build_worker_image(
     filtered by its .dockerignore (the wheels directory goes in, Terraform state does not).
     """
     root = root or repo_root()
-    wheels = build_wheels(root)
+    python = base_python(client, base_image)
+    wheels = build_wheels(python, root)
     base = client.images.get(base_image)
-    name = f"{repository}:{image_tag(str(base.id), wheels, (root / DOCKERFILE).read_bytes())}"
+    name = f"{repository}:{image_tag(str(base.id), wheels, (root / DOCKERFILE).read_bytes(), python)}"
     if has_image(client, name):
         return name
     try:

@@ -31,10 +31,19 @@ class Validation:
     first_rejects: list[tuple[int, str]] = field(default_factory=list)
     rejects_path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    duplicates: str = "last"  # the schema's policy: with reject, the duplicates are among the rejected rows
 
     @property
     def exit_code(self) -> int:
         return 1 if self.counts.rejected else 0
+
+    def summary(self) -> str:
+        """ "5 rows, 2 valid, 3 rejected (2 of them duplicate keys)", or "..., 1 duplicate key(s)"."""
+        counts = self.counts
+        line = f"{counts.rows} rows, {counts.loaded} valid, {counts.rejected} rejected"
+        if self.duplicates == "reject":
+            return line + (f" ({counts.duplicate} of them duplicate keys)" if counts.duplicate else "")
+        return line + f", {counts.duplicate} duplicate key(s)"
 
 
 class _NoWrites:
@@ -81,6 +90,7 @@ def validate(schema_path: Path, data_path: Path, rejects_path: Path | None = Non
     except (OSError, SchemaError) as error:
         raise Unreadable(str(error)) from None
     report = _Report(rejects_path or Path(data_path.name + ".rejects.csv"), FIRST_REJECTS)
+    report.path.unlink(missing_ok=True)  # an older run's report would describe a file that changed since
     try:
         with data_path.open("rb", buffering=0) as raw:
             names, rows = Reader(schema.file).open(raw)
@@ -95,4 +105,4 @@ def validate(schema_path: Path, data_path: Path, rejects_path: Path | None = Non
     finally:
         written = report.close()
     notes = [f"ignored column(s) not in the schema: {', '.join(encoder.ignored)}"] if encoder.ignored else []
-    return Validation(counts, report.first, report.path if written else None, notes)
+    return Validation(counts, report.first, report.path if written else None, notes, schema.duplicates)
