@@ -9,6 +9,24 @@ locals {
     var.placement_constraint == null ? [] : ["(${var.placement_constraint})"],
   )) }
   lambda_zip = coalesce(var.lambda_zip, "${path.root}/../build/dispatcher.zip")
+  # issue 24: each schema's YAML, read for its keys (the table the stack creates) and its duplicates rule
+  schema_files = { for name, s in var.schemas : name => yamldecode(file(s.file)) }
+  # yamldecode reads YAML 1.1, where a bare N is the boolean false: `type: N` is DynamoDB's number type.
+  schema_keys = { for name, doc in local.schema_files : name => {
+    for role, k in try(doc.table, {}) : role => {
+      attribute = tostring(k.attribute)
+      type      = k.type == false ? "N" : tostring(k.type)
+    } if contains(["partition_key", "sort_key"], role)
+  } }
+  schemas = { for name, s in var.schemas : name => {
+    prefix   = s.prefix
+    key      = module.storage.schemas[name].key
+    digest   = module.storage.schemas[name].digest
+    table    = module.storage.schemas[name].table
+    suffixes = coalesce(s.suffixes, var.input_suffixes)
+    # Only `last` wins shard by shard; `first` and `reject` need every row of the file in one task.
+    whole_file = try(local.schema_files[name].duplicates, "last") != "last"
+  } }
   # Names from docs/contract.md, shared by the dispatcher and the worker.
   shared_environment = {
     TABLE_NAME      = module.storage.orders_table_name
@@ -31,6 +49,12 @@ module "storage" {
   access_log_prefix   = var.access_log_prefix
   object_lock         = var.object_lock
   staged_parts_prefix = "${var.output_prefix}.offload-shards/" # SHARD_PARTS in contract/offload_contract/layout.py
+  schemas = { for name, s in var.schemas : name => {
+    file          = s.file
+    table         = s.table
+    partition_key = try(local.schema_keys[name].partition_key, null)
+    sort_key      = try(local.schema_keys[name].sort_key, null)
+  } }
 }
 
 module "cluster" {
@@ -41,7 +65,8 @@ module "cluster" {
   input_prefix       = var.input_prefix
   output_prefix      = var.output_prefix
   rejected_prefix    = var.rejected_prefix
-  orders_table_arn   = module.storage.orders_table_arn
+  table_arns         = length(var.schemas) > 0 ? [for s in module.storage.schemas : s.table_arn] : [module.storage.orders_table_arn]
+  schemas_prefix     = length(var.schemas) > 0 ? "schemas/" : null
   jobs_table_arn     = module.storage.jobs_table_arn
   worker_image       = var.worker_image
   worker_image_tag   = var.worker_image_tag
@@ -73,7 +98,12 @@ module "dispatch" {
   pass_role_arns           = concat(values(module.cluster.task_role_arns), [module.cluster.execution_role_arn])
   jobs_table_arn           = module.storage.jobs_table_arn
   log_retention_days       = var.log_retention_days
-  environment = merge(local.shared_environment, {
+  environment              = local.dispatch_environment
+}
+
+locals {
+  # The dispatcher's settings (docs/contract.md); a local, so the root's terraform test can read them.
+  dispatch_environment = merge(local.shared_environment, {
     CLUSTER_NAME    = module.cluster.cluster_name
     TASK_DEFINITION = module.cluster.task_definition_families[keys(local.sites)[0]]
     SITES = jsonencode({ for site, s in local.sites : site => {
@@ -87,7 +117,10 @@ module "dispatch" {
     RECONCILE_AFTER_SECONDS = tostring(var.reconcile_after_seconds)
     SHARD_BYTES             = tostring(var.shard_bytes)
     MAX_SHARDS              = tostring(var.max_shards)
-  }, { for k, v in { PLACEMENT_CONSTRAINT = var.placement_constraint } : k => v if v != null })
+    }, { for k, v in {
+      PLACEMENT_CONSTRAINT = var.placement_constraint
+      SCHEMAS              = length(var.schemas) > 0 ? jsonencode(local.schemas) : null
+  } : k => v if v != null })
 }
 
 module "alarms" {

@@ -131,3 +131,8 @@ output "placement_constraint" {
   description = "The expression every worker task must satisfy (null: any instance); offload rerun applies it too."
   value       = var.placement_constraint
 }
+
+output "schemas" {
+  description = "Each declared schema: its input sub-prefix, its object (content-addressed key and sha256), its table, suffixes and whether its files run as one task ({} without schemas)."
+  value       = local.schemas
+}

@@ -70,6 +70,11 @@ variable "input_prefix" {
   description = "Key prefix that starts jobs."
   type        = string
   default     = "incoming/"
+
+  validation {
+    condition     = !startswith(var.input_prefix, "schemas/")
+    error_message = "input_prefix must not begin with \"schemas/\": the stack keeps its schema objects there, and they must start no job."
+  }
 }
 
 variable "output_prefix" {
@@ -170,6 +175,49 @@ variable "sites" {
     condition = alltrue(flatten([for _, s in var.sites : [for k, v in s.attributes :
     can(regex("^[A-Za-z0-9_./-]{1,128}$", k)) && can(regex("^[A-Za-z0-9_.@/:-]{1,128}$", v))]]))
     error_message = "placement attribute names are 1-128 letters, digits, '_', '.', '/', '-'; values the same plus '@' and ':' (ECS attributes)."
+  }
+}
+
+variable "schemas" {
+  description = "Declared file types (docs/schemas.md): name => { file (path of the schema's YAML), prefix (its files' sub-prefix below input_prefix, or below each site's prefix when `sites` is set, e.g. \"events/\"), table (an existing table's name; null: the stack creates \"<name>-<schema>\" with the schema's keys), suffixes (names that start a job, e.g. [\".jsonl\", \".jsonl.gz\"]; null: input_suffixes) }. A file under no schema's prefix fails, saying so. {}: every file is an orders CSV (the worker's built-in schema) into the orders table."
+  type = map(object({
+    file     = string
+    prefix   = string
+    table    = optional(string)
+    suffixes = optional(list(string))
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, _ in var.schemas : can(regex("^[a-z][a-z0-9-]{0,39}$", name))])
+    error_message = "each schema's name is 1-40 lowercase letters, digits or '-', starting with a letter (it names its table and its object's key)."
+  }
+
+  validation {
+    condition     = alltrue([for _, s in var.schemas : can(regex("^([A-Za-z0-9_=-][A-Za-z0-9_.=-]*/)+$", s.prefix))])
+    error_message = "each schema's prefix is a non-empty sub-prefix ending with '/' (e.g. \"events/\"), of letters, digits, '_', '.', '-', '=' (no segment starting with '.')."
+  }
+
+  validation {
+    condition     = alltrue([for a, sa in var.schemas : alltrue([for b, sb in var.schemas : a == b || !startswith(sb.prefix, sa.prefix)])])
+    error_message = "schemas' prefixes must not overlap: no schema's prefix may begin with another schema's."
+  }
+
+  validation {
+    condition     = alltrue([for _, s in var.schemas : fileexists(s.file)])
+    error_message = "each schema's file must be a file that exists: a relative path is from the directory terraform runs in (terraform/; the twin's copy runs elsewhere, so give it an absolute path)."
+  }
+
+  validation {
+    condition = alltrue([for _, s in var.schemas : s.table != null || try(
+      contains(["S", "N", "B", false], yamldecode(file(s.file)).table.partition_key.type) && length(yamldecode(file(s.file)).table.partition_key.attribute) > 0,
+    false)]) # false: yamldecode's YAML 1.1 reads a bare N as a boolean
+    error_message = "a schema without a table declares its keys: the stack creates its table from table.partition_key {attribute, type S|N|B} (and table.sort_key) of its file."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for _, s in var.schemas : [for x in coalesce(s.suffixes, [".csv"]) : can(regex("^\\.[A-Za-z0-9_.-]+$", x))]]))
+    error_message = "each schema's suffixes are names' endings such as \".jsonl\" or \".jsonl.gz\": a '.' then letters, digits, '_', '.', '-'."
   }
 }
 

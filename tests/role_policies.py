@@ -64,18 +64,31 @@ def task_role(scope: Scope, site: str) -> dict[str, Grant]:
     inputs, staging = f"{bucket}/{o['input_prefix']}{sub}*", f"{bucket}/{o['output_prefix']}.offload-shards/{sub}*"
     results, rejects = f"{bucket}/{o['output_prefix']}{sub}*", f"{bucket}/{o['rejected_prefix']}{sub}*"
     own_jobs = {"dynamodb:LeadingKeys": [f"{site}-*"]} if sub else {}  # offload_contract.ids.job_site
+    schemas = o.get("schemas") or {}  # issue 24: the declared tables, and the schema objects they load with
+    tables = [scope.table(s["table"]) for s in schemas.values()] or [scope.table(o["orders_table"])]
+    schema_objects = [f"{bucket}/schemas/*"] if schemas else []
     return {
-        "s3:GetObject": _grant([inputs, staging], "stream its site's input; the last shard reads the staged parts"),
+        "s3:GetObject": _grant(
+            [inputs, staging, *schema_objects],
+            "stream its site's input; the last shard reads the staged parts; SCHEMA_KEY's schema",
+        ),
         "s3:PutObject": _grant([results, rejects, staging], "write the output, the rejects report, staged parts"),
         "s3:AbortMultipartUpload": _grant([results, rejects, staging], "a failed multipart upload leaves no parts"),
         "s3:DeleteObject": _grant([rejects, staging], "remove a stale rejects report; the parts once assembled"),
         "s3:ListBucket": _grant(
             [bucket],
             "a missing input or part is 404, not 403",
-            StringLike={"s3:prefix": [f"{o['input_prefix']}{sub}*", f"{o['output_prefix']}.offload-shards/{sub}*"]},
+            StringLike={
+                "s3:prefix": [
+                    f"{o['input_prefix']}{sub}*",
+                    f"{o['output_prefix']}.offload-shards/{sub}*",
+                    *(["schemas/*"] if schemas else []),
+                ]
+            },
         ),
-        "dynamodb:BatchWriteItem": _grant([scope.table(o["orders_table"])], "load the rows"),
-        "dynamodb:PutItem": _grant([scope.table(o["orders_table"])], "load the rows"),
+        "dynamodb:BatchWriteItem": _grant(tables, "load the rows"),
+        "dynamodb:PutItem": _grant(tables, "load the rows"),
+        "dynamodb:DescribeTable": _grant(tables, "check the live table's keys against the schema before any row"),
         "dynamodb:GetItem": _grant(
             [scope.table(o["jobs_table"])], "shards read the boundaries handed on", ForAllValues_StringLike=own_jobs
         ),
@@ -137,7 +150,10 @@ def dispatch_role(scope: Scope, pass_roles: list[str]) -> dict[str, Grant]:
         "dynamodb:Query": _grant(
             [f"{jobs_table}/index/ByStatus", f"{jobs_table}/index/Backlog"], "open jobs and the backlog, never a scan"
         ),
-        "s3:GetObject": _grant(results, "HeadObject of the reported output before SUCCEEDED"),
+        "s3:GetObject": _grant(
+            [*results, f"{bucket}/{o['input_prefix']}*"],
+            "HeadObject of the reported output before SUCCEEDED; a shardable file's first two bytes (gzip?)",
+        ),
         "s3:ListBucket": _grant(
             [bucket],
             "a missing output is 404, not 403",

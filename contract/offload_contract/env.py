@@ -32,13 +32,14 @@ CLUSTER_NAME = "CLUSTER_NAME"
 TASK_DEFINITION = "TASK_DEFINITION"
 CONTAINER_NAME = "CONTAINER_NAME"
 PLACEMENT_CONSTRAINT = "PLACEMENT_CONSTRAINT"  # ECS cluster query language, for every RunTask; empty: none
-SCHEMAS = "SCHEMAS"  # JSON: schema name -> {prefix, key, digest, table}; unset: every input is orders (built-in schema)
+SCHEMAS = "SCHEMAS"  # JSON: schema name -> {prefix, key, digest, table, suffixes, whole_file}; unset: all orders
 SITES = "SITES"  # JSON: site name -> {prefix, task_definition, placement_constraint}; unset: one site, all inputs
 SHARD_BYTES = "SHARD_BYTES"  # a file this size or larger runs as several shard tasks
 MAX_SHARDS = "MAX_SHARDS"  # at most this many; 1: never shard
 
-# The overrides the dispatcher passes to every task, in this order; a shard task has SHARD_OVERRIDES too.
-TASK_OVERRIDES = (S3_BUCKET_NAME, S3_KEY, STATUS_KEY, JOB_ID, JOBS_TABLE, TABLE_NAME)
+# The overrides the dispatcher passes to every task, in this order (SCHEMA_KEY only when a schema routed the
+# file: unset, the worker loads with the built-in orders schema); a shard task has SHARD_OVERRIDES too.
+TASK_OVERRIDES = (S3_BUCKET_NAME, S3_KEY, STATUS_KEY, JOB_ID, JOBS_TABLE, TABLE_NAME, SCHEMA_KEY)
 SHARD_OVERRIDES = (SHARD_INDEX, SHARD_COUNT, SHARD_RANGE)
 
 DEFAULT_TABLE_NAME = "Order"

@@ -57,6 +57,8 @@ LOAD_PROCESSES_REASON = "LoadProcessesReason"  # and why that many (its limits)
 SCHEMA = "Schema"  # the schema's name (terraform `schemas`); absent: the built-in orders schema
 SCHEMA_KEY = "SchemaKey"  # the content-addressed schema object the job loads with (and reruns with)
 SCHEMA_DIGEST = "SchemaDigest"  # its sha256, hex
+TABLE = "Table"  # the table the job loads into, written with the claim (a schema's; absent: TABLE_NAME's)
+WHOLE_FILE_REASON = "WholeFileReason"  # why a file big enough to shard runs as one task (gzip, duplicates)
 EXPIRES_AT = "ExpiresAt"  # the table's TTL attribute
 # A sharded job (docs/contract.md): one record, its shards in a map
 SHARD_COUNT = "ShardCount"

@@ -25,8 +25,10 @@ def task_overrides(
     jobs_table: str,
     table: str,
     shard: tuple[int, int, int, int] | None = None,
+    schema_key: str | None = None,
 ) -> dict[str, Any]:
-    """shard: (index, count, start, end) for one shard of a sharded job."""
+    """shard: (index, count, start, end) for one shard of a sharded job; schema_key: the schema object
+    the task loads with (None: no SCHEMA_KEY, so the worker's built-in orders schema)."""
     values = {
         env.S3_BUCKET_NAME: bucket,
         env.S3_KEY: key,
@@ -35,7 +37,9 @@ def task_overrides(
         env.JOBS_TABLE: jobs_table,
         env.TABLE_NAME: table,
     }
-    names: tuple[str, ...] = env.TASK_OVERRIDES
+    names = tuple(n for n in env.TASK_OVERRIDES if n != env.SCHEMA_KEY or schema_key)
+    if schema_key:
+        values[env.SCHEMA_KEY] = schema_key
     if shard is not None:
         index, count, start, end = shard
         values.update({env.SHARD_INDEX: str(index), env.SHARD_COUNT: str(count), env.SHARD_RANGE: f"{start}-{end}"})

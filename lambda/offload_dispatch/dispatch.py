@@ -16,6 +16,7 @@ from offload_contract.shards import plan
 
 from offload_dispatch.launch import NoCapacity
 from offload_dispatch.ledger import Claim, Ledger
+from offload_dispatch.routes import Route, route, whole_file_reason
 from offload_dispatch.s3_records import Foreign, objects_in
 from offload_dispatch.settings import Settings
 from offload_dispatch.start import start_job
@@ -42,7 +43,8 @@ class Line:
     waiting: bool
 
 
-def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger, line: Line) -> Outcome:
+def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger, line: Line, s3: Any) -> Outcome:
+    """s3: to look at the first bytes of a file big enough to shard (gzip runs as one task)."""
     outcome = Outcome()
     for obj in objects_in(body, settings.bucket):
         if isinstance(obj, Foreign):  # acknowledged with the rest: delivering it again would not make it ours
@@ -55,11 +57,16 @@ def dispatch_message(body: str, settings: Settings, ecs: Any, ledger: Ledger, li
             continue
         site = settings.site_for(obj.key)  # its id carries the site: the site's role may touch only its own jobs
         jid = job_id(obj.bucket, obj.key, obj.etag, obj.version_id, site.job_site if site else "")
+        routed = route(settings, obj.key)
         ranges = plan(obj.size, settings.shard_bytes, settings.max_shards)
-        claim, record = ledger.claim(jid, obj, ranges)
-        problem = settings.layout.key_problem(obj.key, settings.suffixes)
-        if problem is None and site is None:
-            problem = settings.no_site_reason()
+        fields = {}
+        if isinstance(routed, Route):
+            fields = routed.schema.claim_fields() if routed.schema else {}
+            why = whole_file_reason(s3, obj.bucket, obj.key, obj.etag, routed.schema) if len(ranges) > 1 else None
+            if why:  # one task; the record says why (`offload status` shows it)
+                ranges, fields[jobs.WHOLE_FILE_REASON] = [(0, obj.size)], why
+        claim, record = ledger.claim(jid, obj, ranges, fields)
+        problem = routed if isinstance(routed, str) else None
         if problem:
             # Recorded, not dropped: the uploader sees why nothing ran in `offload status`.
             if ledger.failed(jid, problem, REFUSED_EXIT_CODE):

@@ -69,7 +69,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
         if lambda_context.get_remaining_time_in_millis() < RESERVE_MS:
             raise NotStarted(f"{lambda_context.get_remaining_time_in_millis()} ms left of this invocation")
-        outcome = dispatch_message(record.body, SETTINGS, clients.ecs(), _ledger(), line)
+        outcome = dispatch_message(record.body, SETTINGS, clients.ecs(), _ledger(), line, clients.s3())
         logger.info("message done", extra={"message_id": record.message_id, **vars(outcome)})
 
     response = process_partial_response(

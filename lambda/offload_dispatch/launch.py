@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
+from offload_contract import jobs
 from offload_contract.shards import client_token
 from offload_contract.task import placement, task_overrides
 
@@ -39,19 +40,32 @@ class TokenConflict(Exception):
 
 
 def overrides(
-    settings: Settings, obj: S3Object, job_id: str, shard: tuple[int, int, int, int] | None = None
+    settings: Settings,
+    obj: S3Object,
+    job_id: str,
+    record: dict[str, Any],
+    shard: tuple[int, int, int, int] | None = None,
 ) -> dict[str, Any]:
+    """The schema and table come from the job's record (its claim), so a job started from the
+    backlog loads with the schema version it was claimed with, whatever SCHEMAS says since."""
+    table = str(record.get(jobs.TABLE) or settings.table)
+    schema_key = str(record[jobs.SCHEMA_KEY]) if record.get(jobs.SCHEMA_KEY) else None
     return task_overrides(
-        settings.container, obj.bucket, obj.key, obj.etag, job_id, settings.jobs_table, settings.table, shard
+        settings.container, obj.bucket, obj.key, obj.etag, job_id, settings.jobs_table, table, shard, schema_key
     )
 
 
 def run_task(
-    ecs: Any, settings: Settings, obj: S3Object, job_id: str, shard: tuple[int, int, int, int] | None = None
+    ecs: Any,
+    settings: Settings,
+    obj: S3Object,
+    job_id: str,
+    record: dict[str, Any],
+    shard: tuple[int, int, int, int] | None = None,
 ) -> str:
     """Start the worker for one file, or one shard (index, count, start, end) of it; returns the
     task ARN or raises NoCapacity. The file's site (its key's prefix) picks the task definition,
-    whose role may read only that site's files, and the placement."""
+    whose role may read only that site's files, and the placement; its record, the schema."""
     site = settings.site_for(obj.key)
     if site is None:  # the dispatcher fails such a job before it claims a slot; never start one
         raise ValueError(f"{obj.key}: {settings.no_site_reason()}")
@@ -64,7 +78,7 @@ def run_task(
             startedBy=STARTED_BY,
             # A repeated call returns the same task instead of a second one.
             clientToken=job_id if shard is None else client_token(job_id, shard[0]),
-            overrides=overrides(settings, obj, job_id, shard),
+            overrides=overrides(settings, obj, job_id, record, shard),
             **placement(site.placement_constraint),
         )
     except ClientError as error:

@@ -23,8 +23,11 @@ class Claim(enum.Enum):
 class Ledger(JobEnds):
     """The whole ledger: the claims and launches here, the job's end in JobEnds."""
 
-    def claim(self, job_id: str, obj: S3Object, ranges: list[tuple[int, int]]) -> tuple[Claim, dict[str, Any]]:
-        """ranges: the shards' byte ranges (one: a whole-file job)."""
+    def claim(
+        self, job_id: str, obj: S3Object, ranges: list[tuple[int, int]], fields: dict[str, Any] | None = None
+    ) -> tuple[Claim, dict[str, Any]]:
+        """ranges: the shards' byte ranges (one: a whole-file job); fields: the route's (schema, table,
+        why it runs as one task), kept so that its backlog start and reruns load it the same way."""
         now = jobs.now()
         item: dict[str, Any] = {
             jobs.JOB_ID: job_id,
@@ -36,6 +39,7 @@ class Ledger(JobEnds):
             jobs.CREATED_AT: now,
             jobs.UPDATED_AT: now,
             jobs.EXPIRES_AT: jobs.expires_at(self._ttl_days, now),
+            **(fields or {}),
         }
         if len(ranges) > 1:
             item[jobs.SHARD_COUNT] = len(ranges)

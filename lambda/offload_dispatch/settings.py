@@ -7,8 +7,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from offload_contract import env
+from offload_contract import env, jobs
 from offload_contract.ids import job_site
 from offload_contract.layout import Layout, parse_suffixes
 
@@ -54,6 +55,54 @@ def parse_sites(value: str, input_prefix: str) -> tuple[Site, ...]:
 
 
 @dataclass(frozen=True)
+class Schema:
+    """A declared file type (terraform `schemas`): files under `prefix` (below their site's) load
+    with the content-addressed schema object `key` into `table`."""
+
+    name: str
+    prefix: str
+    key: str
+    digest: str
+    table: str
+    suffixes: tuple[str, ...]
+    whole_file: bool = False  # its duplicates rule (not `last`) needs every row in one task
+
+    def claim_fields(self) -> dict[str, Any]:
+        """What the job record keeps of it: reruns and the backlog start the job with these."""
+        return {
+            jobs.SCHEMA: self.name,
+            jobs.SCHEMA_KEY: self.key,
+            jobs.SCHEMA_DIGEST: self.digest,
+            jobs.TABLE: self.table,
+        }
+
+
+def parse_schemas(value: str, default_suffixes: tuple[str, ...]) -> tuple[Schema, ...]:
+    """SCHEMAS: JSON, name -> {prefix, key, digest, table, suffixes?, whole_file?}."""
+    try:
+        parsed = tuple(
+            Schema(
+                name=str(name),
+                prefix=str(entry["prefix"]),
+                key=str(entry["key"]),
+                digest=str(entry["digest"]),
+                table=str(entry["table"]),
+                suffixes=tuple(str(suffix) for suffix in entry.get("suffixes") or ()) or default_suffixes,
+                whole_file=entry.get("whole_file") is True,
+            )
+            for name, entry in json.loads(value).items()
+        )
+    except (ValueError, AttributeError, KeyError, TypeError) as error:
+        raise SettingsError(
+            f"{env.SCHEMAS} is not a JSON object of schemas with a prefix, key, digest and table each ({error}): "
+            "terraform sets it from the `schemas` variable"
+        ) from None
+    if not parsed:
+        raise SettingsError(f"{env.SCHEMAS} names no schema: unset it to load every file with the orders schema")
+    return parsed
+
+
+@dataclass(frozen=True)
 class Settings:
     cluster: str
     task_definition: str
@@ -70,6 +119,7 @@ class Settings:
     shard_bytes: int = env.DEFAULT_SHARD_BYTES
     max_shards: int = env.DEFAULT_MAX_SHARDS
     sites: tuple[Site, ...] = ()  # empty: one site taking every input (task_definition, placement_constraint)
+    schemas: tuple[Schema, ...] = ()  # empty: every file is orders (the built-in schema) into `table`
 
     def site_for(self, key: str) -> Site | None:
         """The site whose prefix the key is under (terraform keeps them from overlapping); None: no site's."""
@@ -115,7 +165,9 @@ class Settings:
         except ValueError as error:
             raise SettingsError(str(error)) from None
         sites_value = environ.get(env.SITES, "").strip()
+        schemas_value = environ.get(env.SCHEMAS, "").strip()
         return cls(
+            schemas=parse_schemas(schemas_value, suffixes) if schemas_value else (),
             sites=parse_sites(sites_value, layout.input_prefix) if sites_value else (),
             cluster=required(env.CLUSTER_NAME),
             task_definition=required(env.TASK_DEFINITION),

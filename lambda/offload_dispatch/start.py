@@ -65,7 +65,7 @@ def start_job(
         return started
     note = None
     try:
-        task_arn = run_task(ecs, settings, obj, jid)
+        task_arn = run_task(ecs, settings, obj, jid, record)
     except TokenConflict as error:
         note = conflict_note(jid, error)
         logger.warning("clientToken conflict", extra={"job_id": jid, "key": obj.key, "reason": note})
@@ -99,11 +99,11 @@ def _launch_shards(
     # in_order: the first shard alone, then the rest in parallel: the shard the others follow gets
     # the first free slot, and when it finds none, neither would the others (one task definition).
     head = 1 if in_order else len(todo)
-    results = _run_tasks(ecs, settings, obj, jid, todo[:head])
+    results = _run_tasks(ecs, settings, obj, jid, record, todo[:head])
     if in_order and results and isinstance(results[0], NoCapacity):  # the others keep their place behind it
         ledger.shard_waiting(jid, todo[0][0], str(results[0]))
         raise NoCapacity(f"shard {todo[0][0] + 1}/{len(ranges)}: {results[0]}")
-    results += _run_tasks(ecs, settings, obj, jid, todo[head:])
+    results += _run_tasks(ecs, settings, obj, jid, record, todo[head:])
     started, unplaced = 0, []
     for shard, result in zip(todo, results, strict=True):
         index, note = shard[0], None
@@ -126,13 +126,18 @@ def _launch_shards(
 
 
 def _run_tasks(
-    ecs: Any, settings: Settings, obj: S3Object, jid: str, shards: list[tuple[int, int, int, int]]
+    ecs: Any,
+    settings: Settings,
+    obj: S3Object,
+    jid: str,
+    record: dict[str, Any],
+    shards: list[tuple[int, int, int, int]],
 ) -> list[str | NoCapacity | TokenConflict]:
     """RunTask for each shard, in parallel; each one's task ARN or why it has none (other errors raise)."""
 
     def start(shard: tuple[int, int, int, int]) -> str | NoCapacity | TokenConflict:
         try:
-            return run_task(ecs, settings, obj, jid, shard)
+            return run_task(ecs, settings, obj, jid, record, shard)
         except (NoCapacity, TokenConflict) as error:
             return error
 

@@ -138,7 +138,7 @@ def test_a_conflict_without_a_task_fails_the_job_with_what_to_do(handler: Module
         stub.add_client_error("run_task", service_error_code="ConflictException", http_status_code=400,
                               service_message="The provided clientToken is already in use with a different request.")
         outcome = dispatch_message(s3_message(BUCKET, [("incoming/b.csv", "e1")]), handler.SETTINGS, ecs,
-                                   handler._ledger(), Line(waiting=False))
+                                   handler._ledger(), Line(waiting=False), boto3.client("s3"))
     (job,) = jobs()
     assert outcome.refused == 1 and job["Status"] == "FAILED"
     assert "no task was started" in job["Reason"] and f"offload rerun {job['JobId']}" in job["Reason"]

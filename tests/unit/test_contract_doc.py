@@ -23,5 +23,12 @@ def test_layout_defaults_are_documented() -> None:
     assert layout.REJECTS_SUFFIX in DOC
 
 
-def test_task_overrides_are_the_documented_six() -> None:
-    assert env.TASK_OVERRIDES == ("S3_BUCKET_NAME", "S3_KEY", "STATUS_KEY", "JOB_ID", "JOBS_TABLE", "TABLE_NAME")
+def test_task_overrides_are_the_documented_seven() -> None:
+    """The six every task gets, then SCHEMA_KEY (only when a schema routed the file), as documented."""
+    assert env.TASK_OVERRIDES == (
+        "S3_BUCKET_NAME", "S3_KEY", "STATUS_KEY", "JOB_ID", "JOBS_TABLE", "TABLE_NAME", "SCHEMA_KEY"
+    )
+    documented = (
+        "The dispatcher passes `S3_BUCKET_NAME`, `S3_KEY`, `STATUS_KEY`, `JOB_ID`, `JOBS_TABLE`\nand `TABLE_NAME`"
+    )
+    assert documented in DOC and "`SCHEMA_KEY` when a schema routed the file" in DOC

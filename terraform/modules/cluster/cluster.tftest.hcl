@@ -3,13 +3,13 @@ mock_provider "aws" {
 }
 
 variables {
-  name             = "offload"
-  bucket_arn       = "arn:aws:s3:::orders"
-  input_prefix     = "incoming/"
-  output_prefix    = "processed/"
-  rejected_prefix  = "rejected/"
-  orders_table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Order"
-  jobs_table_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
+  name            = "offload"
+  bucket_arn      = "arn:aws:s3:::orders"
+  input_prefix    = "incoming/"
+  output_prefix   = "processed/"
+  rejected_prefix = "rejected/"
+  table_arns      = ["arn:aws:dynamodb:us-east-1:123456789012:table/Order"]
+  jobs_table_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
 }
 
 run "task_definition_is_external_with_awslogs" {

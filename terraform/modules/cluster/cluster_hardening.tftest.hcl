@@ -4,13 +4,13 @@ mock_provider "aws" {
 }
 
 variables {
-  name             = "offload"
-  bucket_arn       = "arn:aws:s3:::orders"
-  input_prefix     = "incoming/"
-  output_prefix    = "processed/"
-  rejected_prefix  = "rejected/"
-  orders_table_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/offload-orders"
-  jobs_table_arn   = "arn:aws:dynamodb:eu-west-1:123456789012:table/offload-jobs"
+  name            = "offload"
+  bucket_arn      = "arn:aws:s3:::orders"
+  input_prefix    = "incoming/"
+  output_prefix   = "processed/"
+  rejected_prefix = "rejected/"
+  table_arns      = ["arn:aws:dynamodb:eu-west-1:123456789012:table/offload-orders"]
+  jobs_table_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/offload-jobs"
 }
 
 run "roles_trust_only_ecs_tasks_of_this_account_and_region" {

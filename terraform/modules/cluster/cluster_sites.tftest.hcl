@@ -5,14 +5,14 @@ mock_provider "aws" {
 }
 
 variables {
-  name             = "offload"
-  bucket_arn       = "arn:aws:s3:::orders"
-  input_prefix     = "incoming/"
-  output_prefix    = "processed/"
-  rejected_prefix  = "rejected/"
-  orders_table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Order"
-  jobs_table_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
-  sites            = { dc1 = { prefix = "dc1/" }, dc2 = { prefix = "dc2/" } }
+  name            = "offload"
+  bucket_arn      = "arn:aws:s3:::orders"
+  input_prefix    = "incoming/"
+  output_prefix   = "processed/"
+  rejected_prefix = "rejected/"
+  table_arns      = ["arn:aws:dynamodb:us-east-1:123456789012:table/Order"]
+  jobs_table_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/offload-jobs"
+  sites           = { dc1 = { prefix = "dc1/" }, dc2 = { prefix = "dc2/" } }
 }
 
 run "each_site_has_its_own_role_and_task_definition" {

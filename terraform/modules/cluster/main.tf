@@ -130,7 +130,10 @@ data "aws_iam_policy_document" "task" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${local.site_input[each.key]}*", "${local.site_staging[each.key]}*"]
+      values = concat(
+        ["${local.site_input[each.key]}*", "${local.site_staging[each.key]}*"],
+        var.schemas_prefix == null ? [] : ["${var.schemas_prefix}*"],
+      )
     }
   }
   statement {
@@ -138,10 +141,20 @@ data "aws_iam_policy_document" "task" {
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"]
     resources = ["${var.bucket_arn}/${local.site_staging[each.key]}*"]
   }
+  # Only the declared tables (the orders table, or each schema's); DescribeTable: the worker checks the
+  # live table's key schema against its schema's keys before it reads the file's first byte.
   statement {
-    sid       = "LoadOrders"
-    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
-    resources = [var.orders_table_arn]
+    sid       = "LoadTables"
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
+    resources = var.table_arns
+  }
+  dynamic "statement" {
+    for_each = var.schemas_prefix == null ? [] : [var.schemas_prefix]
+    content {
+      sid       = "ReadSchemas" # SCHEMA_KEY: content-addressed, uploaded by terraform outside the input prefix
+      actions   = ["s3:GetObject"]
+      resources = ["${var.bucket_arn}/${statement.value}*"]
+    }
   }
   statement {
     sid       = "ReadJob" # shards read the boundaries they hand on, the last one the shards' counts

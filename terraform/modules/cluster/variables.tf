@@ -23,9 +23,25 @@ variable "rejected_prefix" {
   type        = string
 }
 
-variable "orders_table_arn" {
-  description = "ARN of the orders table the worker writes."
+variable "table_arns" {
+  description = "ARNs of the tables the worker may load (BatchWriteItem, PutItem, DescribeTable): the orders table, or each schema's (terraform `schemas`)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.table_arns) >= 1 && alltrue([for arn in var.table_arns : can(regex("^arn:[a-z-]+:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}$", arn))])
+    error_message = "table_arns names at least one table, each by its ARN (arn:<partition>:dynamodb:<region>:<account>:table/<name>)."
+  }
+}
+
+variable "schemas_prefix" {
+  description = "Key prefix of the schema objects the worker reads (SCHEMA_KEY, e.g. \"schemas/\"); null: no schemas, the worker's built-in orders schema only."
   type        = string
+  default     = null
+
+  validation {
+    condition     = var.schemas_prefix == null || can(regex("^[^/].*/$", coalesce(var.schemas_prefix, "x/")))
+    error_message = "schemas_prefix must be null or a key prefix ending with '/' that does not start with '/'."
+  }
 }
 
 variable "jobs_table_arn" {

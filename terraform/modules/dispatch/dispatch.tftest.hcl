@@ -177,3 +177,13 @@ run "a_host_joining_or_coming_back_starts_the_backlog" {
     error_message = "the functions read the line from the Backlog index (Query), never by a scan"
   }
 }
+
+run "the_dispatcher_may_peek_at_inputs_only" {
+  command = plan
+
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : tolist(s.resources) if s.sid == "PeekInputs"])) == toset(["arn:aws:s3:::orders/incoming/*"]) && one([
+    for s in data.aws_iam_policy_document.this.statement : s.actions if s.sid == "PeekInputs"]) == toset(["s3:GetObject"])
+    error_message = "s3:GetObject on the input prefix (a ranged GET of a big file's first two bytes: gzip runs as one task), nothing more"
+  }
+}

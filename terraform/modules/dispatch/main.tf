@@ -178,6 +178,13 @@ data "aws_iam_policy_document" "this" {
       "${var.bucket_arn}/${lookup(var.environment, "REJECTED_PREFIX", "rejected/")}*",
     ]
   }
+  # A file big enough to shard is looked at first: its first two bytes (GetObject, Range bytes=0-1) say
+  # whether it is gzip, which cannot be cut into byte ranges and so runs as one task.
+  statement {
+    sid       = "PeekInputs"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arn}/${var.input_prefix}*"]
+  }
   statement {
     sid       = "CheckResultsExist"
     actions   = ["s3:ListBucket"]

@@ -1,3 +1,7 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
 locals {
   # Object lock needs versioning (S3 keeps each locked version; it refuses to lock an unversioned bucket).
   # Access logs name the key and request but not the bytes: with versioning, an overwrite or delete an
@@ -208,5 +212,66 @@ resource "aws_dynamodb_table" "jobs" {
   ttl {
     attribute_name = "ExpiresAt"
     enabled        = true
+  }
+}
+
+# --- schemas (issue 24) --------------------------------------------------------
+
+locals {
+  # Content-addressed, outside the input prefix (nothing starts a job): a task loads the version its job
+  # was claimed with (SCHEMA_KEY), and a new file is a new key beside the old one.
+  schema_objects = { for name, s in var.schemas : name => {
+    key    = "schemas/${name}/${filesha256(s.file)}.yaml"
+    digest = filesha256(s.file)
+    table  = coalesce(s.table, "${var.name}-${name}")
+  } }
+  created_tables = { for name, s in var.schemas : name => s if s.table == null }
+  table_arn      = "arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:table"
+}
+
+# twin: omit
+resource "aws_s3_object" "schema" {
+  for_each = var.schemas
+
+  bucket       = aws_s3_bucket.this.id
+  key          = local.schema_objects[each.key].key
+  source       = each.value.file
+  etag         = filemd5(each.value.file)
+  content_type = "application/yaml"
+}
+# twin: end
+# twin: instead (provider 3.39 names it aws_s3_bucket_object)
+# resource "aws_s3_bucket_object" "schema" {
+#   for_each = var.schemas
+#
+#   bucket       = aws_s3_bucket.this.id
+#   key          = local.schema_objects[each.key].key
+#   source       = each.value.file
+#   etag         = filemd5(each.value.file)
+#   content_type = "application/yaml"
+# }
+# twin: end
+
+# A schema's own table, when it names none: its keys from the schema's YAML, on demand, point-in-time
+# recovery and encryption at rest as the orders table.
+resource "aws_dynamodb_table" "schema" {
+  for_each = local.created_tables
+
+  name         = local.schema_objects[each.key].table
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = each.value.partition_key.attribute
+  range_key    = try(each.value.sort_key.attribute, null)
+  # checkov:skip=CKV_AWS_119:AWS-owned encryption at rest is always on; a CMK is the user's choice
+
+  dynamic "attribute" {
+    for_each = concat([each.value.partition_key], each.value.sort_key == null ? [] : [each.value.sort_key])
+    content {
+      name = attribute.value.attribute
+      type = attribute.value.type
+    }
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
   }
 }

@@ -27,3 +27,10 @@ output "jobs_table_arn" {
   description = "ARN of the jobs table."
   value       = aws_dynamodb_table.jobs.arn
 }
+
+output "schemas" {
+  description = "Each schema's object (key, digest: its sha256), and its table (name, arn), created here or named."
+  value = { for name, o in local.schema_objects : name => merge(o, {
+    table_arn = contains(keys(local.created_tables), name) ? aws_dynamodb_table.schema[name].arn : "${local.table_arn}/${o.table}"
+  }) }
+}

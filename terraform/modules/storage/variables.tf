@@ -95,3 +95,31 @@ variable "staged_parts_expire_days" {
     error_message = "staged_parts_expire_days must be a whole number of days >= 1."
   }
 }
+
+variable "schemas" {
+  description = "Declared schemas (the root's `schemas`, their YAML read there): name => { file (uploaded content-addressed as schemas/<name>/<sha256>.yaml), table (an existing table's name; null: this module creates \"<name>-<schema>\" with the schema's keys), partition_key and sort_key ({ attribute, type S|N|B }; sort_key null: none) }."
+  type = map(object({
+    file          = string
+    table         = optional(string)
+    partition_key = optional(object({ attribute = string, type = string }))
+    sort_key      = optional(object({ attribute = string, type = string }))
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for _, s in var.schemas : s.table != null || s.partition_key != null])
+    error_message = "a schema that names no table declares its partition_key: this module creates its table with it."
+  }
+
+  validation {
+    condition     = alltrue([for _, s in var.schemas : s.table == null || can(regex("^[a-zA-Z0-9_.-]{3,255}$", coalesce(s.table, "xxx")))])
+    error_message = "each schema's table must be null or 3-255 letters, digits, '_', '-' or '.' (DynamoDB's rule)."
+  }
+
+  validation {
+    condition = alltrue(flatten([for _, s in var.schemas : [
+      for k in compact([try(s.partition_key.type, ""), try(s.sort_key.type, "")]) : contains(["S", "N", "B"], k)
+    ]]))
+    error_message = "each schema's key types (table.partition_key.type, table.sort_key.type) are S, N or B (DynamoDB's key types)."
+  }
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
 from offload_contract import jobs
 from offload_contract.ids import JOB_ID_PATTERN, JOB_SITE_SEPARATOR
 from offload_contract.shards import client_token
@@ -50,6 +51,7 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> list[str]:
             f"job {job_id}'s id does not begin with '{site}{JOB_SITE_SEPARATOR}' (it predates `sites`), so site "
             f"{site}'s tasks may not report on it: upload the file again to run it as a new job"
         )
+    _check_schema(stack, job)
     previous = int(job.get(jobs.ATTEMPTS, 0))
     attempt = previous + 1
     # Claim the rerun first: of two operators rerunning at once, one starts a task.
@@ -94,8 +96,28 @@ def rerun(stack: Stack, job_id: str, force: bool = False) -> list[str]:
     return started
 
 
+def _check_schema(stack: Stack, job: dict[str, Any]) -> None:
+    """The schema version the job started with must still be in the bucket: the rerun loads with it,
+    never with whatever `schemas` says today (its file may have changed since)."""
+    schema_key = job.get(jobs.SCHEMA_KEY)
+    if not schema_key:
+        return
+    try:
+        stack.client("s3").head_object(Bucket=str(job[jobs.BUCKET]), Key=str(schema_key))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey"):
+            raise
+        raise RerunRefused(
+            f"job {job[jobs.JOB_ID]} loads with schema {job.get(jobs.SCHEMA)} version {schema_key}, which is no "
+            "longer in the bucket: put that version of the schema's file back at that key, then rerun"
+        ) from None
+
+
 def _run(stack: Stack, job: dict[str, Any], token: str, shard: tuple[int, int, int, int] | None) -> str:
     job_id, bucket, key, etag = (str(job[n]) for n in (jobs.JOB_ID, jobs.BUCKET, jobs.KEY, jobs.ETAG))
+    # The table and schema version the job was claimed with (absent: the orders table, built-in schema)
+    table = str(job.get(jobs.TABLE) or stack.orders_table)
+    schema_key = str(job[jobs.SCHEMA_KEY]) if job.get(jobs.SCHEMA_KEY) else None
     definition, constraint = stack.launch_for(key)  # its site's: only that site's role may read the file
     response = stack.client("ecs").run_task(
         cluster=stack.cluster,
@@ -105,7 +127,7 @@ def _run(stack: Stack, job: dict[str, Any], token: str, shard: tuple[int, int, i
         startedBy="offload-rerun",
         clientToken=token,
         overrides=task_overrides(
-            stack.container, bucket, key, etag, job_id, stack.jobs_table, stack.orders_table, shard
+            stack.container, bucket, key, etag, job_id, stack.jobs_table, table, shard, schema_key
         ),
         **placement(constraint),
     )

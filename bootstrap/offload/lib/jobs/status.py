@@ -15,6 +15,7 @@ from offload.lib.jobs.store import Stack, backlog, count_status, dead_letters, l
 from offload.lib.text import age, printable
 
 JOB_ID_SHOWN = 12  # `offload rerun` takes this prefix (or more) of a job id
+SCHEMA_DIGEST_SHOWN = 8  # enough to tell a schema's versions apart at a glance
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,22 @@ class Backlog:
 
 
 def _reason(job: dict[str, Any], places: dict[str, int]) -> str:
-    reason = str(job.get(jobs.REASON, ""))
+    """Its place in line, its Reason, and why a file big enough to shard runs as one task."""
     place = places.get(str(job.get(jobs.JOB_ID, "")))
-    return reason if place is None else f"#{place} in line" + (f"; {reason}" if reason else "")
+    parts = (
+        f"#{place} in line" if place is not None else "",
+        str(job.get(jobs.REASON, "")),
+        str(job.get(jobs.WHOLE_FILE_REASON, "")),
+    )
+    return "; ".join(part for part in parts if part)
+
+
+def _schema(job: dict[str, Any]) -> str:
+    """The schema the job loads with: its name and the start of its digest (the version), "-" for orders'
+    built-in one."""
+    if not job.get(jobs.SCHEMA):
+        return "-"
+    return f"{job[jobs.SCHEMA]}@{str(job.get(jobs.SCHEMA_DIGEST, ''))[:SCHEMA_DIGEST_SHOWN]}"
 
 
 def _shard_rows(job: dict[str, Any]) -> str:
@@ -150,15 +164,20 @@ def dead_letter_note(stack: Stack) -> str:
 
 
 def table(rows: Iterable[dict[str, Any]], now: float | None = None, places: dict[str, int] | None = None) -> str:
-    """The jobs as an aligned text table: key, job, status, rows, progress, task, age, reason (a waiting
-    job's starts with its place in line, from `places`)."""
+    """The jobs as an aligned text table: key, job, (schema, when a job has one), status, rows, progress,
+    task, age, reason (a waiting job's starts with its place in line, from `places`)."""
     current = now if now is not None else time.time()
-    lines: list[tuple[str, ...]] = [("KEY", "JOB", "STATUS", "ROWS", "PROGRESS", "TASK", "AGE", "REASON")]
+    rows = list(rows)
+    schemas = any(job.get(jobs.SCHEMA) for job in rows)  # a stack without schemas shows today's columns
+    lines: list[tuple[str, ...]] = [
+        ("KEY", "JOB", *(("SCHEMA",) if schemas else ()), "STATUS", "ROWS", "PROGRESS", "TASK", "AGE", "REASON")
+    ]
     for job in rows:
         counted = jobs.ROWS_LOADED in job
         cells = (
             str(job.get(jobs.KEY, "")),
             str(job.get(jobs.JOB_ID, "-"))[:JOB_ID_SHOWN],
+            *((_schema(job),) if schemas else ()),
             str(job.get(jobs.STATUS, "")),
             f"{job.get(jobs.ROWS_LOADED, 0)}/{job.get(jobs.ROWS_TOTAL, 0)}" if counted else _shard_rows(job),
             Progress.of(job).text(),
@@ -167,8 +186,11 @@ def table(rows: Iterable[dict[str, Any]], now: float | None = None, places: dict
             _reason(job, places or {}),
         )
         lines.append(tuple(printable(cell) for cell in cells))  # a key or a reason is anyone's text
-    widths = [max(len(line[i]) for line in lines) for i in range(7)]
+    aligned = len(lines[0]) - 1  # every column but the reason, which ends the line
+    widths = [max(len(line[i]) for line in lines) for i in range(aligned)]
     return os.linesep.join(
-        ("  ".join(cell.ljust(width) for cell, width in zip(line[:7], widths, strict=True)) + "  " + line[7]).rstrip()
+        (
+            "  ".join(cell.ljust(width) for cell, width in zip(line[:aligned], widths, strict=True)) + "  " + line[-1]
+        ).rstrip()
         for line in lines
     )
