@@ -8,11 +8,12 @@ has no resource type."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+
+from tests.policy_documents import allowed, listed, read_role
 
 CLUSTER = "cluster"  # arn:...:cluster/<name>
 CONTAINER_INSTANCES = "container-instances"  # arn:...:container-instance/<name>/* and ecs:cluster
@@ -47,47 +48,24 @@ class Scope:
         }[kind]
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def problems(documents: list[dict[str, Any]], attached: list[str], scope: Scope) -> list[str]:
     """Everything the role's policies allow beyond AGENT_ACTIONS on their resources; [] if nothing."""
-    found = [f"managed policy {name} attached" for name in attached]
-    for document in documents:
-        for statement in _listed(document["Statement"]):
-            if statement["Effect"] != "Allow":
-                continue
-            if "NotAction" in statement or "NotResource" in statement:
-                found.append(f"NotAction/NotResource allows more than it names: {statement}")
-                continue
-            resources = sorted(_listed(statement["Resource"]))
-            for action in _listed(statement["Action"]):
-                if action not in AGENT_ACTIONS:
-                    found.append(f"{action}: not in the justified list")
-                    continue
-                kind = AGENT_ACTIONS[action][0]
-                if resources != scope.resources(kind):
-                    found.append(f"{action} on {resources}: expected {scope.resources(kind)}")
-                cluster = statement.get("Condition", {}).get("ArnEquals", {}).get("ecs:cluster")
-                if kind == CONTAINER_INSTANCES and _listed(cluster) != [scope.cluster_arn]:
-                    found.append(f"{action} without the ecs:cluster condition of {scope.cluster_arn}")
+    found: list[str] = []
+    for action, statement in allowed(documents, attached, found):
+        resources = sorted(listed(statement["Resource"]))
+        if action not in AGENT_ACTIONS:
+            found.append(f"{action}: not in the justified list")
+            continue
+        kind = AGENT_ACTIONS[action][0]
+        if resources != scope.resources(kind):
+            found.append(f"{action} on {resources}: expected {scope.resources(kind)}")
+        cluster = statement.get("Condition", {}).get("ArnEquals", {}).get("ecs:cluster")
+        if kind == CONTAINER_INSTANCES and listed(cluster) != [scope.cluster_arn]:
+            found.append(f"{action} without the ecs:cluster condition of {scope.cluster_arn}")
     return found
 
 
 def read_back(role: str, cluster_name: str) -> tuple[list[dict[str, Any]], list[str], Scope]:
     """The role's policies as the (twin's) IAM API returns them, and its cluster's ARNs."""
-    iam, ecs = boto3.client("iam"), boto3.client("ecs")
-    documents = [
-        iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
-    ]
-    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-    for policy in attached:  # judged as well as named: what a managed policy would allow shows in the failure
-        version = iam.get_policy(PolicyArn=policy["PolicyArn"])["Policy"]["DefaultVersionId"]
-        document = iam.get_policy_version(PolicyArn=policy["PolicyArn"], VersionId=version)["PolicyVersion"]
-        documents.append(
-            json.loads(document["Document"]) if isinstance(document["Document"], str) else document["Document"]
-        )
-    (cluster,) = ecs.describe_clusters(clusters=[cluster_name])["clusters"]
-    return documents, [p["PolicyName"] for p in attached], Scope(cluster["clusterArn"])
+    (cluster,) = boto3.client("ecs").describe_clusters(clusters=[cluster_name])["clusters"]
+    return (*read_role(role), Scope(cluster["clusterArn"]))

@@ -9,12 +9,13 @@ for" Amazon S3, DynamoDB, ECS, ECR, CloudWatch Logs, CloudWatch, SQS, IAM)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from offload_contract import jobs
+
+from tests.policy_documents import allowed, listed, read_role
 
 ANY = "*"  # the action supports no resource-level permission
 
@@ -179,36 +180,23 @@ def dispatch_role(scope: Scope, pass_roles: list[str]) -> dict[str, Grant]:
     }
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def problems(documents: list[dict[str, Any]], attached: list[str], grants: dict[str, Grant]) -> list[str]:
     """Everything the role's policies allow beyond `grants`; [] if nothing."""
-    found = [f"managed policy {name} attached" for name in attached]
-    for document in documents:
-        for statement in _listed(document["Statement"]):
-            if statement["Effect"] != "Allow":
-                continue
-            if "NotAction" in statement or "NotResource" in statement:
-                found.append(f"NotAction/NotResource allows more than it names: {statement}")
-                continue
-            resources = set(_listed(statement["Resource"]))
-            conditions = statement.get("Condition", {})
-            for action in _listed(statement["Action"]):
-                grant = grants.get(action)
-                if grant is None:
-                    found.append(f"{action}: not in the justified list")
-                    continue
-                if not resources <= grant.resources:
-                    found.append(
-                        f"{action} on {sorted(resources - grant.resources)}: expected within {sorted(grant.resources)}"
-                    )
-                for operator, keys in grant.conditions.items():  # present, and no wider than the grant's
-                    for key, values in keys.items():
-                        actual = set(_listed(conditions.get(operator, {}).get(key, [])))
-                        if not actual or not actual <= values:
-                            found.append(f"{action} without {operator} {key} within {sorted(values)}")
+    found: list[str] = []
+    for action, statement in allowed(documents, attached, found):
+        resources, conditions = set(listed(statement["Resource"])), statement.get("Condition", {})
+        grant = grants.get(action)
+        if grant is None:
+            found.append(f"{action}: not in the justified list")
+            continue
+        if not resources <= grant.resources:
+            beyond, within = sorted(resources - grant.resources), sorted(grant.resources)
+            found.append(f"{action} on {beyond}: expected within {within}")
+        for operator, keys in grant.conditions.items():  # present, and no wider than the grant's
+            for key, values in keys.items():
+                actual = set(listed(conditions.get(operator, {}).get(key, [])))
+                if not actual or not actual <= values:
+                    found.append(f"{action} without {operator} {key} within {sorted(values)}")
     return found
 
 
@@ -224,19 +212,4 @@ def stack_problems(outputs: dict[str, Any]) -> list[str]:
     pass_roles = [iam.get_role(RoleName=role)["Role"]["Arn"] for role in [*tasks.values(), execution]]
     judged = {role: task_role(scope, site) for site, role in tasks.items()}
     judged |= {execution: execution_role(scope), f"{prefix}-dispatch": dispatch_role(scope, pass_roles)}
-    return [f"{role}: {problem}" for role, grants in judged.items() for problem in problems(*read_back(role), grants)]
-
-
-def read_back(role: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """The role's policies as the (twin's) IAM API returns them, managed ones judged as well as named."""
-    iam = boto3.client("iam")
-    documents = [
-        iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
-    ]
-    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-    for policy in attached:
-        version = iam.get_policy(PolicyArn=policy["PolicyArn"])["Policy"]["DefaultVersionId"]
-        document = iam.get_policy_version(PolicyArn=policy["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
-        documents.append(json.loads(document) if isinstance(document, str) else document)
-    return documents, [p["PolicyName"] for p in attached]
+    return [f"{role}: {problem}" for role, grants in judged.items() for problem in problems(*read_role(role), grants)]

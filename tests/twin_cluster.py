@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import boto3
+import pytest
 from offload.twin.onprem import OnPremInstance, join
 
 from tests.conftest import REGION, make_orders_stack
@@ -13,6 +15,20 @@ CLUSTER = "offload"
 FAMILY = "offload-worker"
 CONTAINER = "worker"
 INSTANCE_ROLE = "offload-ecs-anywhere"
+
+
+def use_own_stack(patch: pytest.MonkeyPatch, endpoint: str, access_key: str, home: Path, **tf_vars: str) -> None:
+    """The environment of a test module's own stack on the twin: its state under `home`, its variables as TF_VAR_*."""
+    for name, value in {
+        "OFFLOAD_TWIN_DIR": str(home / "twin"),
+        "OFFLOAD_TWIN_ENDPOINT": endpoint,
+        "OFFLOAD_TARGET": "twin",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": access_key,
+        **{f"TF_VAR_{variable}": value for variable, value in tf_vars.items()},
+    }.items():
+        patch.setenv(name, value)
+    patch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore keeps the credentials it first resolved
 
 
 def instance_role() -> str:

@@ -28,6 +28,7 @@ from offload_contract import jobs as job_fields
 
 from tests.conftest import PING_TIMEOUT, reset_twin
 from tests.figures import say
+from tests.twin_cluster import use_own_stack
 
 # One worker under pytest-xdist (make test): the module's tests share one applied stack.
 pytestmark = [pytest.mark.twin, pytest.mark.xdist_group("burst")]
@@ -147,17 +148,8 @@ def burst(twin_endpoint: str, twin_access_key: str, tmp_path_factory: pytest.Tem
     reset_twin(twin_endpoint, twin_access_key)
     home = tmp_path_factory.mktemp("burst")
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "OFFLOAD_TWIN_DIR": str(home / "twin"),
-            "OFFLOAD_TWIN_ENDPOINT": twin_endpoint,
-            "OFFLOAD_TARGET": "twin",
-            "AWS_ENDPOINT_URL": twin_endpoint,
-            "AWS_ACCESS_KEY_ID": twin_access_key,
-            # A task whose events are lost ends when the watchdog next looks it up (not after 10 minutes)
-            "TF_VAR_reconcile_after_seconds": "3",
-        }.items():
-            patch.setenv(name, value)
-        patch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore keeps the credentials it first resolved
+        # A task whose events are lost ends when the watchdog next looks it up (not after 10 minutes)
+        use_own_stack(patch, twin_endpoint, twin_access_key, home, reconcile_after_seconds="3")
         applied = CliRunner().invoke(cli, ["apply", "--auto-approve"])
         assert applied.exit_code == 0, applied.output
         outputs = Runner(targets.for_target("twin"), quiet=True).outputs()

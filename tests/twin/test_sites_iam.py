@@ -246,7 +246,7 @@ def _assert_a_file_loads_through_its_schema(outputs: dict[str, Any], twin: str, 
     agent = LocalAgent(instance, twin, outputs["region"], tmp_path / "logs", heartbeat_seconds=1,
                        runtime=ProcessRuntime()).start()
     try:
-        (job,) = [j for j in list_jobs(stack) if j["Key"] == "incoming/dc1/events/day1.jsonl"]
+        (job,) = [j for j in list_jobs(stack) if j.get("Key") == "incoming/dc1/events/day1.jsonl"]
         deadline = time.monotonic() + 60
         while job.get("Status") not in FINAL and time.monotonic() < deadline:
             time.sleep(0.3)

@@ -28,6 +28,7 @@ from tests.conftest import reset_twin
 from tests.figures import say
 from tests.orders_csv import csv_text, many
 from tests.twin import dashboard_check
+from tests.twin_cluster import use_own_stack
 
 # One worker under pytest-xdist (make test): the module's tests share one applied stack, in this order.
 pytestmark = [pytest.mark.twin, pytest.mark.xdist_group("versioned-jobs")]
@@ -55,16 +56,7 @@ def stack(twin_endpoint: str, twin_access_key: str, tmp_path_factory: pytest.Tem
     reset_twin(twin_endpoint, twin_access_key)
     home = tmp_path_factory.mktemp("versioned-jobs")
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "OFFLOAD_TWIN_DIR": str(home / "twin"),
-            "OFFLOAD_TWIN_ENDPOINT": twin_endpoint,
-            "OFFLOAD_TARGET": "twin",
-            "AWS_ENDPOINT_URL": twin_endpoint,
-            "AWS_ACCESS_KEY_ID": twin_access_key,
-            "TF_VAR_versioning": "false",
-        }.items():
-            patch.setenv(name, value)
-        patch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore keeps the credentials it first resolved
+        use_own_stack(patch, twin_endpoint, twin_access_key, home, versioning="false")
         runner = CliRunner()
         applied = runner.invoke(cli, ["apply", "--auto-approve"])
         assert applied.exit_code == 0, applied.output
