@@ -13,9 +13,7 @@ by the applied policy. Every role of the stack is then judged against its justif
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,42 +24,18 @@ import requests
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 from offload.commands import cli
-from offload.lib.jobs.store import FINAL, Stack, get_job, list_jobs
 from offload.lib.terraform import targets
 from offload.lib.terraform.runner import PLAN_NO_CHANGES, Runner
-from offload.twin import onprem
-from offload.twin.agent import LocalAgent
-from offload.twin.runtime.process import ProcessRuntime
 from offload_contract import job_id, jobs
 
 from tests import role_policies
 from tests.conftest import twin_headers
 from tests.figures import say
+from tests.twin import schema_loads
 
 pytestmark = pytest.mark.twin
 SITES = {"dc1": {"attributes": {"site": "dc1"}, "prefix": "dc1/"},
          "dc2": {"attributes": {"site": "dc2"}, "prefix": "dc2/"}}
-# issue 24 rides on this stack (one apply): two schemas below each site's prefix, one with a table of its
-# own keyed as it declares (a bare N is YAML 1.1's false to yamldecode), one into the existing orders table.
-EVENTS_YAML = """schema: 1
-file: {format: jsonl}
-table:
-  partition_key: {attribute: PK, type: S, value: "CUST#{customer_id}"}
-  sort_key: {attribute: SK, type: N, value: seq}
-columns:
-  - {name: customer_id, type: string, required: true}
-  - {name: seq, type: integer, required: true}
-duplicates: first
-output: {columns: [PK, SK]}
-"""
-ORDERS_YAML = """schema: 1
-file: {format: csv, delimiter: ";"}
-table:
-  partition_key: {attribute: OrderId, type: S, value: order_id}
-columns:
-  - {name: order_id, as: OrderId, type: string, required: true}
-output: {columns: [OrderId]}
-"""
 
 
 @pytest.fixture
@@ -70,12 +44,7 @@ def sites_stack(twin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
     monkeypatch.setenv("OFFLOAD_TWIN_ENDPOINT", twin)
     monkeypatch.setenv("OFFLOAD_TARGET", "twin")
     monkeypatch.setenv("TF_VAR_sites", json.dumps(SITES))
-    (tmp_path / "events.yaml").write_text(EVENTS_YAML)
-    (tmp_path / "orders.yaml").write_text(ORDERS_YAML)
-    monkeypatch.setenv("TF_VAR_schemas", json.dumps({  # absolute paths: the twin applies a copy elsewhere
-        "events": {"file": str(tmp_path / "events.yaml"), "prefix": "events/", "suffixes": [".jsonl", ".jsonl.gz"]},
-        "orders": {"file": str(tmp_path / "orders.yaml"), "prefix": "orders/", "table": "offload-orders"},
-    }))
+    monkeypatch.setenv("TF_VAR_schemas", json.dumps(schema_loads.variable(tmp_path)))  # issue 24, same apply
     applied = CliRunner().invoke(cli, ["apply", "--auto-approve"])
     assert applied.exit_code == 0, applied.output[-3000:]
     runner = Runner(targets.for_target("twin"), quiet=True)
@@ -134,39 +103,23 @@ def _assert_each_site_has_its_activation(outputs: dict[str, Any]) -> None:
     assert unknown.exit_code != 0 and "the stack has no site 'dc3': its sites are dc1, dc2" in unknown.output
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _schema_key(name: str, text: str) -> str:
-    return f"schemas/{name}/{_digest(text)}.yaml"
-
-
 def _assert_the_schemas_are_in_the_stack(outputs: dict[str, Any]) -> None:
-    """Uploaded content-addressed, the events table keyed as declared, the dispatcher told, and a file
-    under a site's prefix routed to its schema (its job record keeps the schema, before any task)."""
+    """Uploaded content-addressed, the events table keyed as declared, the dispatcher told, and dc1's
+    files routed to their schemas (each job record keeps its schema, before any task)."""
     s3, ddb, bucket = boto3.client("s3"), boto3.client("dynamodb"), outputs["bucket"]
-    for name, text in (("events", EVENTS_YAML), ("orders", ORDERS_YAML)):
-        assert s3.get_object(Bucket=bucket, Key=_schema_key(name, text))["Body"].read().decode() == text
+    for name, text in schema_loads.SCHEMAS.items():
+        assert s3.get_object(Bucket=bucket, Key=schema_loads.schema_key(name))["Body"].read().decode() == text
     table = ddb.describe_table(TableName="offload-events")["Table"]
     assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("PK", "HASH"), ("SK", "RANGE")]
     assert {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]} == {"PK": "S", "SK": "N"}
     function = outputs["dispatcher_functions"]["dispatch"]
     settings = boto3.client("lambda").get_function_configuration(FunctionName=function)["Environment"]["Variables"]
     declared = json.loads(settings["SCHEMAS"])
-    assert declared["events"] == {"prefix": "events/", "key": _schema_key("events", EVENTS_YAML),
-                                  "digest": _digest(EVENTS_YAML),
+    assert declared["events"] == {"prefix": "events/", "key": schema_loads.schema_key("events"),
+                                  "digest": schema_loads.digest(schema_loads.EVENTS_YAML),
                                   "table": "offload-events", "suffixes": [".jsonl", ".jsonl.gz"], "whole_file": True}
     assert (declared["orders"]["table"], declared["orders"]["whole_file"]) == ("offload-orders", False)
-    s3.put_object(Bucket=bucket, Key="incoming/dc1/events/day1.jsonl", Body=b'{"customer_id": "c1", "seq": 1}\n')
-    deadline, record = time.monotonic() + 30, None
-    while record is None and time.monotonic() < deadline:  # S3 -> SQS -> the dispatcher, in the twin
-        found = ddb.scan(TableName=outputs["jobs_table"])["Items"]
-        record = next((i for i in found if i["Key"]["S"] == "incoming/dc1/events/day1.jsonl"), None)
-        time.sleep(0.3)
-    assert record is not None, "the dispatcher kept no job for the upload"
-    assert (record["Schema"]["S"], record["SchemaKey"]["S"], record["Table"]["S"]) == (
-        "events", _schema_key("events", EVENTS_YAML), "offload-events")
+    schema_loads.upload(outputs)
 
 
 def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
@@ -210,7 +163,7 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     assert _refused(as_dc1_jobs.put_item, TableName=outputs["jobs_table"],  # no whole forged record either
                     Item={jobs.JOB_ID: {"S": dc1_job}, jobs.STATUS: {"S": jobs.SUCCEEDED}})
     # issue 24: the declared tables only (the orders table, as schema orders declares it), and the schemas.
-    assert as_dc1.get_object(Bucket=bucket, Key=_schema_key("events", EVENTS_YAML))["Body"].read()
+    assert as_dc1.get_object(Bucket=bucket, Key=schema_loads.schema_key("events"))["Body"].read()
     for table in ("offload-events", outputs["orders_table"]):
         assert as_dc1_jobs.describe_table(TableName=table)["Table"]["TableName"] == table
     probe = {"PK": {"S": "CUST#probe"}, "SK": {"N": "0"}}
@@ -225,44 +178,16 @@ def test_a_site_a_task_is_refused_on_site_b_and_on_the_jobs_fate(
     assert jobs.REPORT not in records[dc2_job]
     found = role_policies.stack_problems(outputs)
     assert found == [], f"a role allows more than its justified list: {found}"
-    _assert_a_file_loads_through_its_schema(outputs, twin, tmp_path)
+    schema_loads.assert_loaded(outputs, twin, tmp_path / "logs")
     say("sites with IAM enforced: dc1's task credentials refused on dc2's input, results, rejects, staged parts, "
         "dc2's job record and its own job's Status; schemas uploaded content-addressed, routed, their tables the "
-        "only ones a site may load; a JSON Lines file loaded through its schema into its table (PK CUST#c1, SK 1)")
+        "only ones a site may load; JSON Lines (plain, gzip) and a ';' CSV with a BOM loaded through their schemas, "
+        "a type error a rejected row with its line, a schema that disagrees with its table failed before any write")
 
 
 def _update(client: Any, table: str, job: str, attribute: str, value: dict[str, Any]) -> None:
     client.update_item(TableName=table, Key={jobs.JOB_ID: {"S": job}}, UpdateExpression="SET #a = :v",
                        ExpressionAttributeNames={"#a": attribute}, ExpressionAttributeValues={":v": value})
-
-
-def _assert_a_file_loads_through_its_schema(outputs: dict[str, Any], twin: str, tmp_path: Path) -> None:
-    """End to end: a dc1 host joins, the waiting events job starts, the worker loads it with SCHEMA_KEY's
-    schema into the events table (templated PK, numeric SK) and the job is SUCCEEDED with its schema."""
-    stack = Stack.from_outputs(outputs, twin)
-    dc1 = outputs["sites"]["dc1"]
-    instance = onprem.join(twin, outputs["region"], outputs["cluster_name"], dc1["activation_id"],
-                           outputs["site_activation_codes"]["dc1"], attributes={"site": "dc1"})
-    agent = LocalAgent(instance, twin, outputs["region"], tmp_path / "logs", heartbeat_seconds=1,
-                       runtime=ProcessRuntime()).start()
-    try:
-        (job,) = [j for j in list_jobs(stack) if j.get("Key") == "incoming/dc1/events/day1.jsonl"]
-        deadline = time.monotonic() + 60
-        while job.get("Status") not in FINAL and time.monotonic() < deadline:
-            time.sleep(0.3)
-            job = get_job(stack, str(job["JobId"])) or job
-    finally:
-        agent.stop()
-    assert (job["Status"], job.get("RowsLoaded"), job["Schema"]) == ("SUCCEEDED", 1, "events"), job
-    item = boto3.client("dynamodb").get_item(TableName="offload-events", Key={"PK": {"S": "CUST#c1"},
-                                                                               "SK": {"N": "1"}})
-    assert "Item" in item, "the row is in the schema's table, keyed as the schema declares"
-    assert not boto3.client("dynamodb").scan(TableName=outputs["orders_table"])["Items"]  # nothing in orders'
-    output = boto3.client("s3").get_object(Bucket=outputs["bucket"], Key="processed/dc1/events/day1.jsonl")
-    body = output["Body"].read()
-    assert body.splitlines() == [b"PK,SK", b"CUST#c1,1"], body  # the schema's output columns
-    shown = CliRunner().invoke(cli, ["status"])
-    assert shown.exit_code == 0 and f"events@{_digest(EVENTS_YAML)[:8]}" in shown.output, shown.output
 
 
 @pytest.mark.parametrize("sites, refusal", [
