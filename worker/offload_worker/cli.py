@@ -113,7 +113,8 @@ def _shard_done(settings: Settings, result: Result) -> int:
 
 
 def _job_id_by_hand(s3: Any, settings: Settings) -> str:
-    """Run without JOB_ID (by hand): the id the dispatcher gives this upload (docs/contract.md)."""
+    """Run without JOB_ID (by hand): the id the dispatcher gives this upload on a stack without `sites`;
+    a site's job id begins with its site's name, which the worker is not told: pass JOB_ID (docs/contract.md)."""
     pinned = {"IfMatch": settings.etag} if settings.etag else {}
     try:
         head = s3.head_object(Bucket=settings.bucket, Key=settings.key, **pinned)
