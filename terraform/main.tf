@@ -142,11 +142,11 @@ module "dashboard" {
   source = "./modules/dashboard"
   count  = var.dashboard_enabled ? 1 : 0
 
-  name              = var.name
-  cluster_name      = module.cluster.cluster_name
-  dlq_name          = module.dispatch.dlq_name
-  function_names    = values(module.dispatch.function_names)
-  orders_table_name = module.storage.orders_table_name
+  name           = var.name
+  cluster_name   = module.cluster.cluster_name
+  dlq_name       = module.dispatch.dlq_name
+  function_names = values(module.dispatch.function_names)
+  table_names    = length(var.schemas) > 0 ? distinct([for s in module.storage.schemas : s.table]) : [module.storage.orders_table_name]
 }
 
 # One activation (and instance role) per site: its hosts join with that site's code.

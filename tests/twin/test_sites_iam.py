@@ -119,6 +119,10 @@ def _assert_the_schemas_are_in_the_stack(outputs: dict[str, Any]) -> None:
                                   "digest": schema_loads.digest(schema_loads.EVENTS_YAML),
                                   "table": "offload-events", "suffixes": [".jsonl", ".jsonl.gz"], "whole_file": True}
     assert (declared["orders"]["table"], declared["orders"]["whole_file"]) == ("offload-orders", False)
+    dashboard = boto3.client("cloudwatch").get_dashboard(DashboardName=outputs["dashboard_name"])
+    body = json.loads(dashboard["DashboardBody"])
+    throttled = [m[3] for w in body["widgets"] for m in w["properties"]["metrics"] if m[0] == "AWS/DynamoDB"]
+    assert sorted(throttled) == ["offload-events", "offload-orders"], throttled  # each loaded table, once
     schema_loads.upload(outputs)
 
 

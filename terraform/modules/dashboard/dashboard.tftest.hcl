@@ -3,11 +3,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name              = "offload"
-  cluster_name      = "offload"
-  dlq_name          = "offload-events-dlq"
-  function_names    = ["offload-dispatch", "offload-task-state", "offload-watchdog"]
-  orders_table_name = "Order"
+  name           = "offload"
+  cluster_name   = "offload"
+  dlq_name       = "offload-events-dlq"
+  function_names = ["offload-dispatch", "offload-task-state", "offload-watchdog"]
+  table_names    = ["Order"]
 }
 
 run "widgets_show_the_stack_metrics" {
@@ -57,4 +57,18 @@ run "period_must_be_one_cloudwatch_keeps" {
   }
 
   expect_failures = [var.period_seconds]
+}
+
+run "throttling_shows_every_loaded_table" {
+  command = plan
+
+  variables {
+    table_names = ["offload-orders", "offload-events"]
+  }
+
+  assert {
+    condition = [for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for m in w.properties.metrics : m[3] if m[0] == "AWS/DynamoDB"]
+    if w.properties.title == "Load rate and throttling"] == [["offload-orders", "offload-events"]]
+    error_message = "one WriteThrottleEvents line per table the workers load (each schema's)"
+  }
 }

@@ -4,11 +4,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name              = "offload"
-  cluster_name      = "offload"
-  dlq_name          = "offload-events-dlq"
-  function_names    = ["offload-dispatch"]
-  orders_table_name = "offload-orders"
+  name           = "offload"
+  cluster_name   = "offload"
+  dlq_name       = "offload-events-dlq"
+  function_names = ["offload-dispatch"]
+  table_names    = ["offload-orders"]
 }
 
 run "the_dashboard_name_carries_the_region" {

@@ -19,9 +19,11 @@ locals {
       metrics = [["Offload", "RowsLoaded", "Cluster", local.c], ["Offload", "RowsRejected", "Cluster", local.c]]
     },
     {
-      title   = "Load rate and throttling"
-      stat    = "Maximum"
-      metrics = [["Offload", "RowsPerSecond", "Cluster", local.c], ["Offload", "ThrottledMs", "Cluster", local.c, { stat = "Sum", yAxis = "right" }], ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", var.orders_table_name, { stat = "Sum", yAxis = "right" }]]
+      title = "Load rate and throttling"
+      stat  = "Maximum"
+      # One throttling line per loaded table: the orders table, or each schema's.
+      metrics = concat([["Offload", "RowsPerSecond", "Cluster", local.c], ["Offload", "ThrottledMs", "Cluster", local.c, { stat = "Sum", yAxis = "right" }]],
+      [for table in var.table_names : ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", table, { stat = "Sum", yAxis = "right" }]])
     },
     {
       # The backlog (docs/contract.md "The backlog"): its length, and how long its head has waited (right axis).

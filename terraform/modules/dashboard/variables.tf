@@ -18,9 +18,14 @@ variable "function_names" {
   type        = list(string)
 }
 
-variable "orders_table_name" {
-  description = "The DynamoDB table the worker loads, whose write throttling the dashboard shows."
-  type        = string
+variable "table_names" {
+  description = "The DynamoDB tables the workers load (the orders table, or each schema's), whose write throttling the dashboard shows."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.table_names) > 0
+    error_message = "table_names names at least one table: the orders table when no schema is declared."
+  }
 }
 
 variable "period_seconds" {
